@@ -1,0 +1,60 @@
+import type { Logger } from 'pino'
+import type WebSocket from 'ws'
+import { CloseCode, encodeEaselFrame, type ServerMessage } from '@easel/shared'
+import { TokenBucket } from './rateLimit.ts'
+
+let nextId = 1
+
+/** One client socket in one room. It is also the transaction origin of that client's updates. */
+export class Connection {
+  readonly kind = 'connection' as const
+  readonly id = nextId++
+  /** True once the client sent `hello`: only then does it receive Easel messages. */
+  easel = false
+  /** Display name from `hello`, for logs and notices. */
+  name = 'anonymous'
+  /** Awareness client ids this socket has announced; removed the moment it closes. */
+  readonly awarenessIds = new Set<number>()
+  /** Cleared at each ping, set by the pong; a socket still false at the next ping is dead. */
+  alive = true
+  closed = false
+  readonly log: Logger
+  private readonly bucket: TokenBucket
+
+  constructor(
+    readonly ws: WebSocket,
+    readonly room: string,
+    log: Logger,
+    rate: { perSec: number; burst: number },
+    /** View-only connections may read and send awareness, never change the document. */
+    readonly readOnly = false,
+  ) {
+    this.log = log.child({ conn: this.id, room })
+    this.bucket = new TokenBucket(rate.perSec, rate.burst)
+  }
+
+  /** Charges one frame to the connection's budget; false means it is flooding. */
+  admit(): boolean {
+    return this.bucket.take()
+  }
+
+  send(frame: Uint8Array): void {
+    if (this.closed || this.ws.readyState !== this.ws.OPEN) return
+    this.ws.send(frame, { binary: true }, (err) => {
+      if (err) this.close(CloseCode.InternalError, 'send failed')
+    })
+  }
+
+  /** Sends an Easel message, but only to a client that announced the protocol. */
+  sendEasel(message: ServerMessage): void {
+    if (this.easel) this.send(encodeEaselFrame(message))
+  }
+
+  close(code: CloseCode, reason: string): void {
+    if (this.closed) return
+    this.closed = true
+    this.log.info({ code, reason }, 'closing connection')
+    // Reason strings are limited to 123 bytes by the WebSocket spec.
+    this.ws.close(code, reason.slice(0, 120))
+  }
+}

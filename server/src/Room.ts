@@ -1,0 +1,284 @@
+import * as decoding from 'lib0/decoding'
+import * as encoding from 'lib0/encoding'
+import type { Logger } from 'pino'
+import * as awarenessProtocol from 'y-protocols/awareness'
+import * as syncProtocol from 'y-protocols/sync'
+import * as Y from 'yjs'
+import {
+  CloseCode,
+  clientMessage,
+  MalformedMessageError,
+  MessageType,
+  migrateDoc,
+  PROTOCOL_VERSION,
+  ROOT_META,
+  ROOT_VERSIONED,
+  readEaselPayload,
+} from '@easel/shared'
+import type { Connection } from './Connection.ts'
+import type { Extension } from './Extension.ts'
+import { ORIGIN_LOAD, ORIGIN_SERVER } from './origins.ts'
+import type { Persistence } from './persistence/Persistence.ts'
+import { findProtectedWrite } from './protectedState.ts'
+
+/** Roots a plain Yjs update from a client may never touch: only the server writes them. */
+const PROTECTED_ROOTS: ReadonlySet<string> = new Set([ROOT_VERSIONED, ROOT_META])
+
+export type RoomOptions = {
+  compactAfter: number
+  log: Logger
+  extensions: readonly Extension[]
+}
+
+/**
+ * One board in memory: its Y.Doc, awareness, and the sockets in it. Every update is appended to
+ * storage before it is broadcast; the document is fully loaded before the first client frame is
+ * handled.
+ */
+export class Room {
+  readonly doc = new Y.Doc({ gc: true })
+  readonly awareness: awarenessProtocol.Awareness
+  readonly conns = new Set<Connection>()
+  private readonly log: Logger
+  private compactScheduled = false
+  private failed = false
+
+  constructor(
+    readonly name: string,
+    private readonly persistence: Persistence,
+    private readonly options: RoomOptions,
+  ) {
+    this.log = options.log.child({ room: name })
+    const stored = persistence.load(name)
+    if (stored.length > 0) {
+      this.doc.transact(() => {
+        for (const update of stored) Y.applyUpdate(this.doc, update)
+      }, ORIGIN_LOAD)
+    }
+    this.doc.on('update', this.onDocUpdate)
+    migrateDoc(this.doc, ORIGIN_SERVER)
+    this.awareness = new awarenessProtocol.Awareness(this.doc)
+    this.awareness.setLocalState(null)
+    this.awareness.on('update', this.onAwarenessUpdate)
+    for (const ext of options.extensions) ext.onRoomLoaded?.(this)
+    this.log.debug({ storedUpdates: stored.length }, 'room loaded')
+  }
+
+  /** Durable first, then broadcast: a client never sees an update the disk does not have. */
+  private readonly onDocUpdate = (update: Uint8Array, origin: unknown) => {
+    if (origin === ORIGIN_LOAD || this.failed) return
+    let logLength: number
+    try {
+      logLength = this.persistence.append(this.name, update)
+    } catch (err) {
+      this.fail(err as Error)
+      return
+    }
+    const encoder = encoding.createEncoder()
+    encoding.writeVarUint(encoder, MessageType.Sync)
+    syncProtocol.writeUpdate(encoder, update)
+    const frame = encoding.toUint8Array(encoder)
+    for (const conn of this.conns) if (conn !== origin) conn.send(frame)
+    if (logLength >= this.options.compactAfter && !this.compactScheduled) {
+      this.compactScheduled = true
+      setImmediate(() => {
+        this.compactScheduled = false
+        if (!this.failed && this.doc.store) this.compact()
+      })
+    }
+  }
+
+  private readonly onAwarenessUpdate = (
+    { added, updated, removed }: { added: number[]; updated: number[]; removed: number[] },
+    origin: unknown,
+  ) => {
+    const changed = added.concat(updated, removed)
+    const source = this.conns.has(origin as Connection) ? (origin as Connection) : null
+    if (source) {
+      for (const id of added) source.awarenessIds.add(id)
+      for (const id of removed) source.awarenessIds.delete(id)
+    }
+    const encoder = encoding.createEncoder()
+    encoding.writeVarUint(encoder, MessageType.Awareness)
+    encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed))
+    const frame = encoding.toUint8Array(encoder)
+    for (const conn of this.conns) if (conn !== source) conn.send(frame)
+  }
+
+  /** Storage failed: drop everyone so clients resync from what is on disk (they keep their edits). */
+  private fail(err: Error): void {
+    this.failed = true
+    this.log.error({ err }, 'persisting an update failed; closing the room')
+    for (const conn of this.conns) conn.close(CloseCode.InternalError, 'storage failure')
+  }
+
+  /** Folds the update log into one snapshot so the next load reads one row. */
+  compact(): void {
+    if (this.persistence.logLength(this.name) === 0) return
+    this.persistence.compact(this.name, Y.encodeStateAsUpdate(this.doc))
+  }
+
+  join(conn: Connection): void {
+    this.conns.add(conn)
+    for (const ext of this.options.extensions) ext.onJoin?.(this, conn)
+    const encoder = encoding.createEncoder()
+    encoding.writeVarUint(encoder, MessageType.Sync)
+    syncProtocol.writeSyncStep1(encoder, this.doc)
+    conn.send(encoding.toUint8Array(encoder))
+    const states = this.awareness.getStates()
+    if (states.size > 0) {
+      const enc = encoding.createEncoder()
+      encoding.writeVarUint(enc, MessageType.Awareness)
+      encoding.writeVarUint8Array(
+        enc,
+        awarenessProtocol.encodeAwarenessUpdate(this.awareness, [...states.keys()]),
+      )
+      conn.send(encoding.toUint8Array(enc))
+    }
+  }
+
+  leave(conn: Connection): void {
+    if (!this.conns.delete(conn)) return
+    if (conn.awarenessIds.size > 0) {
+      awarenessProtocol.removeAwarenessStates(this.awareness, [...conn.awarenessIds], null)
+    }
+    for (const ext of this.options.extensions) ext.onLeave?.(this, conn)
+  }
+
+  /**
+   * Handles one frame from a client. Throws {@link MalformedMessageError} for anything that does
+   * not decode; the caller closes the socket.
+   */
+  handleFrame(conn: Connection, data: Uint8Array): void {
+    const decoder = decoding.createDecoder(data)
+    let type: number
+    try {
+      type = decoding.readVarUint(decoder)
+    } catch {
+      throw new MalformedMessageError('empty or truncated frame')
+    }
+    switch (type) {
+      case MessageType.Sync:
+        this.handleSync(conn, decoder)
+        return
+      case MessageType.Awareness: {
+        const update = readBytes(decoder)
+        try {
+          awarenessProtocol.applyAwarenessUpdate(this.awareness, update, conn)
+        } catch (err) {
+          throw new MalformedMessageError(`invalid awareness update: ${(err as Error).message}`)
+        }
+        return
+      }
+      case MessageType.QueryAwareness: {
+        const enc = encoding.createEncoder()
+        encoding.writeVarUint(enc, MessageType.Awareness)
+        encoding.writeVarUint8Array(
+          enc,
+          awarenessProtocol.encodeAwarenessUpdate(this.awareness, [...this.awareness.getStates().keys()]),
+        )
+        conn.send(encoding.toUint8Array(enc))
+        return
+      }
+      case MessageType.Auth:
+        // Permissions are decided at connect time from the signed room token; nothing to do.
+        return
+      case MessageType.Easel:
+        this.handleEasel(conn, decoder)
+        return
+      default:
+        throw new MalformedMessageError(`unknown message type ${type}`)
+    }
+  }
+
+  private handleSync(conn: Connection, decoder: decoding.Decoder): void {
+    let step: number
+    try {
+      step = decoding.readVarUint(decoder)
+    } catch {
+      throw new MalformedMessageError('truncated sync message')
+    }
+    switch (step) {
+      case syncProtocol.messageYjsSyncStep1: {
+        const stateVector = readBytes(decoder)
+        let reply: Uint8Array
+        try {
+          reply = Y.encodeStateAsUpdate(this.doc, stateVector)
+        } catch {
+          throw new MalformedMessageError('invalid state vector')
+        }
+        const encoder = encoding.createEncoder()
+        encoding.writeVarUint(encoder, MessageType.Sync)
+        encoding.writeVarUint(encoder, syncProtocol.messageYjsSyncStep2)
+        encoding.writeVarUint8Array(encoder, reply)
+        conn.send(encoding.toUint8Array(encoder))
+        return
+      }
+      case syncProtocol.messageYjsSyncStep2:
+      case syncProtocol.messageYjsUpdate:
+        this.applyClientUpdate(conn, readBytes(decoder))
+        return
+      default:
+        throw new MalformedMessageError(`unknown sync step ${step}`)
+    }
+  }
+
+  private applyClientUpdate(conn: Connection, update: Uint8Array): void {
+    let reason: string | null
+    try {
+      reason = findProtectedWrite(this.doc, update, PROTECTED_ROOTS)
+    } catch (err) {
+      throw new MalformedMessageError(`invalid Yjs update: ${(err as Error).message}`)
+    }
+    if (reason !== null) {
+      conn.log.warn({ reason }, 'refused update to protected state')
+      conn.close(CloseCode.ProtectedState, reason)
+      return
+    }
+    if (conn.readOnly) {
+      if (!isNoop(update)) conn.close(CloseCode.Forbidden, 'view-only connection cannot edit')
+      return
+    }
+    Y.applyUpdate(this.doc, update, conn)
+  }
+
+  private handleEasel(conn: Connection, decoder: decoding.Decoder): void {
+    const message = readEaselPayload(decoder, clientMessage)
+    if (message.t === 'hello') {
+      if (message.protocol !== PROTOCOL_VERSION) {
+        conn.close(CloseCode.ProtocolMismatch, `server speaks protocol ${PROTOCOL_VERSION}`)
+        return
+      }
+      conn.easel = true
+      if (message.name) conn.name = message.name
+      conn.sendEasel({ t: 'welcome', protocol: PROTOCOL_VERSION, serverTime: Date.now() })
+      return
+    }
+    if (!conn.easel) throw new MalformedMessageError('easel message before hello')
+    for (const ext of this.options.extensions) if (ext.onMessage?.(this, conn, message)) return
+    conn.sendEasel({ t: 'error', code: 'unsupported', message: `no handler for ${message.t}` })
+  }
+
+  /** Frees the document; the room must be empty. */
+  destroy(): void {
+    for (const ext of this.options.extensions) ext.onRoomUnload?.(this)
+    if (!this.failed) this.compact()
+    this.awareness.destroy()
+    this.doc.destroy()
+    this.persistence.forget(this.name)
+  }
+}
+
+function readBytes(decoder: decoding.Decoder): Uint8Array {
+  try {
+    return decoding.readVarUint8Array(decoder)
+  } catch {
+    throw new MalformedMessageError('truncated payload')
+  }
+}
+
+/** An update with no structs and no deletions (what a client with nothing new sends as step 2). */
+function isNoop(update: Uint8Array): boolean {
+  const { structs, ds } = Y.decodeUpdate(update)
+  return structs.length === 0 && ds.clients.size === 0
+}

@@ -1,0 +1,23 @@
+/** A token bucket: `take()` is false once the burst is spent faster than `perSec` refills it. */
+export class TokenBucket {
+  private tokens: number
+  private last: number
+
+  constructor(
+    private readonly perSec: number,
+    private readonly burst: number,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.tokens = burst
+    this.last = now()
+  }
+
+  take(cost = 1): boolean {
+    const t = this.now()
+    this.tokens = Math.min(this.burst, this.tokens + ((t - this.last) / 1000) * this.perSec)
+    this.last = t
+    if (this.tokens < cost) return false
+    this.tokens -= cost
+    return true
+  }
+}

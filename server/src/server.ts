@@ -1,0 +1,195 @@
+import fs from 'node:fs'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import path from 'node:path'
+import express from 'express'
+import pino, { type Logger } from 'pino'
+import { WebSocketServer } from 'ws'
+import { CloseCode, isValidRoomId, MalformedMessageError, WS_PATH_PREFIX } from '@easel/shared'
+import { type Config, type ConfigInput, configSchema } from './config.ts'
+import { Connection } from './Connection.ts'
+import type { Extension } from './Extension.ts'
+import type { Persistence } from './persistence/Persistence.ts'
+import { SqlitePersistence } from './persistence/SqlitePersistence.ts'
+import { Rooms } from './Rooms.ts'
+
+export type EaselServer = {
+  readonly config: Config
+  readonly http: http.Server
+  readonly rooms: Rooms
+  readonly persistence: Persistence
+  readonly log: Logger
+  /** Actual port (useful with port 0). */
+  readonly port: number
+  /** `http://host:port` for browsers, with a loopback host when listening on all interfaces. */
+  readonly url: string
+  /** Live connection count. */
+  connections(): number
+  /** Stops accepting, closes every socket with 1001, flushes rooms and storage. */
+  close(): Promise<void>
+}
+
+export type ServerDeps = {
+  extensions?: Extension[]
+  persistence?: Persistence
+  log?: Logger
+}
+
+/** Creates and starts the server: express for HTTP, ws for room sockets, on one port. */
+export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {}): Promise<EaselServer> {
+  const config = configSchema.parse(input)
+  const log = deps.log ?? pino({ level: config.logLevel })
+  const persistence =
+    deps.persistence ??
+    new SqlitePersistence(path.join(config.dataDir, 'easel.sqlite'), { synchronous: config.sqliteSync })
+  const extensions = deps.extensions ?? []
+  const rooms = new Rooms(persistence, {
+    compactAfter: config.compactAfter,
+    unloadDelayMs: config.unloadDelayMs,
+    log,
+    extensions,
+  })
+  const connections = new Set<Connection>()
+
+  const app = express()
+  app.disable('x-powered-by')
+  app.get('/healthz', (_req, res) => {
+    res.json({ ok: true, rooms: rooms.size, connections: connections.size })
+  })
+  /** Operational snapshot used by tests and the admin page. */
+  app.get('/api/stats', (_req, res) => {
+    const mem = process.memoryUsage()
+    res.json({
+      rooms: rooms.size,
+      connections: connections.size,
+      roomNames: [...rooms].map((r) => r.name).slice(0, 100),
+      rss: mem.rss,
+      heapUsed: mem.heapUsed,
+    })
+  })
+  const indexHtml = path.join(config.clientDir, 'index.html')
+  if (fs.existsSync(indexHtml)) {
+    app.use(express.static(config.clientDir, { index: false, maxAge: '1h' }))
+    // Every board URL is the single-page app.
+    app.get(['/', '/b/:room'], (_req, res) => {
+      res.setHeader('Cache-Control', 'no-cache')
+      res.sendFile(indexHtml)
+    })
+  } else {
+    app.get('/', (_req, res) => {
+      res.type('text').send('Easel server is running, but the client is not built: run `pnpm build`.')
+    })
+  }
+
+  const server = http.createServer(app)
+  const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxPayload })
+
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://localhost')
+    if (!url.pathname.startsWith(`${WS_PATH_PREFIX}/`)) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n')
+      return
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const roomName = decodeURIComponent(url.pathname.slice(WS_PATH_PREFIX.length + 1))
+      if (!isValidRoomId(roomName)) {
+        ws.close(CloseCode.InvalidRoom, 'invalid room id')
+        return
+      }
+      const conn = new Connection(ws, roomName, log, {
+        perSec: config.rateLimitPerSec,
+        burst: config.rateLimitBurst,
+      })
+      connections.add(conn)
+      const room = rooms.acquire(roomName)
+      ws.on('pong', () => {
+        conn.alive = true
+      })
+      ws.on('message', (data: Buffer, isBinary) => {
+        if (conn.closed) return
+        if (!isBinary) {
+          conn.close(CloseCode.MalformedMessage, 'text frames are not part of the protocol')
+          return
+        }
+        if (!conn.admit()) {
+          conn.close(CloseCode.RateLimited, 'too many messages')
+          return
+        }
+        try {
+          room.handleFrame(conn, new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
+        } catch (err) {
+          if (err instanceof MalformedMessageError) {
+            conn.log.warn({ err: err.message }, 'malformed frame')
+            conn.close(CloseCode.MalformedMessage, err.message)
+          } else {
+            conn.log.error({ err }, 'error handling frame')
+            conn.close(CloseCode.InternalError, 'internal error')
+          }
+        }
+      })
+      ws.on('close', (code) => {
+        conn.closed = true
+        connections.delete(conn)
+        room.leave(conn)
+        rooms.release(room)
+        conn.log.debug({ code }, 'connection closed')
+      })
+      ws.on('error', (err) => conn.log.warn({ err: err.message }, 'socket error'))
+      room.join(conn)
+    })
+  })
+
+  const keepalive = setInterval(() => {
+    for (const conn of connections) {
+      if (!conn.alive) {
+        conn.log.info('no pong since last ping; terminating')
+        conn.ws.terminate()
+        continue
+      }
+      conn.alive = false
+      conn.ws.ping()
+    }
+  }, config.pingIntervalMs)
+  keepalive.unref()
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const port = (server.address() as AddressInfo).port
+  const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host
+
+  let closing: Promise<void> | null = null
+  const close = () => {
+    closing ??= (async () => {
+      clearInterval(keepalive)
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+      for (const conn of connections) conn.close(CloseCode.GoingAway, 'server shutting down')
+      // Give clients a moment to receive the close frame, then cut whatever is left.
+      await new Promise((r) => setTimeout(r, 50))
+      for (const conn of connections) conn.ws.terminate()
+      server.closeAllConnections()
+      rooms.unloadAll()
+      for (const ext of extensions) await ext.close?.()
+      wss.close()
+      await closed
+      persistence.close()
+    })()
+    return closing
+  }
+
+  return {
+    config,
+    http: server,
+    rooms,
+    persistence,
+    log,
+    port,
+    url: `http://${host}:${port}`,
+    connections: () => connections.size,
+    close,
+  }
+}

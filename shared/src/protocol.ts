@@ -1,0 +1,122 @@
+/**
+ * The one definition of Easel's wire protocol, used by the server and the browser.
+ *
+ * Frames on a room socket are y-websocket frames: a varUint message type followed by its payload.
+ * Types 0-3 are the standard y-websocket messages and are never changed, so a stock
+ * `WebsocketProvider` can join a room and sync. Easel's own messages travel as one extra type,
+ * {@link MessageType.Easel}, whose payload is a JSON document validated by {@link clientMessage}.
+ * The server sends Easel messages only to connections that opened with a `hello`.
+ */
+import * as decoding from 'lib0/decoding'
+import * as encoding from 'lib0/encoding'
+import { z } from 'zod'
+
+/** Bumped when a change to the Easel messages is not backward compatible. Sent in `hello`. */
+export const PROTOCOL_VERSION = 1
+
+/** Frame types. 0-3 are y-websocket's and must keep their numbers. */
+export const MessageType = Object.freeze({
+  Sync: 0,
+  Awareness: 1,
+  Auth: 2,
+  QueryAwareness: 3,
+  /** Easel's extension messages: payload is one varString holding JSON. */
+  Easel: 100,
+})
+
+/**
+ * Close codes the server uses. 1xxx are the WebSocket standard ones; 44xx mirror HTTP statuses so
+ * a log line is readable without a table. A client must not auto-reconnect after 4400-4499 except
+ * {@link CloseCode.RateLimited}, where it backs off.
+ */
+export const CloseCode = Object.freeze({
+  Normal: 1000,
+  /** Server shutting down; the client reconnects (to this node after restart, or another). */
+  GoingAway: 1001,
+  /** Frame above the server's `maxPayload` (sent by ws itself). */
+  MessageTooBig: 1009,
+  InternalError: 1011,
+  /** A frame that does not decode: unknown type, truncated varint, invalid Yjs update, bad JSON. */
+  MalformedMessage: 4400,
+  /** Missing, expired or wrongly signed room token, or a write on a view-only connection. */
+  Forbidden: 4403,
+  /** The room name in the URL is not a valid room id. */
+  InvalidRoom: 4404,
+  /** A plain Yjs update tried to change state that only the server writes (versioned fields). */
+  ProtectedState: 4409,
+  /** The client announced a protocol version the server does not speak. */
+  ProtocolMismatch: 4426,
+  /** Too many frames or bytes per second from one connection. */
+  RateLimited: 4429,
+})
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode]
+
+/** Room ids: what may follow `/ws/` in a socket URL and `/b/` in a board URL. */
+export const ROOM_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/
+
+export function isValidRoomId(id: string): boolean {
+  return ROOM_ID_PATTERN.test(id)
+}
+
+/** The socket path prefix: a provider created with `ws://host/ws` and room `R` connects to `/ws/R`. */
+export const WS_PATH_PREFIX = '/ws'
+
+/** Client -> server Easel messages. */
+export const clientMessage = z.discriminatedUnion('t', [
+  z.object({
+    t: z.literal('hello'),
+    /** The client's {@link PROTOCOL_VERSION}. */
+    protocol: z.number().int(),
+    /** Display name for logs and conflict notices, not trusted for authorisation. */
+    name: z.string().max(64).optional(),
+  }),
+])
+export type ClientMessage = z.infer<typeof clientMessage>
+
+/** Server -> client Easel messages. */
+export const serverMessage = z.discriminatedUnion('t', [
+  z.object({
+    t: z.literal('welcome'),
+    protocol: z.number().int(),
+    /** Server's wall-clock time in ms, for display only (leases use the server's monotonic clock). */
+    serverTime: z.number(),
+  }),
+  z.object({
+    t: z.literal('error'),
+    /** Machine-readable reason, e.g. `bad_message`. */
+    code: z.string(),
+    message: z.string(),
+  }),
+])
+export type ServerMessage = z.infer<typeof serverMessage>
+
+/** Encodes an Easel message as a complete frame. */
+export function encodeEaselFrame(message: ClientMessage | ServerMessage): Uint8Array {
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, MessageType.Easel)
+  encoding.writeVarString(encoder, JSON.stringify(message))
+  return encoding.toUint8Array(encoder)
+}
+
+/** Thrown for any frame that cannot be decoded; the server answers it with {@link CloseCode.MalformedMessage}. */
+export class MalformedMessageError extends Error {
+  override name = 'MalformedMessageError'
+}
+
+/**
+ * Parses the JSON payload of an Easel frame (the decoder positioned after the type) against a
+ * schema. Throws {@link MalformedMessageError} with a readable reason.
+ */
+export function readEaselPayload<T>(decoder: decoding.Decoder, schema: z.ZodType<T>): T {
+  let raw: unknown
+  try {
+    raw = JSON.parse(decoding.readVarString(decoder))
+  } catch (err) {
+    throw new MalformedMessageError(`easel payload is not JSON: ${(err as Error).message}`)
+  }
+  const parsed = schema.safeParse(raw)
+  if (!parsed.success) {
+    throw new MalformedMessageError(`invalid easel message: ${z.prettifyError(parsed.error)}`)
+  }
+  return parsed.data
+}
