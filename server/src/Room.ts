@@ -102,7 +102,9 @@ export class Room {
     encoding.writeVarUint(encoder, MessageType.Awareness)
     encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed))
     const frame = encoding.toUint8Array(encoder)
-    for (const conn of this.conns) if (conn !== source) conn.send(frame)
+    // The sender gets its own state back too: y-websocket clients treat 30 s without any incoming
+    // frame as a dead socket, and their 15 s awareness renewal echo is what a lone client receives.
+    for (const conn of this.conns) conn.send(frame)
   }
 
   /** Storage failed: drop everyone so clients resync from what is on disk (they keep their edits). */

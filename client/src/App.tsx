@@ -1,0 +1,280 @@
+import { useEffect, useRef, useState, useSyncExternalStore } from 'react'
+import { WS_PATH_PREFIX } from '@easel/shared'
+import { Canvas, isEditableTarget } from './canvas/Canvas.tsx'
+import { type ClipboardData, Editor } from './editor/Editor.ts'
+import { download, parseBoardFile, toBoardFile, toPng, toSvg } from './editor/exportBoard.ts'
+import { loadUser, saveUserName } from './identity.ts'
+import { handleShortcut } from './shortcuts.ts'
+import { BoardSync } from './sync/BoardSync.ts'
+import { ConnectionStatus } from './ui/ConnectionStatus.tsx'
+import { HelpDialog } from './ui/HelpDialog.tsx'
+import { People } from './ui/People.tsx'
+import { StylePanel } from './ui/StylePanel.tsx'
+import { Toolbar } from './ui/Toolbar.tsx'
+
+type Board = { sync: BoardSync; editor: Editor }
+
+/** The read-only testing and debugging surface, `window.__easel`. */
+export type EaselDebug = {
+  shapes(): unknown[]
+  presence(): { name: string; color: string; cursor: unknown; selection: string[] }[]
+  connection(): unknown
+  invalid(): { id: string; error: string }[]
+  camera(): unknown
+}
+
+declare global {
+  interface Window {
+    __easel?: EaselDebug
+  }
+}
+
+const CLIPBOARD_KEY = 'easel:clipboard'
+
+export function App({ room }: { room: string }) {
+  const [board, setBoard] = useState<Board | null>(null)
+
+  useEffect(() => {
+    const user = loadUser()
+    const serverUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${WS_PATH_PREFIX}`
+    const sync = new BoardSync(room, { serverUrl, name: user.name })
+    const editor = new Editor(sync.doc, { user, awareness: sync.provider.awareness })
+    setBoard({ sync, editor })
+    window.__easel = {
+      shapes: () => JSON.parse(JSON.stringify(editor.getShapes())),
+      presence: () =>
+        editor.peers.map((p) => ({
+          name: p.user.name,
+          color: p.user.color,
+          cursor: p.cursor,
+          selection: p.selection,
+        })),
+      connection: () => ({ ...sync.getState() }),
+      invalid: () => [...editor.invalid].map(([id, error]) => ({ id, error })),
+      camera: () => ({ ...editor.camera }),
+    }
+    return () => {
+      window.__easel = undefined
+      editor.destroy()
+      sync.destroy()
+    }
+  }, [room])
+
+  if (!board) return null
+  return <BoardView board={board} room={room} />
+}
+
+function BoardView({ board, room }: { board: Board; room: string }) {
+  const { editor, sync } = board
+  useSyncExternalStore(editor.subscribe, editor.getVersion)
+  const [help, setHelp] = useState(false)
+  const [menu, setMenu] = useState(false)
+  const [error, setError] = useState<string | null>(null)
+  const fileInput = useRef<HTMLInputElement>(null)
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (handleShortcut(editor, e, { toggleHelp: () => setHelp((h) => !h), editSelected: () => {} })) {
+        e.preventDefault()
+      }
+    }
+    const onCopy = (e: ClipboardEvent) => {
+      if (isEditableTarget(e.target)) return
+      const data = editor.copySelection()
+      if (!data) return
+      const json = JSON.stringify(data)
+      e.clipboardData?.setData('text/plain', json)
+      localStorage.setItem(CLIPBOARD_KEY, json)
+      e.preventDefault()
+      if (e.type === 'cut') editor.deleteSelected()
+    }
+    const onPaste = (e: ClipboardEvent) => {
+      if (isEditableTarget(e.target)) return
+      const text = e.clipboardData?.getData('text/plain') || localStorage.getItem(CLIPBOARD_KEY) || ''
+      const data = parseClipboard(text)
+      if (!data) return
+      e.preventDefault()
+      const c = editor.camera
+      const center = { x: editor.viewportSize.w / 2 / c.z - c.x, y: editor.viewportSize.h / 2 / c.z - c.y }
+      editor.paste(data, center)
+    }
+    window.addEventListener('keydown', onKey)
+    document.addEventListener('copy', onCopy)
+    document.addEventListener('cut', onCopy)
+    document.addEventListener('paste', onPaste)
+    return () => {
+      window.removeEventListener('keydown', onKey)
+      document.removeEventListener('copy', onCopy)
+      document.removeEventListener('cut', onCopy)
+      document.removeEventListener('paste', onPaste)
+    }
+  }, [editor])
+
+  const exportShapes = () => {
+    const sel = editor.getSelectedShapes()
+    return sel.length > 0 ? sel : [...editor.getShapes()]
+  }
+  const run = (fn: () => unknown) => () => {
+    setMenu(false)
+    Promise.resolve()
+      .then(fn)
+      .catch((err: Error) => setError(err.message))
+  }
+
+  return (
+    <div className="app">
+      <Canvas editor={editor} />
+      <div className="top-left">
+        <button
+          type="button"
+          className="panel menu-button"
+          data-testid="menu"
+          aria-label="Menu"
+          onClick={() => setMenu((m) => !m)}
+        >
+          ☰
+        </button>
+        {menu && (
+          <div className="menu panel" role="menu">
+            <button
+              type="button"
+              role="menuitem"
+              data-testid="export.png"
+              onClick={run(async () => download(`easel-${room}.png`, await toPng(exportShapes())))}
+            >
+              Export PNG
+            </button>
+            <button
+              type="button"
+              role="menuitem"
+              data-testid="export.svg"
+              onClick={run(() => download(`easel-${room}.svg`, toSvg(exportShapes()), 'image/svg+xml'))}
+            >
+              Export SVG
+            </button>
+            <button
+              type="button"
+              role="menuitem"
+              data-testid="export.json"
+              onClick={run(() =>
+                download(
+                  `easel-${room}.json`,
+                  JSON.stringify(toBoardFile(exportShapes()), null, 2),
+                  'application/json',
+                ),
+              )}
+            >
+              Export JSON
+            </button>
+            <button
+              type="button"
+              role="menuitem"
+              data-testid="import.json"
+              onClick={() => fileInput.current?.click()}
+            >
+              Import JSON…
+            </button>
+            <button type="button" role="menuitem" data-testid="help" onClick={run(() => setHelp(true))}>
+              Keyboard shortcuts
+            </button>
+            <a role="menuitem" href="/" target="_blank" rel="noreferrer">
+              New board
+            </a>
+          </div>
+        )}
+        <input
+          ref={fileInput}
+          type="file"
+          accept="application/json,.json"
+          data-testid="import.file"
+          hidden
+          onChange={async (e) => {
+            const file = e.target.files?.[0]
+            e.target.value = ''
+            setMenu(false)
+            if (!file) return
+            try {
+              const data = parseBoardFile(await file.text())
+              editor.insertCopies(data.shapes, { x: 0, y: 0 })
+              editor.zoomToFit()
+            } catch (err) {
+              setError((err as Error).message)
+            }
+          }}
+        />
+      </div>
+      <Toolbar editor={editor} />
+      <People
+        editor={editor}
+        onRename={(name) => {
+          saveUserName(name)
+          editor.setUserName(name)
+        }}
+      />
+      <StylePanel editor={editor} />
+      <div className="bottom-left">
+        <div className="panel zoom">
+          <button type="button" data-testid="zoom.out" aria-label="Zoom out" onClick={() => editor.zoomOut()}>
+            −
+          </button>
+          <button type="button" data-testid="zoom.reset" title="Reset zoom" onClick={() => editor.zoomTo(1)}>
+            {Math.round(editor.camera.z * 100)}%
+          </button>
+          <button type="button" data-testid="zoom.in" aria-label="Zoom in" onClick={() => editor.zoomIn()}>
+            +
+          </button>
+          <button
+            type="button"
+            data-testid="zoom.fit"
+            title="Zoom to fit (Shift+1)"
+            onClick={() => editor.zoomToFit()}
+          >
+            ⤢
+          </button>
+        </div>
+        <div className="panel zoom">
+          <button
+            type="button"
+            data-testid="undo"
+            aria-label="Undo"
+            disabled={!editor.undoManager.canUndo()}
+            onClick={() => editor.undo()}
+          >
+            ↶
+          </button>
+          <button
+            type="button"
+            data-testid="redo"
+            aria-label="Redo"
+            disabled={!editor.undoManager.canRedo()}
+            onClick={() => editor.redo()}
+          >
+            ↷
+          </button>
+        </div>
+        <button type="button" className="panel help-button" aria-label="Help" onClick={() => setHelp(true)}>
+          ?
+        </button>
+      </div>
+      <ConnectionStatus sync={sync} />
+      {error && (
+        <div className="toast panel" role="alert" data-testid="error">
+          {error}
+          <button type="button" aria-label="Dismiss" onClick={() => setError(null)}>
+            ✕
+          </button>
+        </div>
+      )}
+      {help && <HelpDialog onClose={() => setHelp(false)} />}
+    </div>
+  )
+}
+
+function parseClipboard(text: string): ClipboardData | null {
+  try {
+    const data = JSON.parse(text)
+    return data?.type === 'easel/shapes' && Array.isArray(data.shapes) ? (data as ClipboardData) : null
+  } catch {
+    return null
+  }
+}

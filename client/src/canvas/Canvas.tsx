@@ -1,0 +1,282 @@
+import type Konva from 'konva'
+import { useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react'
+import { Layer, Rect, Stage, Transformer } from 'react-konva'
+import type { CrdtProps, Shape } from '@easel/shared'
+import type { Editor } from '../editor/Editor.ts'
+import { shapeBounds } from '../editor/geometry.ts'
+import type { PointerInfo } from '../editor/tools/index.ts'
+import { Cursors } from './Cursors.tsx'
+import { ShapeView } from './ShapeView.tsx'
+
+const isMac = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform)
+
+/**
+ * The board surface: a Konva stage whose shape layer is moved and scaled by the camera, fed by DOM
+ * pointer events that are normalised and handed to the editor's current tool.
+ */
+export function Canvas({
+  editor,
+  onDoubleClickShape,
+}: {
+  editor: Editor
+  onDoubleClickShape?: (id: string) => void
+}) {
+  useSyncExternalStore(editor.subscribe, editor.getVersion)
+  const container = useRef<HTMLDivElement>(null)
+  const stageRef = useRef<Konva.Stage>(null)
+  const transformerRef = useRef<Konva.Transformer>(null)
+  const [size, setSize] = useState({ w: 0, h: 0 })
+  const panning = useRef<{ last: { x: number; y: number } } | null>(null)
+  const spaceDown = useRef(false)
+
+  useLayoutEffect(() => {
+    const el = container.current
+    if (!el) return
+    const ro = new ResizeObserver(() => {
+      const r = el.getBoundingClientRect()
+      setSize({ w: r.width, h: r.height })
+      editor.setViewportSize(r.width, r.height)
+    })
+    ro.observe(el)
+    return () => ro.disconnect()
+  }, [editor])
+
+  useEffect(() => {
+    const down = (e: KeyboardEvent) => {
+      if (e.code === 'Space' && !isEditableTarget(e.target)) {
+        spaceDown.current = true
+        if (container.current) container.current.style.cursor = 'grab'
+      }
+    }
+    const up = (e: KeyboardEvent) => {
+      if (e.code === 'Space') {
+        spaceDown.current = false
+        if (container.current) container.current.style.cursor = ''
+      }
+    }
+    window.addEventListener('keydown', down)
+    window.addEventListener('keyup', up)
+    return () => {
+      window.removeEventListener('keydown', down)
+      window.removeEventListener('keyup', up)
+    }
+  }, [])
+
+  type DomPointer = Pick<
+    MouseEvent,
+    'clientX' | 'clientY' | 'shiftKey' | 'altKey' | 'metaKey' | 'ctrlKey' | 'button'
+  > &
+    Partial<Pick<PointerEvent, 'pressure' | 'pointerType'>>
+  const info = (e: DomPointer): PointerInfo => {
+    const r = container.current!.getBoundingClientRect()
+    return editor.pointerInfo(
+      { x: e.clientX - r.left, y: e.clientY - r.top },
+      {
+        shift: e.shiftKey,
+        alt: e.altKey,
+        mod: isMac ? e.metaKey : e.ctrlKey,
+        button: e.button,
+        pressure: e.pointerType === 'pen' && e.pressure ? e.pressure : 0.5,
+      },
+    )
+  }
+
+  const onPointerDown = (e: React.PointerEvent<HTMLDivElement>) => {
+    if (isEditableTarget(e.target)) return
+    const stage = stageRef.current
+    const p = info(e)
+    // Transformer handles (the only listening Konva nodes) handle their own drags.
+    if (stage?.getIntersection(p.screen)) return
+    container.current!.setPointerCapture(e.pointerId)
+    if (e.button === 1 || spaceDown.current || (e.button === 0 && editor.currentToolId === 'hand')) {
+      panning.current = { last: p.screen }
+      if (editor.currentToolId !== 'hand') return
+    }
+    if (e.button !== 0) return
+    editor.pointerDown(p)
+  }
+
+  const onPointerMove = (e: React.PointerEvent<HTMLDivElement>) => {
+    const p = info(e)
+    if (panning.current && editor.currentToolId !== 'hand') {
+      editor.panBy(p.screen.x - panning.current.last.x, p.screen.y - panning.current.last.y)
+      panning.current.last = p.screen
+      return
+    }
+    editor.pointerMove(p)
+  }
+
+  const onPointerUp = (e: React.PointerEvent<HTMLDivElement>) => {
+    if (container.current?.hasPointerCapture(e.pointerId))
+      container.current.releasePointerCapture(e.pointerId)
+    if (panning.current && editor.currentToolId !== 'hand') {
+      panning.current = null
+      return
+    }
+    panning.current = null
+    editor.pointerUp(info(e))
+  }
+
+  const onDoubleClick = (e: React.MouseEvent<HTMLDivElement>) => {
+    if (isEditableTarget(e.target)) return
+    const hit = editor.shapeAt(info(e).page)
+    if (hit && (hit.kind === 'text' || hit.kind === 'sticky')) onDoubleClickShape?.(hit.id)
+  }
+
+  useEffect(() => {
+    const el = container.current
+    if (!el) return
+    const onWheel = (e: WheelEvent) => {
+      e.preventDefault()
+      const r = el.getBoundingClientRect()
+      const anchor = { x: e.clientX - r.left, y: e.clientY - r.top }
+      if (e.ctrlKey || e.metaKey) {
+        // Pinch gestures arrive as ctrl+wheel with small deltas.
+        editor.zoomTo(editor.camera.z * Math.exp(-e.deltaY * 0.01), anchor)
+      } else {
+        editor.panBy(-(e.shiftKey ? e.deltaY : e.deltaX), e.shiftKey ? 0 : -e.deltaY)
+      }
+    }
+    el.addEventListener('wheel', onWheel, { passive: false })
+    return () => el.removeEventListener('wheel', onWheel)
+  }, [editor])
+
+  const shapesVersion = editor.shapesVersion
+  const { camera } = editor
+  // Culling: only shapes intersecting the viewport are mounted and drawn.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: recomputed when shapes or camera change
+  const visible = useMemo(() => editor.getVisibleShapes(), [editor, shapesVersion, camera, size])
+  const selected = editor.getSelectedShapes()
+  const selectedKey = selected.map((s) => s.id).join(',')
+
+  // Attach the transformer to the selected shapes' nodes (after they are mounted).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: keyed by selection and visible set
+  useEffect(() => {
+    const tr = transformerRef.current
+    const stage = stageRef.current
+    if (!tr || !stage) return
+    const nodes = selected.map((s) => stage.findOne(`#${s.id}`)).filter((n): n is Konva.Node => !!n)
+    tr.nodes(editor.currentToolId === 'select' ? nodes : [])
+    tr.getLayer()?.batchDraw()
+  }, [selectedKey, visible, editor.currentToolId])
+
+  const onTransformStart = () => editor.beginGesture()
+  const onTransform = () => {
+    const tr = transformerRef.current
+    if (!tr) return
+    for (const node of tr.nodes()) {
+      const shape = editor.getShape(node.id())
+      if (!shape) continue
+      const sx = node.scaleX()
+      const sy = node.scaleY()
+      node.scaleX(1)
+      node.scaleY(1)
+      editor.setLive(shape.id, scaledProps(shape, sx, sy, node.x(), node.y(), node.rotation()))
+    }
+  }
+  const onTransformEnd = () => editor.endLive()
+
+  const overlay = editor.tool.overlay?.()
+  const z = camera.z
+  const peerOutlines = editor.peers.flatMap((peer) =>
+    peer.selection
+      .map((id) => editor.getShape(id))
+      .filter((s): s is Shape => !!s)
+      .map((s) => ({ peer, box: shapeBounds(s), id: s.id })),
+  )
+
+  return (
+    <div
+      ref={container}
+      data-testid="canvas"
+      role="application"
+      aria-label="Whiteboard canvas"
+      className="canvas"
+      style={{ cursor: editor.tool.cursor }}
+      onPointerDown={onPointerDown}
+      onPointerMove={onPointerMove}
+      onPointerUp={onPointerUp}
+      onPointerCancel={() => editor.cancel()}
+      onPointerLeave={() => editor.setCursor(null)}
+      onDoubleClick={onDoubleClick}
+    >
+      {size.w > 0 && (
+        <Stage ref={stageRef} width={size.w} height={size.h}>
+          <Layer x={camera.x * z} y={camera.y * z} scaleX={z} scaleY={z} listening={false}>
+            {visible.map((s) => (
+              <ShapeView key={s.id} shape={s} />
+            ))}
+          </Layer>
+          <Layer x={camera.x * z} y={camera.y * z} scaleX={z} scaleY={z}>
+            {peerOutlines.map(({ peer, box, id }) => (
+              <Rect
+                key={`${peer.clientId}:${id}`}
+                x={box.x - 4 / z}
+                y={box.y - 4 / z}
+                width={box.w + 8 / z}
+                height={box.h + 8 / z}
+                stroke={peer.user.color}
+                strokeWidth={2 / z}
+                dash={[6 / z, 4 / z]}
+                listening={false}
+              />
+            ))}
+            {overlay?.kind === 'marquee' && (
+              <Rect
+                x={overlay.box.x}
+                y={overlay.box.y}
+                width={overlay.box.w}
+                height={overlay.box.h}
+                fill="rgba(105, 101, 219, 0.08)"
+                stroke="#6965db"
+                strokeWidth={1 / z}
+                listening={false}
+              />
+            )}
+            <Transformer
+              ref={transformerRef}
+              rotateEnabled
+              flipEnabled={false}
+              shouldOverdrawWholeArea={false}
+              anchorSize={9}
+              borderStroke="#6965db"
+              anchorStroke="#6965db"
+              rotationSnaps={[0, 45, 90, 135, 180, 225, 270, 315]}
+              ignoreStroke
+              onTransformStart={onTransformStart}
+              onTransform={onTransform}
+              onTransformEnd={onTransformEnd}
+              boundBoxFunc={(oldBox, newBox) => (newBox.width < 4 || newBox.height < 4 ? oldBox : newBox)}
+            />
+          </Layer>
+        </Stage>
+      )}
+      <Cursors editor={editor} />
+    </div>
+  )
+}
+
+/** Folds a transformer's scale into the shape's own geometry, so stored shapes never carry a scale. */
+export function scaledProps(
+  shape: Shape,
+  sx: number,
+  sy: number,
+  x: number,
+  y: number,
+  rotation: number,
+): Partial<CrdtProps> {
+  const base = { x, y, rotation }
+  if (shape.kind === 'line' || shape.kind === 'arrow' || shape.kind === 'pen') {
+    const stride = shape.kind === 'pen' ? 3 : 2
+    const points = (shape.points ?? []).map((v, i) =>
+      i % stride === 0 ? v * sx : i % stride === 1 ? v * sy : v,
+    )
+    return { ...base, points, w: shape.w * sx, h: shape.h * sy }
+  }
+  return { ...base, w: Math.max(1, shape.w * sx), h: Math.max(1, shape.h * sy) }
+}
+
+export function isEditableTarget(target: EventTarget | null): boolean {
+  const el = target as HTMLElement | null
+  return !!el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.isContentEditable)
+}

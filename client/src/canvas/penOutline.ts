@@ -1,0 +1,17 @@
+import { getStroke } from 'perfect-freehand'
+
+/** Smoothed outline polygon of a pen stroke ([x, y, pressure] triples), as flat [x, y, ...]. */
+export function penOutline(points: readonly number[], strokeWidth: number): number[] {
+  const input: number[][] = []
+  for (let i = 0; i + 2 < points.length + 1 && i + 1 < points.length; i += 3) {
+    input.push([points[i]!, points[i + 1]!, points[i + 2] ?? 0.5])
+  }
+  const outline = getStroke(input, {
+    size: Math.max(2, strokeWidth * 2.5),
+    thinning: 0.5,
+    smoothing: 0.5,
+    streamline: 0.5,
+    simulatePressure: input.every((p) => p[2] === 0.5),
+  })
+  return outline.flat()
+}

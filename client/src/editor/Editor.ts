@@ -1,0 +1,657 @@
+import { generateKeyBetween, generateNKeysBetween } from 'fractional-indexing'
+import type { Awareness } from 'y-protocols/awareness'
+import * as Y from 'yjs'
+import {
+  type CrdtProps,
+  crdtProps,
+  readShape,
+  type Shape,
+  type ShapeKind,
+  shapesMap,
+  versionedMap,
+} from '@easel/shared'
+import {
+  type Box,
+  boxesIntersect,
+  type Camera,
+  fitCamera,
+  hitTest,
+  screenToPage,
+  shapeBounds,
+  unionBoxes,
+  type Vec,
+  viewportBox,
+  zoomAt,
+} from './geometry.ts'
+import { createTools, type PointerInfo, type Tool, type ToolId } from './tools/index.ts'
+
+/** Transaction origin of this user's own edits: the only origin the undo manager tracks. */
+export const LOCAL_ORIGIN = Object.freeze({ kind: 'local' as const })
+
+export type User = { id: string; name: string; color: string }
+
+/** What this user publishes through awareness; others read it as {@link Peer}. */
+export type PresenceState = {
+  user: User
+  cursor: Vec | null
+  selection: string[]
+  /** Page-space rectangle this user sees, so others can follow them. */
+  viewport: Box | null
+}
+export type Peer = PresenceState & { clientId: number }
+
+export type Style = Pick<CrdtProps, 'stroke' | 'fill' | 'strokeWidth' | 'opacity'>
+export const DEFAULT_STYLE: Style = { stroke: '#1e1e1e', fill: 'transparent', strokeWidth: 2, opacity: 1 }
+export const STICKY_FILL = '#fff3a3'
+
+/** Clipboard payload: shapes as plain JSON, recognisable when pasted into any board. */
+export type ClipboardData = { type: 'easel/shapes'; shapes: (CrdtProps & { id: string; text?: string })[] }
+
+export type EditorOptions = {
+  user: User
+  awareness?: Awareness
+  /** Runs `cb` before the next frame; injected so tests can flush by hand. */
+  scheduleFrame?: (cb: () => void) => void
+  /** Minimum interval between awareness publications, in ms (~30 Hz). */
+  presenceIntervalMs?: number
+}
+
+let idCounter = 0
+export function newShapeId(): string {
+  const rand = globalThis.crypto?.randomUUID?.().replace(/-/g, '').slice(0, 12)
+  return rand ?? `s${Date.now().toString(36)}${(idCounter++).toString(36)}`
+}
+
+/**
+ * The editor's state and operations, free of React and Konva: shapes read from the Y.Doc, camera,
+ * selection, tools, per-user undo and presence. The canvas feeds it normalised pointer events and
+ * renders what it exposes; tests drive it directly.
+ */
+export class Editor {
+  readonly doc: Y.Doc
+  readonly user: User
+  readonly undoManager: Y.UndoManager
+  readonly awareness: Awareness | null
+  readonly tools: Record<ToolId, Tool>
+
+  /** Valid, not deleted shapes by id, with local overrides applied. */
+  private shapes = new Map<string, Shape>()
+  private ordered: Shape[] = []
+  private orderDirty = true
+  /** Invalid shapes seen in the document, reported instead of rendered. */
+  invalid = new Map<string, string>()
+
+  camera: Camera = { x: 0, y: 0, z: 1 }
+  viewportSize = { w: 1024, h: 768 }
+  selectedIds: ReadonlySet<string> = new Set()
+  currentToolId: ToolId = 'select'
+  style: Style = { ...DEFAULT_STYLE }
+  /** Tool keeps creating shapes instead of returning to select. */
+  toolLocked = false
+  /** Peer this user follows (their viewport drives our camera), by awareness client id. */
+  followingId: number | null = null
+  peers: Peer[] = []
+  /** Set by the commit layer: an arrow or line was just drawn (to bind its ends). */
+  onLineCreated?: (id: string) => void
+  /** Set by the text-editing layer: a text or sticky shape was placed (to start editing it). */
+  onTextShapeCreated?: (id: string) => void
+
+  /**
+   * Local overrides of tier-1 props during a gesture (drag, resize, drawing). Rendered instead of
+   * the document's values, so a remote write to the same shape never makes it jump under the
+   * pointer; written to the document at most once per frame.
+   */
+  private overrides = new Map<string, Partial<CrdtProps>>()
+  private pendingWrites = new Map<string, Partial<CrdtProps>>()
+  private frameScheduled = false
+  private readonly scheduleFrame: (cb: () => void) => void
+
+  private version = 0
+  /** Bumped whenever a shape's rendered value changes; lets the canvas skip work otherwise. */
+  shapesVersion = 0
+  private readonly listeners = new Set<() => void>()
+  private presenceTimer: ReturnType<typeof setTimeout> | null = null
+  private lastPresenceAt = 0
+  private readonly presenceIntervalMs: number
+  private cursor: Vec | null = null
+
+  constructor(doc: Y.Doc, options: EditorOptions) {
+    this.doc = doc
+    this.user = options.user
+    this.awareness = options.awareness ?? null
+    this.presenceIntervalMs = options.presenceIntervalMs ?? 33
+    this.scheduleFrame =
+      options.scheduleFrame ??
+      ((cb) =>
+        typeof requestAnimationFrame === 'function' ? requestAnimationFrame(() => cb()) : setTimeout(cb, 16))
+    this.undoManager = new Y.UndoManager(shapesMap(doc), {
+      trackedOrigins: new Set([LOCAL_ORIGIN]),
+      captureTimeout: 400,
+    })
+    this.tools = createTools(this)
+    this.readAll()
+    shapesMap(doc).observeDeep(this.onShapesChanged)
+    versionedMap(doc).observe(this.onVersionedChanged)
+    this.undoManager.on('stack-item-added', this.emit)
+    this.undoManager.on('stack-item-popped', this.emit)
+    if (this.awareness) {
+      this.awareness.on('change', this.onAwarenessChange)
+      this.publishPresence(true)
+    }
+  }
+
+  // ---------------------------------------------------------------- store
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  getVersion = (): number => this.version
+
+  private readonly emit = () => {
+    this.version++
+    for (const l of this.listeners) l()
+  }
+
+  private readShapeFromDoc(id: string): void {
+    this.shapesVersion++
+    const map = shapesMap(this.doc).get(id)
+    if (!map) {
+      this.shapes.delete(id)
+      this.invalid.delete(id)
+      this.orderDirty = true
+      return
+    }
+    const props = map instanceof Y.Map ? map.toJSON() : map
+    const result = readShape(id, props, versionedMap(this.doc))
+    if (!result.ok) {
+      if (!this.invalid.has(id)) console.warn(`skipping invalid shape ${id}: ${result.error}`)
+      this.invalid.set(id, result.error)
+      this.shapes.delete(id)
+      this.orderDirty = true
+      return
+    }
+    this.invalid.delete(id)
+    const shape = result.shape
+    if (shape.deleted) {
+      this.shapes.delete(id)
+      this.orderDirty = true
+      return
+    }
+    const prev = this.shapes.get(id)
+    const override = this.overrides.get(id)
+    const next = override ? { ...shape, ...override } : shape
+    if (!prev || prev.z !== next.z) this.orderDirty = true
+    this.shapes.set(id, next)
+  }
+
+  private readAll(): void {
+    this.shapes.clear()
+    this.invalid.clear()
+    for (const id of shapesMap(this.doc).keys()) this.readShapeFromDoc(id)
+    this.orderDirty = true
+  }
+
+  private readonly onShapesChanged = (events: Y.YEvent<Y.AbstractType<unknown>>[]) => {
+    const changed = new Set<string>()
+    for (const event of events) {
+      if (event.target === shapesMap(this.doc)) {
+        for (const key of event.changes.keys.keys()) changed.add(key)
+      } else {
+        const id = event.path[0]
+        if (typeof id === 'string') changed.add(id)
+      }
+    }
+    for (const id of changed) this.readShapeFromDoc(id)
+    this.dropMissingFromSelection()
+    this.emit()
+  }
+
+  private readonly onVersionedChanged = (event: Y.YMapEvent<unknown>) => {
+    for (const key of event.keysChanged) {
+      const id = key.slice(0, key.lastIndexOf(':'))
+      this.readShapeFromDoc(id)
+    }
+    this.dropMissingFromSelection()
+    this.emit()
+  }
+
+  private dropMissingFromSelection(): void {
+    if ([...this.selectedIds].some((id) => !this.shapes.has(id))) {
+      this.selectedIds = new Set([...this.selectedIds].filter((id) => this.shapes.has(id)))
+      this.publishPresence()
+    }
+  }
+
+  /** Shapes in paint order (lowest z first). */
+  getShapes(): readonly Shape[] {
+    if (this.orderDirty) {
+      this.ordered = [...this.shapes.values()].sort((a, b) =>
+        a.z < b.z ? -1 : a.z > b.z ? 1 : a.id < b.id ? -1 : 1,
+      )
+      this.orderDirty = false
+    } else {
+      // Same order, fresh objects: replace stale entries in place.
+      for (let i = 0; i < this.ordered.length; i++) {
+        const s = this.shapes.get(this.ordered[i]!.id)
+        if (s) this.ordered[i] = s
+      }
+    }
+    return this.ordered
+  }
+
+  getShape(id: string): Shape | undefined {
+    return this.shapes.get(id)
+  }
+
+  /** Shapes whose bounds intersect the visible viewport (plus a margin): what the canvas draws. */
+  getVisibleShapes(margin = 64): Shape[] {
+    const vb = viewportBox(this.camera, this.viewportSize)
+    const m = margin / this.camera.z
+    const box = { x: vb.x - m, y: vb.y - m, w: vb.w + 2 * m, h: vb.h + 2 * m }
+    return this.getShapes().filter((s) => boxesIntersect(shapeBounds(s), box))
+  }
+
+  getSelectedShapes(): Shape[] {
+    return [...this.selectedIds].map((id) => this.shapes.get(id)).filter((s): s is Shape => !!s)
+  }
+
+  /** Topmost shape under a page point. */
+  shapeAt(p: Vec): Shape | undefined {
+    const shapes = this.getShapes()
+    const tolerance = 4 / this.camera.z
+    for (let i = shapes.length - 1; i >= 0; i--) {
+      const s = shapes[i]!
+      if (hitTest(s, p, tolerance)) return s
+    }
+    return undefined
+  }
+
+  shapesInBox(box: Box): Shape[] {
+    return this.getShapes().filter((s) => boxesIntersect(shapeBounds(s), box))
+  }
+
+  // ---------------------------------------------------------------- writing
+
+  private transact(fn: () => void): void {
+    this.doc.transact(fn, LOCAL_ORIGIN)
+  }
+
+  /** Z index above every current shape. */
+  private topZ(): string {
+    const shapes = this.getShapes()
+    return generateKeyBetween(shapes.length ? shapes[shapes.length - 1]!.z : null, null)
+  }
+
+  createShape(kind: ShapeKind, props: Partial<CrdtProps> & Vec): string {
+    const id = newShapeId()
+    const base: CrdtProps = {
+      kind,
+      w: 0,
+      h: 0,
+      rotation: 0,
+      z: this.topZ(),
+      ...this.style,
+      ...(kind === 'sticky' ? { fill: STICKY_FILL, stroke: '#1e1e1e', strokeWidth: 0 } : {}),
+      ...(kind === 'text' || kind === 'sticky' ? { fontSize: 20 } : {}),
+      createdBy: this.user.id,
+      ...props,
+    }
+    const valid = crdtProps.parse(base)
+    this.transact(() => {
+      const map = new Y.Map<unknown>()
+      for (const [k, v] of Object.entries(valid)) if (v !== undefined) map.set(k, v)
+      shapesMap(this.doc).set(id, map)
+    })
+    return id
+  }
+
+  /** Writes tier-1 props now (one transaction, one undo step). Invalid values are refused. */
+  updateShapes(updates: { id: string; props: Partial<CrdtProps> }[]): void {
+    const valid = updates.filter(({ id, props }) => {
+      const shape = this.shapes.get(id)
+      if (!shape) return false
+      const check = crdtProps.safeParse({ ...shape, ...props })
+      if (!check.success) console.warn(`refusing invalid update to ${id}`, check.error)
+      return check.success
+    })
+    if (valid.length === 0) return
+    this.transact(() => {
+      for (const { id, props } of valid) {
+        const map = shapesMap(this.doc).get(id)
+        if (!map) continue
+        for (const [k, v] of Object.entries(props)) {
+          if (v !== undefined && map.get(k) !== v) map.set(k, v)
+        }
+      }
+    })
+  }
+
+  /**
+   * Shows props locally right away and writes them at the next frame, coalescing many pointer
+   * events into one document update per frame.
+   */
+  setLive(id: string, props: Partial<CrdtProps>): void {
+    if (!this.setLocal(id, props)) return
+    this.pendingWrites.set(id, { ...this.pendingWrites.get(id), ...props })
+    if (!this.frameScheduled) {
+      this.frameScheduled = true
+      this.scheduleFrame(() => this.flushFrame())
+    }
+  }
+
+  /** Shows props locally only (until {@link setLive} or {@link endLive} writes them). */
+  setLocal(id: string, props: Partial<CrdtProps>): boolean {
+    const shape = this.shapes.get(id)
+    if (!shape) return false
+    this.overrides.set(id, { ...this.overrides.get(id), ...props })
+    this.shapes.set(id, { ...shape, ...props })
+    this.shapesVersion++
+    this.emit()
+    return true
+  }
+
+  /** Writes the pending per-frame props (called by the frame scheduler, or by hand in tests). */
+  flushFrame(): void {
+    this.frameScheduled = false
+    if (this.pendingWrites.size === 0) return
+    const updates = [...this.pendingWrites].map(([id, props]) => ({ id, props }))
+    this.pendingWrites.clear()
+    this.updateShapes(updates)
+  }
+
+  /** Ends a gesture: writes what is pending and drops the local overrides. */
+  endLive(): void {
+    for (const [id, props] of this.overrides) {
+      this.pendingWrites.set(id, { ...props, ...this.pendingWrites.get(id) })
+    }
+    this.flushFrame()
+    const ids = [...this.overrides.keys()]
+    this.overrides.clear()
+    for (const id of ids) this.readShapeFromDoc(id)
+    this.undoManager.stopCapturing()
+    this.emit()
+  }
+
+  /** Starts a gesture that must be one undo step. */
+  beginGesture(): void {
+    this.undoManager.stopCapturing()
+  }
+
+  deleteShapes(ids: Iterable<string>): void {
+    const list = [...ids].filter((id) => shapesMap(this.doc).has(id))
+    if (list.length === 0) return
+    this.transact(() => {
+      for (const id of list) shapesMap(this.doc).delete(id)
+    })
+    this.select([])
+  }
+
+  deleteSelected(): void {
+    this.deleteShapes(this.selectedIds)
+  }
+
+  /** Copies of shapes shifted by `offset`, on top of everything, selected. */
+  insertCopies(shapes: ClipboardData['shapes'], offset: Vec): string[] {
+    const sorted = [...shapes].sort((a, b) => (a.z < b.z ? -1 : 1))
+    const zs = generateNKeysBetween(this.getShapes().at(-1)?.z ?? null, null, sorted.length)
+    const ids: string[] = []
+    const rows: [string, CrdtProps][] = []
+    sorted.forEach((s, i) => {
+      const { id: _id, text: _text, ...props } = s
+      const parsed = crdtProps.safeParse({ ...props, x: s.x + offset.x, y: s.y + offset.y, z: zs[i] })
+      if (!parsed.success) return
+      const id = newShapeId()
+      ids.push(id)
+      rows.push([id, parsed.data])
+    })
+    this.transact(() => {
+      for (const [id, props] of rows) {
+        const map = new Y.Map<unknown>()
+        for (const [k, v] of Object.entries(props)) if (v !== undefined) map.set(k, v)
+        shapesMap(this.doc).set(id, map)
+      }
+    })
+    this.select(ids)
+    return ids
+  }
+
+  duplicateSelected(): void {
+    const shapes = this.getSelectedShapes()
+    if (shapes.length) this.insertCopies(shapes.map(toClipboardShape), { x: 16, y: 16 })
+  }
+
+  copySelection(): ClipboardData | null {
+    const shapes = this.getSelectedShapes()
+    return shapes.length ? { type: 'easel/shapes', shapes: shapes.map(toClipboardShape) } : null
+  }
+
+  /** Pastes clipboard shapes centred on `at` (page point), or offset from the originals. */
+  paste(data: ClipboardData, at?: Vec): string[] {
+    const box = unionBoxes(data.shapes.map((s) => shapeBounds(s)))
+    if (!box) return []
+    const offset = at ? { x: at.x - (box.x + box.w / 2), y: at.y - (box.y + box.h / 2) } : { x: 24, y: 24 }
+    return this.insertCopies(data.shapes, offset)
+  }
+
+  bringToFront(): void {
+    const sel = this.getSelectedShapes().sort((a, b) => (a.z < b.z ? -1 : 1))
+    if (!sel.length) return
+    const others = this.getShapes().filter((s) => !this.selectedIds.has(s.id))
+    const zs = generateNKeysBetween(others.at(-1)?.z ?? null, null, sel.length)
+    this.updateShapes(sel.map((s, i) => ({ id: s.id, props: { z: zs[i]! } })))
+  }
+
+  sendToBack(): void {
+    const sel = this.getSelectedShapes().sort((a, b) => (a.z < b.z ? -1 : 1))
+    if (!sel.length) return
+    const others = this.getShapes().filter((s) => !this.selectedIds.has(s.id))
+    const zs = generateNKeysBetween(null, others[0]?.z ?? null, sel.length)
+    this.updateShapes(sel.map((s, i) => ({ id: s.id, props: { z: zs[i]! } })))
+  }
+
+  nudgeSelected(dx: number, dy: number): void {
+    this.updateShapes(
+      this.getSelectedShapes().map((s) => ({ id: s.id, props: { x: s.x + dx, y: s.y + dy } })),
+    )
+  }
+
+  /** Sets the style for new shapes and applies it to the selection. */
+  setStyle(patch: Partial<Style>): void {
+    this.style = { ...this.style, ...patch }
+    this.updateShapes(this.getSelectedShapes().map((s) => ({ id: s.id, props: patch })))
+    this.emit()
+  }
+
+  undo(): void {
+    this.undoManager.undo()
+  }
+
+  redo(): void {
+    this.undoManager.redo()
+  }
+
+  // ---------------------------------------------------------------- selection and tools
+
+  select(ids: Iterable<string>): void {
+    this.selectedIds = new Set([...ids].filter((id) => this.shapes.has(id)))
+    this.publishPresence()
+    this.emit()
+  }
+
+  selectAll(): void {
+    this.select(this.getShapes().map((s) => s.id))
+  }
+
+  setTool(id: ToolId): void {
+    if (id === this.currentToolId) return
+    this.tools[this.currentToolId].onExit?.()
+    this.currentToolId = id
+    this.tools[id].onEnter?.()
+    this.emit()
+  }
+
+  setToolLocked(locked: boolean): void {
+    this.toolLocked = locked
+    this.emit()
+  }
+
+  get tool(): Tool {
+    return this.tools[this.currentToolId]
+  }
+
+  pointerDown(e: PointerInfo): void {
+    this.tool.onPointerDown?.(e)
+  }
+
+  pointerMove(e: PointerInfo): void {
+    this.setCursor(e.page)
+    this.tool.onPointerMove?.(e)
+  }
+
+  pointerUp(e: PointerInfo): void {
+    this.tool.onPointerUp?.(e)
+  }
+
+  cancel(): void {
+    this.tool.onCancel?.()
+  }
+
+  /** Called by tools when a shape was created: select it, and go back to select unless locked. */
+  finishCreating(id: string | null): void {
+    if (id) this.select([id])
+    if (!this.toolLocked) this.setTool('select')
+  }
+
+  /** Builds a pointer event from a screen point (for tests and the canvas). */
+  pointerInfo(screen: Vec, mods: Partial<Omit<PointerInfo, 'page' | 'screen'>> = {}): PointerInfo {
+    return {
+      screen,
+      page: screenToPage(this.camera, screen),
+      shift: false,
+      alt: false,
+      mod: false,
+      button: 0,
+      pressure: 0.5,
+      ...mods,
+    }
+  }
+
+  // ---------------------------------------------------------------- camera
+
+  setViewportSize(w: number, h: number): void {
+    if (w === this.viewportSize.w && h === this.viewportSize.h) return
+    this.viewportSize = { w, h }
+    this.publishPresence()
+    this.emit()
+  }
+
+  setCamera(camera: Camera, fromFollow = false): void {
+    this.camera = camera
+    if (!fromFollow) this.followingId = null
+    this.publishPresence()
+    this.emit()
+  }
+
+  panBy(dxScreen: number, dyScreen: number): void {
+    const c = this.camera
+    this.setCamera({ x: c.x + dxScreen / c.z, y: c.y + dyScreen / c.z, z: c.z })
+  }
+
+  zoomTo(z: number, anchor: Vec = { x: this.viewportSize.w / 2, y: this.viewportSize.h / 2 }): void {
+    this.setCamera(zoomAt(this.camera, anchor, z))
+  }
+
+  zoomIn(): void {
+    this.zoomTo(this.camera.z * 1.25)
+  }
+
+  zoomOut(): void {
+    this.zoomTo(this.camera.z / 1.25)
+  }
+
+  zoomToFit(): void {
+    const box = unionBoxes(this.getShapes().map(shapeBounds))
+    if (box) this.setCamera(fitCamera(box, this.viewportSize))
+    else this.setCamera({ x: 0, y: 0, z: 1 })
+  }
+
+  // ---------------------------------------------------------------- presence
+
+  setCursor(p: Vec | null): void {
+    this.cursor = p
+    this.publishPresence()
+  }
+
+  /** Publishes this user's presence, at most once per `presenceIntervalMs` (trailing call kept). */
+  publishPresence(immediate = false): void {
+    if (!this.awareness) return
+    const now = Date.now()
+    const wait = this.presenceIntervalMs - (now - this.lastPresenceAt)
+    if (!immediate && wait > 0) {
+      this.presenceTimer ??= setTimeout(() => {
+        this.presenceTimer = null
+        this.publishPresence(true)
+      }, wait)
+      return
+    }
+    this.lastPresenceAt = now
+    const state: PresenceState = {
+      user: this.user,
+      cursor: this.cursor,
+      selection: [...this.selectedIds],
+      viewport: viewportBox(this.camera, this.viewportSize),
+    }
+    this.awareness.setLocalStateField('presence', state)
+  }
+
+  setUserName(name: string): void {
+    this.user.name = name
+    this.publishPresence(true)
+    this.emit()
+  }
+
+  private readonly onAwarenessChange = () => {
+    if (!this.awareness) return
+    const peers: Peer[] = []
+    for (const [clientId, state] of this.awareness.getStates()) {
+      if (clientId === this.awareness.clientID) continue
+      const p = state.presence as PresenceState | undefined
+      if (p?.user) peers.push({ ...p, clientId })
+    }
+    this.peers = peers
+    const followed = this.followingId === null ? null : peers.find((p) => p.clientId === this.followingId)
+    if (this.followingId !== null && !followed) this.followingId = null
+    if (followed?.viewport) this.applyFollow(followed.viewport)
+    this.emit()
+  }
+
+  follow(clientId: number | null): void {
+    this.followingId = clientId
+    const peer = this.peers.find((p) => p.clientId === clientId)
+    if (peer?.viewport) this.applyFollow(peer.viewport)
+    this.emit()
+  }
+
+  private applyFollow(viewport: Box): void {
+    const z = Math.min(this.viewportSize.w / viewport.w, this.viewportSize.h / viewport.h)
+    const cx = viewport.x + viewport.w / 2
+    const cy = viewport.y + viewport.h / 2
+    this.setCamera({ z, x: this.viewportSize.w / 2 / z - cx, y: this.viewportSize.h / 2 / z - cy }, true)
+  }
+
+  destroy(): void {
+    shapesMap(this.doc).unobserveDeep(this.onShapesChanged)
+    versionedMap(this.doc).unobserve(this.onVersionedChanged)
+    this.awareness?.off('change', this.onAwarenessChange)
+    if (this.presenceTimer) clearTimeout(this.presenceTimer)
+    this.undoManager.destroy()
+    this.listeners.clear()
+  }
+}
+
+export function toClipboardShape(s: Shape): ClipboardData['shapes'][number] {
+  const props = crdtProps.parse(s)
+  return { ...props, id: s.id, text: s.text || undefined }
+}

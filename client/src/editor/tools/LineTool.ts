@@ -1,0 +1,75 @@
+import type { Editor } from '../Editor.ts'
+import type { Vec } from '../geometry.ts'
+import { movedBeyond, type PointerInfo, type Tool } from './index.ts'
+
+type State =
+  | { name: 'idle' }
+  | { name: 'pointing'; start: Vec; screen: Vec }
+  | { name: 'drawing'; id: string; start: Vec }
+
+/** Line and arrow: press at one end, release at the other (shift snaps to 15° steps). */
+export class LineTool implements Tool {
+  private s: State = { name: 'idle' }
+  readonly cursor = 'crosshair'
+
+  constructor(
+    private readonly editor: Editor,
+    readonly id: 'line' | 'arrow',
+  ) {}
+
+  get state(): string {
+    return this.s.name
+  }
+
+  /** The id of the shape being drawn, if any (the arrow binding step needs it). */
+  get drawingId(): string | null {
+    return this.s.name === 'drawing' ? this.s.id : null
+  }
+
+  onPointerDown(e: PointerInfo): void {
+    this.s = { name: 'pointing', start: e.page, screen: e.screen }
+  }
+
+  onPointerMove(e: PointerInfo): void {
+    if (this.s.name === 'pointing' && movedBeyond(this.s.screen, e.screen)) {
+      this.editor.beginGesture()
+      const { start } = this.s
+      const id = this.editor.createShape(this.id, { x: start.x, y: start.y, points: [0, 0, 0, 0] })
+      this.s = { name: 'drawing', id, start }
+    }
+    if (this.s.name === 'drawing') {
+      let dx = e.page.x - this.s.start.x
+      let dy = e.page.y - this.s.start.y
+      if (e.shift) {
+        const step = Math.PI / 12
+        const angle = Math.round(Math.atan2(dy, dx) / step) * step
+        const len = Math.hypot(dx, dy)
+        dx = Math.cos(angle) * len
+        dy = Math.sin(angle) * len
+      }
+      this.editor.setLive(this.s.id, { points: [0, 0, dx, dy], w: Math.abs(dx), h: Math.abs(dy) })
+    }
+  }
+
+  onPointerUp(e: PointerInfo): void {
+    if (this.s.name === 'drawing') {
+      this.onPointerMove(e)
+      const id = this.s.id
+      this.editor.endLive()
+      this.s = { name: 'idle' }
+      this.editor.onLineCreated?.(id)
+      this.editor.finishCreating(id)
+      return
+    }
+    this.s = { name: 'idle' }
+  }
+
+  onCancel(): void {
+    if (this.s.name === 'drawing') {
+      const id = this.s.id
+      this.editor.endLive()
+      this.editor.deleteShapes([id])
+    }
+    this.s = { name: 'idle' }
+  }
+}

@@ -1,0 +1,69 @@
+import type { Editor } from '../Editor.ts'
+import type { Vec } from '../geometry.ts'
+import type { PointerInfo, Tool } from './index.ts'
+
+type State =
+  | { name: 'idle' }
+  | { name: 'drawing'; id: string; origin: Vec; points: number[]; lastWrite: number }
+
+/** How often an in-progress stroke is written for others to see (the full point list each time). */
+export const PEN_WRITE_INTERVAL_MS = 100
+
+/**
+ * Freehand pen: points are [x, y, pressure] triples relative to the stroke's first point, smoothed
+ * at render time by perfect-freehand. The stroke is shown locally on every move and written to the
+ * board a few times a second while drawing, then once more on release.
+ */
+export class PenTool implements Tool {
+  readonly id = 'pen' as const
+  readonly cursor = 'crosshair'
+  private s: State = { name: 'idle' }
+
+  constructor(
+    private readonly editor: Editor,
+    private readonly now: () => number = () => Date.now(),
+  ) {}
+
+  get state(): string {
+    return this.s.name
+  }
+
+  onPointerDown(e: PointerInfo): void {
+    this.editor.beginGesture()
+    const points = [0, 0, e.pressure || 0.5]
+    const id = this.editor.createShape('pen', { x: e.page.x, y: e.page.y, points })
+    this.s = { name: 'drawing', id, origin: e.page, points, lastWrite: this.now() }
+  }
+
+  onPointerMove(e: PointerInfo): void {
+    if (this.s.name !== 'drawing') return
+    const { points, origin } = this.s
+    const x = e.page.x - origin.x
+    const y = e.page.y - origin.y
+    const lx = points[points.length - 3]!
+    const ly = points[points.length - 2]!
+    // Skip points closer than one screen pixel to the previous one.
+    if (Math.hypot(x - lx, y - ly) * this.editor.camera.z < 1) return
+    points.push(x, y, e.pressure || 0.5)
+    const props = { points: [...points] }
+    if (this.now() - this.s.lastWrite >= PEN_WRITE_INTERVAL_MS) {
+      this.s.lastWrite = this.now()
+      this.editor.setLive(this.s.id, props)
+    } else {
+      this.editor.setLocal(this.s.id, props)
+    }
+  }
+
+  onPointerUp(e: PointerInfo): void {
+    if (this.s.name !== 'drawing') return
+    this.onPointerMove(e)
+    const id = this.s.id
+    this.editor.endLive()
+    this.s = { name: 'idle' }
+    this.editor.finishCreating(id)
+  }
+
+  onCancel(): void {
+    if (this.s.name === 'drawing') this.onPointerUp(this.editor.pointerInfo({ x: 0, y: 0 }))
+  }
+}

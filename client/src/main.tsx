@@ -1,0 +1,22 @@
+import { StrictMode } from 'react'
+import { createRoot } from 'react-dom/client'
+import { isValidRoomId } from '@easel/shared'
+import { App } from './App.tsx'
+import { newRoomId } from './identity.ts'
+import './styles.css'
+
+/** `/` opens a new board; `/b/<room>` opens that board. */
+function roomFromUrl(): string {
+  const m = /^\/b\/([^/]+)\/?$/.exec(location.pathname)
+  const room = m ? decodeURIComponent(m[1]!) : null
+  if (room && isValidRoomId(room)) return room
+  const fresh = newRoomId()
+  history.replaceState(null, '', `/b/${fresh}${location.search}`)
+  return fresh
+}
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <App room={roomFromUrl()} />
+  </StrictMode>,
+)

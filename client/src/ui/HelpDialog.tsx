@@ -1,0 +1,56 @@
+import { TOOL_IDS } from '../editor/tools/index.ts'
+import { TOOL_META } from './Toolbar.tsx'
+
+export const SHORTCUTS: [string, string][] = [
+  ...TOOL_IDS.map((id): [string, string] => [TOOL_META[id].key, TOOL_META[id].label]),
+  ['Q', 'Keep the current tool after drawing'],
+  ['Space + drag, middle drag, wheel', 'Pan'],
+  ['Ctrl + wheel, pinch', 'Zoom'],
+  ['Ctrl + = / Ctrl + -', 'Zoom in / out'],
+  ['Shift + 1', 'Zoom to fit'],
+  ['Shift + 0', 'Reset zoom to 100%'],
+  ['Ctrl + A', 'Select all'],
+  ['Shift + click, drag on canvas', 'Add to selection, marquee select'],
+  ['Arrow keys (Shift: ×10)', 'Nudge selection'],
+  ['Delete / Backspace', 'Delete selection'],
+  ['Ctrl + D', 'Duplicate'],
+  ['Ctrl + C / X / V', 'Copy / cut / paste (also between boards)'],
+  ['Ctrl + Shift + ]  /  [', 'Bring to front / send to back'],
+  ['Ctrl + Z / Ctrl + Shift + Z, Ctrl + Y', 'Undo / redo (your own changes only)'],
+  ['Enter, double-click', 'Edit text of a text or sticky note'],
+  ['Escape', 'Cancel, deselect'],
+  ['?', 'This help'],
+]
+
+export function HelpDialog({ onClose }: { onClose: () => void }) {
+  return (
+    <div className="modal-backdrop" onPointerDown={onClose}>
+      <div
+        className="modal panel"
+        role="dialog"
+        aria-label="Keyboard shortcuts"
+        data-testid="help-dialog"
+        onPointerDown={(e) => e.stopPropagation()}
+      >
+        <div className="modal-head">
+          <h2>Keyboard shortcuts</h2>
+          <button type="button" onClick={onClose} aria-label="Close" data-testid="help-close">
+            ✕
+          </button>
+        </div>
+        <table>
+          <tbody>
+            {SHORTCUTS.map(([keys, what]) => (
+              <tr key={keys + what}>
+                <td>
+                  <kbd>{keys}</kbd>
+                </td>
+                <td>{what}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </div>
+  )
+}

@@ -1,0 +1,52 @@
+import { spawn } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+
+const ROOT = path.resolve(import.meta.dirname, '..')
+
+/**
+ * Starts the real server (built client included) on a free port with a fresh data directory and
+ * exposes its URL to the tests as EASEL_URL. Returns the teardown.
+ */
+export default async function globalSetup(): Promise<() => Promise<void>> {
+  if (!fs.existsSync(path.join(ROOT, 'client/dist/index.html'))) {
+    throw new Error('client/dist is missing: run `pnpm build` first (pnpm test:e2e does)')
+  }
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'easel-e2e-'))
+  const proc = spawn(
+    path.join(ROOT, 'node_modules/.bin/tsx'),
+    [
+      path.join(ROOT, 'server/src/main.ts'),
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--data',
+      dataDir,
+      '--log-level',
+      'warn',
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...e2eServerEnv() } },
+  )
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = ''
+    proc.stdout!.on('data', (d) => {
+      out += d
+      const m = /Easel listening on (\S+)/.exec(out)
+      if (m) resolve(m[1]!)
+    })
+    proc.once('exit', (code) => reject(new Error(`server exited early with ${code}`)))
+  })
+  process.env.EASEL_URL = url
+  process.env.EASEL_DATA_DIR = dataDir
+  return async () => {
+    proc.kill('SIGTERM')
+    await new Promise((r) => proc.once('exit', r))
+  }
+}
+
+/** Server settings for the e2e run (short lease timings make lock scenarios fast). */
+function e2eServerEnv(): Record<string, string> {
+  return {}
+}
