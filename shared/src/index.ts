@@ -1,2 +1,3 @@
 export * from './protocol.ts'
 export * from './schema.ts'
+export * from './zIndex.ts'

@@ -1,4 +1,3 @@
-import { generateKeyBetween, generateNKeysBetween } from 'fractional-indexing'
 import type { Awareness } from 'y-protocols/awareness'
 import * as Y from 'yjs'
 import {
@@ -9,6 +8,8 @@ import {
   type ShapeKind,
   shapesMap,
   versionedMap,
+  zBetween,
+  zBetweenN,
 } from '@easel/shared'
 import {
   type Box,
@@ -281,7 +282,7 @@ export class Editor {
   /** Z index above every current shape. */
   private topZ(): string {
     const shapes = this.getShapes()
-    return generateKeyBetween(shapes.length ? shapes[shapes.length - 1]!.z : null, null)
+    return zBetween(shapes.length ? shapes[shapes.length - 1]!.z : null, null)
   }
 
   createShape(kind: ShapeKind, props: Partial<CrdtProps> & Vec): string {
@@ -395,7 +396,7 @@ export class Editor {
   /** Copies of shapes shifted by `offset`, on top of everything, selected. */
   insertCopies(shapes: ClipboardData['shapes'], offset: Vec): string[] {
     const sorted = [...shapes].sort((a, b) => (a.z < b.z ? -1 : 1))
-    const zs = generateNKeysBetween(this.getShapes().at(-1)?.z ?? null, null, sorted.length)
+    const zs = zBetweenN(this.getShapes().at(-1)?.z ?? null, null, sorted.length)
     const ids: string[] = []
     const rows: [string, CrdtProps][] = []
     sorted.forEach((s, i) => {
@@ -439,7 +440,7 @@ export class Editor {
     const sel = this.getSelectedShapes().sort((a, b) => (a.z < b.z ? -1 : 1))
     if (!sel.length) return
     const others = this.getShapes().filter((s) => !this.selectedIds.has(s.id))
-    const zs = generateNKeysBetween(others.at(-1)?.z ?? null, null, sel.length)
+    const zs = zBetweenN(others.at(-1)?.z ?? null, null, sel.length)
     this.updateShapes(sel.map((s, i) => ({ id: s.id, props: { z: zs[i]! } })))
   }
 
@@ -447,7 +448,7 @@ export class Editor {
     const sel = this.getSelectedShapes().sort((a, b) => (a.z < b.z ? -1 : 1))
     if (!sel.length) return
     const others = this.getShapes().filter((s) => !this.selectedIds.has(s.id))
-    const zs = generateNKeysBetween(null, others[0]?.z ?? null, sel.length)
+    const zs = zBetweenN(null, others[0]?.z ?? null, sel.length)
     this.updateShapes(sel.map((s, i) => ({ id: s.id, props: { z: zs[i]! } })))
   }
 
