@@ -22,7 +22,9 @@ export default defineConfig({
   reporter: [
     ['list'],
     ['html', { open: 'never', outputFolder: '../playwright-report' }],
-    ...(process.env.PLAYWRIGHT_JSON_OUTPUT_NAME ? [['json'] as ['json']] : []),
+    ...(process.env.EASEL_PW_JSON
+      ? [['json', { outputFile: process.env.EASEL_PW_JSON }] as ['json', object]]
+      : []),
   ],
   outputDir: '../test-results',
   use: {

@@ -48,7 +48,7 @@ if (
     'end-to-end tests (playwright)',
     'pnpm',
     ['exec', 'playwright', 'test', '-c', 'e2e/playwright.config.ts'],
-    { PLAYWRIGHT_JSON_OUTPUT_NAME: pwJson },
+    { EASEL_PW_JSON: pwJson },
   )
 )
   failedSteps++
