@@ -13,6 +13,9 @@ export class Connection {
   easel = false
   /** Display name from `hello`, for logs and notices. */
   name = 'anonymous'
+  color = '#868e96'
+  /** Browser session id from `hello`; leases belong to it. Defaults to one per socket. */
+  clientId = `conn-${this.id}`
   /** Awareness client ids this socket has announced; removed the moment it closes. */
   readonly awarenessIds = new Set<number>()
   /** Cleared at each ping, set by the pong; a socket still false at the next ping is dead. */
@@ -54,7 +57,17 @@ export class Connection {
     if (this.closed) return
     this.closed = true
     this.log.info({ code, reason }, 'closing connection')
-    // Reason strings are limited to 123 bytes by the WebSocket spec.
-    this.ws.close(code, reason.slice(0, 120))
+    this.ws.close(code, truncateUtf8(reason, 123))
   }
+}
+
+/** Close reasons are limited to 123 UTF-8 bytes by the WebSocket spec. */
+export function truncateUtf8(s: string, maxBytes: number): string {
+  if (Buffer.byteLength(s) <= maxBytes) return s
+  let out = ''
+  for (const ch of s) {
+    if (Buffer.byteLength(out + ch) > maxBytes - 3) break
+    out += ch
+  }
+  return `${out}...`
 }

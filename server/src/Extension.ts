@@ -1,4 +1,4 @@
-import type { ClientMessage } from '@easel/shared'
+import type { ParsedClientMessage } from '@easel/shared'
 import type { Connection } from './Connection.ts'
 import type { Room } from './Room.ts'
 
@@ -13,8 +13,10 @@ export interface Extension {
   onRoomLoaded?(room: Room): void
   /** A client joined (after its socket opened, before its first frame is handled). */
   onJoin?(room: Room, conn: Connection): void
+  /** A client announced the Easel protocol (after `welcome` was sent to it). */
+  onHello?(room: Room, conn: Connection): void
   /** An Easel message other than `hello`; return true when this extension handled it. */
-  onMessage?(room: Room, conn: Connection, message: ClientMessage): boolean
+  onMessage?(room: Room, conn: Connection, message: ParsedClientMessage): boolean
   /** A client left; its awareness has already been removed. */
   onLeave?(room: Room, conn: Connection): void
   /** The room is about to be freed from memory. */

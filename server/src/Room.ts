@@ -7,6 +7,7 @@ import * as Y from 'yjs'
 import {
   CloseCode,
   clientMessage,
+  type LeaseConfig,
   MalformedMessageError,
   MessageType,
   migrateDoc,
@@ -26,6 +27,7 @@ const PROTECTED_ROOTS: ReadonlySet<string> = new Set([ROOT_VERSIONED, ROOT_META]
 
 export type RoomOptions = {
   compactAfter: number
+  lease: LeaseConfig
   log: Logger
   extensions: readonly Extension[]
 }
@@ -253,7 +255,16 @@ export class Room {
       }
       conn.easel = true
       if (message.name) conn.name = message.name
-      conn.sendEasel({ t: 'welcome', protocol: PROTOCOL_VERSION, serverTime: Date.now() })
+      if (message.color) conn.color = message.color
+      if (message.clientId) conn.clientId = message.clientId
+      conn.sendEasel({
+        t: 'welcome',
+        protocol: PROTOCOL_VERSION,
+        serverTime: Date.now(),
+        lease: { ttlMs: this.options.lease.ttlMs, idleMs: this.options.lease.idleMs },
+        canEdit: !conn.readOnly,
+      })
+      for (const ext of this.options.extensions) ext.onHello?.(this, conn)
       return
     }
     if (!conn.easel) throw new MalformedMessageError('easel message before hello')

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino'
+import type { LeaseConfig } from '@easel/shared'
 import type { Extension } from './Extension.ts'
 import type { Persistence } from './persistence/Persistence.ts'
 import { Room } from './Room.ts'
@@ -15,6 +16,7 @@ export class Rooms {
     private readonly persistence: Persistence,
     private readonly options: {
       compactAfter: number
+      lease: LeaseConfig
       unloadDelayMs: number
       log: Logger
       extensions: readonly Extension[]

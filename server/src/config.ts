@@ -22,6 +22,15 @@ export const configSchema = z.object({
   /** Token bucket per connection: sustained frames per second and burst size. */
   rateLimitPerSec: z.coerce.number().min(1).default(400),
   rateLimitBurst: z.coerce.number().min(1).default(2000),
+  /** Lease on a shape being edited: expiry without renewal, and release after no typing. */
+  leaseTtlMs: z.coerce.number().int().min(100).default(10_000),
+  leaseIdleMs: z.coerce.number().int().min(100).default(30_000),
+  /** How long commit answers are kept for idempotent retries. */
+  commitRecordTtlMs: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .default(24 * 3600_000),
   /** SQLite durability: NORMAL survives a process crash, FULL also a power loss. */
   sqliteSync: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
   /** Directory of the built client; served at `/` when it exists. */
@@ -41,6 +50,9 @@ const FLAGS: Record<keyof Config, string> = {
   unloadDelayMs: 'UNLOAD_DELAY_MS',
   rateLimitPerSec: 'RATE_LIMIT_PER_SEC',
   rateLimitBurst: 'RATE_LIMIT_BURST',
+  leaseTtlMs: 'LEASE_TTL_MS',
+  leaseIdleMs: 'LEASE_IDLE_MS',
+  commitRecordTtlMs: 'COMMIT_RECORD_TTL_MS',
   sqliteSync: 'SQLITE_SYNC',
   clientDir: 'CLIENT_DIR',
   logLevel: 'LOG_LEVEL',

@@ -7,3 +7,10 @@ export { SqlitePersistence } from './persistence/SqlitePersistence.ts'
 export { Room } from './Room.ts'
 export { Rooms } from './Rooms.ts'
 export { createServer, type EaselServer, type ServerDeps } from './server.ts'
+export { type Authority, AuthorityUnavailableError, type CommitEnv } from './authority/Authority.ts'
+export {
+  AuthorityExtension,
+  type AuthorityMetrics,
+  type AuthorityStats,
+} from './authority/AuthorityExtension.ts'
+export { SqliteAuthority } from './authority/SqliteAuthority.ts'

@@ -12,12 +12,16 @@ import type { Extension } from './Extension.ts'
 import type { Persistence } from './persistence/Persistence.ts'
 import { SqlitePersistence } from './persistence/SqlitePersistence.ts'
 import { Rooms } from './Rooms.ts'
+import type { Authority } from './authority/Authority.ts'
+import { AuthorityExtension } from './authority/AuthorityExtension.ts'
+import { SqliteAuthority } from './authority/SqliteAuthority.ts'
 
 export type EaselServer = {
   readonly config: Config
   readonly http: http.Server
   readonly rooms: Rooms
   readonly persistence: Persistence
+  readonly authority: AuthorityExtension
   readonly log: Logger
   /** Actual port (useful with port 0). */
   readonly port: number
@@ -30,8 +34,11 @@ export type EaselServer = {
 }
 
 export type ServerDeps = {
+  /** Extra extensions, run after the built-in authority. */
   extensions?: Extension[]
   persistence?: Persistence
+  /** Commit and lease authority; defaults to SQLite in the persistence's database. */
+  authority?: Authority
   log?: Logger
 }
 
@@ -42,9 +49,19 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
   const persistence =
     deps.persistence ??
     new SqlitePersistence(path.join(config.dataDir, 'easel.sqlite'), { synchronous: config.sqliteSync })
-  const extensions = deps.extensions ?? []
+  const lease = { ttlMs: config.leaseTtlMs, idleMs: config.leaseIdleMs }
+  const authority =
+    deps.authority ??
+    (persistence instanceof SqlitePersistence
+      ? new SqliteAuthority(persistence.db, lease)
+      : new SqliteAuthority(new SqlitePersistence(':memory:').db, lease))
+  const authorityExtension = new AuthorityExtension(authority, lease, {
+    recordTtlMs: config.commitRecordTtlMs,
+  })
+  const extensions = [authorityExtension, ...(deps.extensions ?? [])]
   const rooms = new Rooms(persistence, {
     compactAfter: config.compactAfter,
+    lease,
     unloadDelayMs: config.unloadDelayMs,
     log,
     extensions,
@@ -65,6 +82,7 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
       roomNames: [...rooms].map((r) => r.name).slice(0, 100),
       rss: mem.rss,
       heapUsed: mem.heapUsed,
+      authority: authorityExtension.stats,
     })
   })
   const indexHtml = path.join(config.clientDir, 'index.html')
@@ -186,6 +204,7 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
     http: server,
     rooms,
     persistence,
+    authority: authorityExtension,
     log,
     port,
     url: `http://${host}:${port}`,

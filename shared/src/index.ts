@@ -1,3 +1,5 @@
 export * from './protocol.ts'
 export * from './schema.ts'
 export * from './zIndex.ts'
+export * from './commit.ts'
+export * from './lease.ts'

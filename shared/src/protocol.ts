@@ -10,6 +10,8 @@
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import { z } from 'zod'
+import { commitRequest, type CommitResult } from './commit.ts'
+import { SHAPE_ID_PATTERN } from './schema.ts'
 
 /** Bumped when a change to the Easel messages is not backward compatible. Sent in `hello`. */
 export const PROTOCOL_VERSION = 1
@@ -61,17 +63,49 @@ export function isValidRoomId(id: string): boolean {
 /** The socket path prefix: a provider created with `ws://host/ws` and room `R` connects to `/ws/R`. */
 export const WS_PATH_PREFIX = '/ws'
 
+const shapeId = z.string().regex(SHAPE_ID_PATTERN)
+
 /** Client -> server Easel messages. */
 export const clientMessage = z.discriminatedUnion('t', [
   z.object({
     t: z.literal('hello'),
     /** The client's {@link PROTOCOL_VERSION}. */
     protocol: z.number().int(),
-    /** Display name for logs and conflict notices, not trusted for authorisation. */
+    /** Display name for conflict notices and lock badges; not trusted for authorisation. */
     name: z.string().max(64).optional(),
+    /** Colour shown with the name. */
+    color: z.string().max(32).optional(),
+    /**
+     * Stable id of this browser session: leases belong to it, so a socket that reconnects keeps
+     * them. Unguessable (a UUID); the server scopes it to the room.
+     */
+    clientId: z.string().min(8).max(64).optional(),
   }),
+  /** A versioned commit (tier 2); answered by `commitResult` with the same opId. */
+  commitRequest.extend({ t: z.literal('commit') }),
+  /** Ask for the lease on a shape; `wait` queues the client if someone else holds it. */
+  z.object({ t: z.literal('lock.acquire'), shapeId, wait: z.boolean().default(false) }),
+  /** Keep the lease alive; `activity` means the user typed since the last renewal. */
+  z.object({ t: z.literal('lock.renew'), shapeId, token: z.number().int(), activity: z.boolean() }),
+  z.object({ t: z.literal('lock.release'), shapeId, token: z.number().int() }),
+  z.object({ t: z.literal('lock.cancelWait'), shapeId }),
 ])
-export type ClientMessage = z.infer<typeof clientMessage>
+export type ClientMessage = z.input<typeof clientMessage>
+export type ParsedClientMessage = z.infer<typeof clientMessage>
+
+/** A lease as everyone in the room sees it. `expiresIn` is relative: clients have their own clocks. */
+export const leaseInfo = z.object({
+  shapeId: z.string(),
+  holderId: z.string(),
+  holderName: z.string(),
+  holderColor: z.string(),
+  token: z.number().int(),
+  expiresIn: z.number(),
+})
+export type LeaseInfo = z.infer<typeof leaseInfo>
+
+/** Why a holder lost its lease. */
+export const leaseLostReason = z.enum(['expired', 'idle', 'released', 'disconnected', 'superseded'])
 
 /** Server -> client Easel messages. */
 export const serverMessage = z.discriminatedUnion('t', [
@@ -80,7 +114,43 @@ export const serverMessage = z.discriminatedUnion('t', [
     protocol: z.number().int(),
     /** Server's wall-clock time in ms, for display only (leases use the server's monotonic clock). */
     serverTime: z.number(),
+    /** Lease timings in force, so the client renews at ttl/3. */
+    lease: z.object({ ttlMs: z.number(), idleMs: z.number() }),
+    /** False when the connection is view-only. */
+    canEdit: z.boolean(),
   }),
+  z.object({ t: z.literal('commitResult'), opId: z.string(), result: z.custom<CommitResult>() }),
+  z.object({
+    t: z.literal('lock.granted'),
+    shapeId: z.string(),
+    token: z.number().int(),
+    expiresIn: z.number(),
+  }),
+  z.object({
+    t: z.literal('lock.denied'),
+    shapeId: z.string(),
+    holderName: z.string(),
+    holderColor: z.string(),
+    /** 1-based place in the queue when the client chose to wait, else null. */
+    position: z.number().int().nullable(),
+    /** Set when the lease authority is unreachable (refused for consistency). */
+    reason: z.string().optional(),
+  }),
+  z.object({
+    t: z.literal('lock.renewed'),
+    shapeId: z.string(),
+    token: z.number().int(),
+    expiresIn: z.number(),
+  }),
+  /** The holder's lease ended without it asking (expired, idle, or taken after expiry). */
+  z.object({
+    t: z.literal('lock.lost'),
+    shapeId: z.string(),
+    token: z.number().int(),
+    reason: leaseLostReason,
+  }),
+  /** Every live lease in the room; sent on join and whenever one changes. */
+  z.object({ t: z.literal('leases'), leases: z.array(leaseInfo) }),
   z.object({
     t: z.literal('error'),
     /** Machine-readable reason, e.g. `bad_message`. */

@@ -1,0 +1,351 @@
+import {
+  type CommitRequest,
+  type CommitResult,
+  type LeaseClient,
+  type LeaseConfig,
+  type LeaseEvent,
+  type LeaseInfo,
+  type LeaseTable,
+  type ParsedClientMessage,
+  type ServerMessage,
+  shapesMap,
+  versionedKey,
+  versionedMap,
+} from '@easel/shared'
+import type { Connection } from '../Connection.ts'
+import type { Extension } from '../Extension.ts'
+import { ORIGIN_SERVER } from '../origins.ts'
+import type { Room } from '../Room.ts'
+import { type Authority, AuthorityUnavailableError } from './Authority.ts'
+
+/** Counters and timings for the observability layer; every method is optional. */
+export type AuthorityMetrics = {
+  commit?(outcome: 'ok' | 'conflict' | 'duplicate' | 'error', latencyMs: number): void
+  leaseGranted?(waitedMs: number): void
+  leaseDenied?(): void
+  leaseEnded?(cause: string): void
+}
+
+/** Running totals, exposed at /api/stats. */
+export type AuthorityStats = {
+  commits: Record<'ok' | 'conflict' | 'duplicate' | 'error', number>
+  leases: { granted: number; denied: number; ended: Record<string, number> }
+}
+
+/**
+ * Tier 2 and 3 on the room socket: versioned commits and leases. The authority decides and stores;
+ * this extension serialises operations per room, projects committed values into the document's
+ * server-only `versioned` map (so every client sees them live and on join), and tells holders and
+ * waiters what happened to their leases.
+ */
+export class AuthorityExtension implements Extension {
+  readonly name = 'authority'
+  readonly stats: AuthorityStats = {
+    commits: { ok: 0, conflict: 0, duplicate: 0, error: 0 },
+    leases: { granted: 0, denied: 0, ended: {} },
+  }
+  /** Operations per room run one after another, in arrival order. */
+  private readonly queues = new Map<string, Promise<unknown>>()
+  private readonly timers = new Map<string, { at: number; timer: NodeJS.Timeout }>()
+  private readonly pruneTimer: NodeJS.Timeout
+  private readonly rooms = new Map<string, Room>()
+
+  constructor(
+    private readonly authority: Authority,
+    private readonly lease: LeaseConfig,
+    private readonly options: {
+      metrics?: AuthorityMetrics
+      /** Idempotency records are kept at least this long (default 24 h). */
+      recordTtlMs?: number
+      now?: () => number
+    } = {},
+  ) {
+    const ttl = options.recordTtlMs ?? 24 * 3600_000
+    this.pruneTimer = setInterval(
+      () => void authority.pruneRecords(Date.now() - ttl),
+      Math.min(ttl, 3600_000),
+    )
+    this.pruneTimer.unref()
+  }
+
+  private now(): number {
+    return this.options.now?.() ?? performance.now()
+  }
+
+  /** Runs `op` after every earlier operation of the room; errors are logged, never thrown here. */
+  private enqueue(room: Room, op: () => Promise<void>): void {
+    const prev = this.queues.get(room.name) ?? Promise.resolve()
+    const next = prev
+      .then(op)
+      .catch((err) => room.doc && console.error(`authority op failed in ${room.name}`, err))
+    this.queues.set(room.name, next)
+    void next.then(() => {
+      if (this.queues.get(room.name) === next) this.queues.delete(room.name)
+    })
+  }
+
+  onRoomLoaded(room: Room): void {
+    this.rooms.set(room.name, room)
+    // Rebuild the document's view of committed values from the authority (the source of truth):
+    // covers a crash between storing a commit and storing its projection.
+    this.enqueue(room, async () => {
+      const states = await this.authority.fieldStates(room.name)
+      const view = versionedMap(room.doc)
+      const stale = [...states].filter(
+        ([key, s]) => ((view.get(key) as { version?: number })?.version ?? 0) < s.version,
+      )
+      if (stale.length === 0) return
+      room.doc.transact(() => {
+        for (const [key, s] of stale)
+          view.set(key, { version: s.version, value: s.value, by: s.by, at: s.at })
+      }, ORIGIN_SERVER)
+    })
+    this.enqueue(room, () => this.leaseOp(room, () => null))
+  }
+
+  onRoomUnload(room: Room): void {
+    this.rooms.delete(room.name)
+    const t = this.timers.get(room.name)
+    if (t) clearTimeout(t.timer)
+    this.timers.delete(room.name)
+    ;(this.authority as { forget?(room: string): void }).forget?.(room.name)
+  }
+
+  onHello(room: Room, conn: Connection): void {
+    this.enqueue(room, async () => {
+      const { value } = await this.authority.withLeases(room.name, this.now(), (t) => t.all(this.now()))
+      conn.sendEasel({ t: 'leases', leases: value.map((l) => this.leaseInfo(l, this.now())) })
+    })
+  }
+
+  onLeave(room: Room, conn: Connection): void {
+    // Another socket of the same browser session (a reconnect) keeps the leases.
+    if ([...room.conns].some((c) => c.clientId === conn.clientId)) return
+    this.enqueue(room, () => this.leaseOp(room, (t, now) => t.releaseClient(conn.clientId, now)))
+  }
+
+  onMessage(room: Room, conn: Connection, message: ParsedClientMessage): boolean {
+    switch (message.t) {
+      case 'commit': {
+        const { t: _t, ...req } = message
+        this.enqueue(room, () => this.commit(room, conn, req))
+        return true
+      }
+      case 'lock.acquire':
+        if (conn.readOnly) {
+          conn.sendEasel({
+            t: 'lock.denied',
+            shapeId: message.shapeId,
+            holderName: '',
+            holderColor: '',
+            position: null,
+            reason: 'view-only',
+          })
+          return true
+        }
+        this.enqueue(room, () =>
+          this.leaseOp(room, (t, now) => {
+            const r = t.acquire(message.shapeId, this.client(conn), now, message.wait)
+            if (r.status === 'denied') {
+              this.stats.leases.denied++
+              this.options.metrics?.leaseDenied?.()
+              conn.sendEasel({
+                t: 'lock.denied',
+                shapeId: message.shapeId,
+                holderName: r.holder.holder.name,
+                holderColor: r.holder.holder.color,
+                position: r.position,
+              })
+            }
+          }),
+        )
+        return true
+      case 'lock.renew':
+        this.enqueue(room, () =>
+          this.leaseOp(room, (t, now) => {
+            const r = t.renew(message.shapeId, conn.clientId, message.token, now, message.activity)
+            if (r.status === 'renewed') {
+              conn.sendEasel({
+                t: 'lock.renewed',
+                shapeId: message.shapeId,
+                token: r.lease.token,
+                expiresIn: r.lease.expiresAt - now,
+              })
+              return
+            }
+            // A lease that ended during this very operation is reported, with its cause, below.
+            const endedNow = t.events.some(
+              (e) =>
+                e.type === 'ended' && e.lease.shapeId === message.shapeId && e.lease.token === message.token,
+            )
+            if (!endedNow) {
+              conn.sendEasel({
+                t: 'lock.lost',
+                shapeId: message.shapeId,
+                token: message.token,
+                reason: r.current ? 'superseded' : 'expired',
+              })
+            }
+          }),
+        )
+        return true
+      case 'lock.release':
+        this.enqueue(room, () =>
+          this.leaseOp(room, (t, now) => {
+            const l = t.get(message.shapeId, now)
+            if (l && l.holder.id === conn.clientId && l.token === message.token)
+              t.release(message.shapeId, conn.clientId, now)
+          }),
+        )
+        return true
+      case 'lock.cancelWait':
+        this.enqueue(room, () => this.leaseOp(room, (t) => t.cancelWait(message.shapeId, conn.clientId)))
+        return true
+      default:
+        return false
+    }
+  }
+
+  private client(conn: Connection): LeaseClient {
+    return { id: conn.clientId, name: conn.name, color: conn.color }
+  }
+
+  private async commit(room: Room, conn: Connection, req: CommitRequest): Promise<void> {
+    const started = performance.now()
+    const reply = (result: CommitResult, outcome: keyof AuthorityStats['commits']) => {
+      this.stats.commits[outcome]++
+      this.options.metrics?.commit?.(outcome, performance.now() - started)
+      conn.sendEasel({ t: 'commitResult', opId: req.opId, result })
+    }
+    if (conn.readOnly) {
+      reply({ status: 'error', code: 'forbidden', message: 'this link is view-only' }, 'error')
+      return
+    }
+    const shapes = shapesMap(room.doc)
+    let decision: Awaited<ReturnType<Authority['commit']>>
+    try {
+      decision = await this.authority.commit(room.name, req, {
+        clientId: conn.clientId,
+        by: conn.name,
+        shapeExists: (id) => shapes.has(id),
+        now: this.now(),
+        at: Date.now(),
+      })
+    } catch (err) {
+      if (!(err instanceof AuthorityUnavailableError)) throw err
+      reply(
+        { status: 'error', code: 'unavailable', message: 'the lock authority is unreachable; try again' },
+        'error',
+      )
+      return
+    }
+    if (decision.apply && room.doc.store) {
+      const at = Date.now()
+      room.doc.transact(() => {
+        const view = versionedMap(room.doc)
+        for (const a of decision.apply!) {
+          view.set(versionedKey(a.shapeId, a.field), {
+            version: a.version,
+            value: a.value,
+            by: conn.name,
+            at,
+          })
+        }
+      }, ORIGIN_SERVER)
+    }
+    const r = decision.result
+    reply(
+      r,
+      decision.replayed
+        ? 'duplicate'
+        : r.status === 'ok'
+          ? 'ok'
+          : r.status === 'conflict'
+            ? 'conflict'
+            : 'error',
+    )
+  }
+
+  /** Applies a lease operation, then announces grants, losses and the new lease list. */
+  private async leaseOp(room: Room, fn: (t: LeaseTable, now: number) => unknown): Promise<void> {
+    const now = this.now()
+    let res: { value: { all: LeaseInfo[]; deadline: number | null }; events: LeaseEvent[] }
+    try {
+      res = await this.authority.withLeases(room.name, now, (t) => {
+        fn(t, now)
+        return { all: t.all(now).map((l) => this.leaseInfo(l, now)), deadline: t.nextDeadline() }
+      })
+    } catch (err) {
+      if (!(err instanceof AuthorityUnavailableError)) throw err
+      return
+    }
+    const send = (clientId: string, m: ServerMessage) => {
+      for (const c of room.conns) if (c.clientId === clientId) c.sendEasel(m)
+    }
+    for (const e of res.events) {
+      if (e.type === 'granted') {
+        this.stats.leases.granted++
+        this.options.metrics?.leaseGranted?.(e.waitedMs)
+        send(e.lease.holder.id, {
+          t: 'lock.granted',
+          shapeId: e.lease.shapeId,
+          token: e.lease.token,
+          expiresIn: e.lease.expiresAt - now,
+        })
+      } else {
+        this.stats.leases.ended[e.cause] = (this.stats.leases.ended[e.cause] ?? 0) + 1
+        this.options.metrics?.leaseEnded?.(e.cause)
+        if (e.cause !== 'released') {
+          send(e.lease.holder.id, {
+            t: 'lock.lost',
+            shapeId: e.lease.shapeId,
+            token: e.lease.token,
+            reason: e.cause,
+          })
+        }
+      }
+    }
+    if (res.events.length > 0) for (const c of room.conns) c.sendEasel({ t: 'leases', leases: res.value.all })
+    this.schedule(room, res.value.deadline)
+  }
+
+  private leaseInfo(
+    l: { shapeId: string; holder: LeaseClient; token: number; expiresAt: number },
+    now: number,
+  ): LeaseInfo {
+    return {
+      shapeId: l.shapeId,
+      holderId: l.holder.id,
+      holderName: l.holder.name,
+      holderColor: l.holder.color,
+      token: l.token,
+      expiresIn: Math.max(0, l.expiresAt - now),
+    }
+  }
+
+  /** Wakes the room when its next lease is due to expire (or go idle). */
+  private schedule(room: Room, at: number | null): void {
+    const existing = this.timers.get(room.name)
+    if (existing && existing.at === at) return
+    if (existing) clearTimeout(existing.timer)
+    this.timers.delete(room.name)
+    if (at === null || !this.rooms.has(room.name)) return
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(room.name)
+        this.enqueue(room, () => this.leaseOp(room, () => null))
+      },
+      Math.max(0, at - this.now()) + 5,
+    )
+    timer.unref()
+    this.timers.set(room.name, { at, timer })
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.pruneTimer)
+    for (const t of this.timers.values()) clearTimeout(t.timer)
+    this.timers.clear()
+    await Promise.allSettled([...this.queues.values()])
+    await this.authority.close()
+  }
+}

@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest'
+import type { CommitRequest, LeaseClient } from '@easel/shared'
+import type { Authority, CommitEnv } from '../src/index.ts'
+
+/**
+ * The contract every authority backend must pass (SQLite now, Redis later): the same cases, run
+ * against a fresh backend per test. `make` returns a backend and a way to reopen it on the same
+ * storage, as after a process restart.
+ */
+export function runAuthorityTests(
+  name: string,
+  make: () => Promise<{ authority: Authority; reopen(): Promise<Authority>; cleanup(): Promise<void> }>,
+): void {
+  const env = (over: Partial<CommitEnv> = {}): CommitEnv => ({
+    clientId: 'c1',
+    by: 'Ada',
+    shapeExists: () => true,
+    now: 1_000,
+    at: 123,
+    ...over,
+  })
+  const del = (opId: string, baseVersion: number): CommitRequest => ({
+    opId,
+    ops: [{ shapeId: 's1', field: 'deleted', baseVersion, value: true }],
+  })
+  const ada: LeaseClient = { id: 'c1', name: 'Ada', color: '#e03131' }
+  const bo: LeaseClient = { id: 'c2', name: 'Bo', color: '#1971c2' }
+
+  describe(`authority contract: ${name}`, () => {
+    it('applies a matching commit, bumps the version, and conflicts a stale one', async () => {
+      const { authority, cleanup } = await make()
+      try {
+        expect((await authority.commit('r', del('op-aaaaaaa1', 0), env())).result).toEqual({
+          status: 'ok',
+          versions: [1],
+        })
+        const stale = await authority.commit('r', del('op-aaaaaaa2', 0), env({ by: 'Bo' }))
+        expect(stale.result).toMatchObject({
+          status: 'conflict',
+          version: 1,
+          value: true,
+          by: 'Ada',
+          at: 123,
+        })
+        const states = await authority.fieldStates('r')
+        expect(states.get('s1:deleted')).toEqual({ version: 1, value: true, by: 'Ada', at: 123 })
+        expect((await authority.fieldStates('other-room')).size).toBe(0)
+      } finally {
+        await cleanup()
+      }
+    })
+
+    it('replays the recorded answer for a repeated opId, also after reopening, and refuses a reused one', async () => {
+      const { authority, reopen, cleanup } = await make()
+      try {
+        const first = await authority.commit('r', del('op-bbbbbbb1', 0), env())
+        const again = await authority.commit('r', del('op-bbbbbbb1', 0), env())
+        expect(again.result).toEqual(first.result)
+        expect(again.replayed).toBe(true)
+        expect(again.apply).toBeNull()
+        const reopened = await reopen()
+        const afterRestart = await reopened.commit('r', del('op-bbbbbbb1', 0), env())
+        expect(afterRestart.result).toEqual(first.result)
+        expect((await reopened.fieldStates('r')).get('s1:deleted')!.version).toBe(1)
+        const reused = await reopened.commit('r', del('op-bbbbbbb1', 5), env())
+        expect(reused.result).toMatchObject({ status: 'error', code: 'opid_reused' })
+        expect((await reopened.fieldStates('r')).get('s1:deleted')!.version).toBe(1)
+      } finally {
+        await cleanup()
+      }
+    })
+
+    it('a conflict answer is also recorded for its opId', async () => {
+      const { authority, cleanup } = await make()
+      try {
+        await authority.commit('r', del('op-ccccccc1', 0), env())
+        const c1 = await authority.commit('r', del('op-ccccccc2', 0), env())
+        await authority.commit('r', del('op-ccccccc3', 1), env())
+        const c2 = await authority.commit('r', del('op-ccccccc2', 0), env())
+        expect(c2.result).toEqual(c1.result)
+      } finally {
+        await cleanup()
+      }
+    })
+
+    it('prunes old idempotency records', async () => {
+      const { authority, cleanup } = await make()
+      try {
+        await authority.commit('r', del('op-ddddddd1', 0), env({ at: 1000 }))
+        expect(await authority.pruneRecords(Date.now() + 1)).toBeGreaterThanOrEqual(1)
+        // The opId is forgotten: the same payload is now decided afresh (and is stale).
+        expect((await authority.commit('r', del('op-ddddddd1', 0), env())).result.status).toBe('conflict')
+      } finally {
+        await cleanup()
+      }
+    })
+
+    it('leases: grant, deny, and tokens that keep growing across a reopen', async () => {
+      const { authority, reopen, cleanup } = await make()
+      try {
+        const g = await authority.withLeases('r', 0, (t) => t.acquire('s1', ada, 0))
+        expect(g.value).toMatchObject({ status: 'granted', lease: { token: 1 } })
+        expect(g.events).toHaveLength(1)
+        const d = await authority.withLeases('r', 1, (t) => t.acquire('s1', bo, 1))
+        expect(d.value).toMatchObject({ status: 'denied' })
+        const reopened = await reopen()
+        // The lease survives the restart (its holder may renew within the TTL) ...
+        const held = await reopened.withLeases('r', 2, (t) => t.get('s1', 2))
+        expect(held.value).toMatchObject({ holder: { id: 'c1' }, token: 1 })
+        // ... and the next grant anywhere in the room has a higher token.
+        const g2 = await reopened.withLeases('r', 3, (t) => t.acquire('s2', bo, 3))
+        expect(g2.value).toMatchObject({ status: 'granted', lease: { token: 2 } })
+      } finally {
+        await cleanup()
+      }
+    })
+
+    it('a leased field commits only with the current token of the current holder', async () => {
+      const { authority, cleanup } = await make()
+      try {
+        await authority.withLeases('r', 0, (t) => t.acquire('s1', ada, 0))
+        const text = (opId: string, token: number, clientId: string) =>
+          authority.commit(
+            'r',
+            { opId, ops: [{ shapeId: 's1', field: 'text', baseVersion: 0, value: 'hello' }], token },
+            env({ clientId, now: 10 }),
+          )
+        expect((await text('op-eeeeeee1', 1, 'c2')).result).toMatchObject({ code: 'locked', holder: 'Ada' })
+        expect((await text('op-eeeeeee2', 7, 'c1')).result).toMatchObject({ code: 'stale_token' })
+        expect((await text('op-eeeeeee3', 1, 'c1')).result).toEqual({ status: 'ok', versions: [1] })
+      } finally {
+        await cleanup()
+      }
+    })
+  })
+}

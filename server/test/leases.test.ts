@@ -1,0 +1,205 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { readShapes, type ServerMessage } from '@easel/shared'
+import type { EaselServer } from '../src/index.ts'
+import { spawnServer, startServer, tempDir, waitFor, wsUrl } from './helpers.ts'
+import { ProtocolClient } from './protocolClient.ts'
+
+let server: EaselServer | undefined
+const clients: ProtocolClient[] = []
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close()
+  await server?.close()
+  server = undefined
+})
+
+async function connect(base: string, room: string, name: string) {
+  const c = await ProtocolClient.connect(base, room, { name })
+  clients.push(c)
+  return c
+}
+
+type Granted = Extract<ServerMessage, { t: 'lock.granted' }>
+const granted = (c: ProtocolClient, shapeId = 's1') =>
+  c.next((m) => m.t === 'lock.granted' && m.shapeId === shapeId) as Promise<Granted>
+
+async function room(names: string[], config = {}) {
+  server = await startServer({ leaseTtlMs: 400, leaseIdleMs: 5000, ...config })
+  const cs = await Promise.all(names.map((n) => connect(wsUrl(server!), 'locks', n)))
+  cs[0]!.addShape('s1')
+  for (const c of cs) await waitFor(() => c.doc.getMap('shapes').has('s1'), 'shape everywhere')
+  await waitFor(() => server!.rooms.get('locks')!.doc.getMap('shapes').has('s1'), 'shape on server')
+  return cs
+}
+
+describe('leases over the wire', () => {
+  it('two clients race for one lock: exactly one is granted, the other is denied with the holder', async () => {
+    const [a, b] = await room(['Ada', 'Bo'])
+    const answers = Promise.all(
+      [a!, b!].map((c) =>
+        c.next((m) => (m.t === 'lock.granted' || m.t === 'lock.denied') && m.shapeId === 's1'),
+      ),
+    )
+    a!.send({ t: 'lock.acquire', shapeId: 's1', wait: false })
+    b!.send({ t: 'lock.acquire', shapeId: 's1', wait: false })
+    const [ra, rb] = await answers
+    expect([ra!.t, rb!.t].sort()).toEqual(['lock.denied', 'lock.granted'])
+    const denied = (ra!.t === 'lock.denied' ? ra : rb) as Extract<ServerMessage, { t: 'lock.denied' }>
+    expect(denied.holderName).toBe(ra!.t === 'lock.granted' ? 'Ada' : 'Bo')
+    // Everyone is told who holds it.
+    await waitFor(() => b!.received.some((m) => m.t === 'leases' && m.leases.length === 1), 'lease list')
+  })
+
+  it('the holder’s socket closes: the lock frees at once and a waiter gets it', async () => {
+    const [a, b] = await room(['Ada', 'Bo'], { leaseTtlMs: 60_000 })
+    const ga = granted(a!)
+    a!.send({ t: 'lock.acquire', shapeId: 's1', wait: false })
+    const first = await ga
+    const gb = granted(b!)
+    b!.send({ t: 'lock.acquire', shapeId: 's1', wait: true })
+    await b!.next((m) => m.t === 'lock.denied' && m.position === 1)
+    const closedAt = Date.now()
+    a!.close()
+    const second = await gb
+    expect(Date.now() - closedAt).toBeLessThan(1000) // not the 60 s TTL
+    expect(second.token).toBeGreaterThan(first.token)
+  })
+
+  it('a holder that stops renewing loses the lock after the TTL; its old token cannot write', async () => {
+    const [a, b] = await room(['Ada', 'Bo'])
+    const ga = granted(a!)
+    a!.send({ t: 'lock.acquire', shapeId: 's1', wait: false })
+    const tokenA = (await ga).token
+    expect(
+      await a!.commit({
+        ops: [{ shapeId: 's1', field: 'text', baseVersion: 0, value: 'from Ada' }],
+        token: tokenA,
+      }),
+    ).toEqual({ status: 'ok', versions: [1] })
+    // Ada freezes (no renewals). After the TTL she is told she lost it, and Bo can take it.
+    const lost = await a!.next((m) => m.t === 'lock.lost', 3000)
+    expect(lost).toMatchObject({ shapeId: 's1', token: tokenA, reason: 'expired' })
+    const gb = granted(b!)
+    b!.send({ t: 'lock.acquire', shapeId: 's1', wait: false })
+    const tokenB = (await gb).token
+    expect(tokenB).toBeGreaterThan(tokenA)
+    expect(
+      await b!.commit({
+        ops: [{ shapeId: 's1', field: 'text', baseVersion: 1, value: 'from Bo' }],
+        token: tokenB,
+      }),
+    ).toMatchObject({ status: 'ok' })
+    // Ada comes back and writes with her old token: refused, Bo's text intact.
+    const stale = await a!.commit({
+      ops: [{ shapeId: 's1', field: 'text', baseVersion: 2, value: 'stale Ada' }],
+      token: tokenA,
+    })
+    expect(stale).toMatchObject({ status: 'error', code: 'locked', holder: 'Bo' })
+    // Renewing the old token is refused as well.
+    a!.send({ t: 'lock.renew', shapeId: 's1', token: tokenA, activity: true })
+    expect(await a!.next((m) => m.t === 'lock.lost')).toMatchObject({ reason: 'superseded' })
+    await waitFor(() => readShapes(a!.doc).shapes[0]?.text === 'from Bo', 'Ada sees Bo’s text')
+    expect(readShapes(server!.rooms.get('locks')!.doc).shapes[0]!.text).toBe('from Bo')
+  })
+
+  it('renewals keep a lease past its TTL; release frees it', async () => {
+    const [a, b] = await room(['Ada', 'Bo'])
+    const ga = granted(a!)
+    a!.send({ t: 'lock.acquire', shapeId: 's1', wait: false })
+    const { token } = await ga
+    for (let i = 0; i < 6; i++) {
+      await new Promise((r) => setTimeout(r, 130))
+      a!.send({ t: 'lock.renew', shapeId: 's1', token, activity: true })
+      await a!.next((m) => m.t === 'lock.renewed')
+    }
+    b!.send({ t: 'lock.acquire', shapeId: 's1', wait: false })
+    expect(await b!.next((m) => m.t === 'lock.denied' || m.t === 'lock.granted')).toMatchObject({
+      t: 'lock.denied',
+    })
+    const gb = granted(b!)
+    a!.send({ t: 'lock.release', shapeId: 's1', token })
+    b!.send({ t: 'lock.acquire', shapeId: 's1', wait: true })
+    expect((await gb).token).toBe(token + 1)
+  })
+
+  it('a lease is released when its holder stops typing for the idle time', async () => {
+    const [a] = await room(['Ada'], { leaseTtlMs: 200, leaseIdleMs: 600 })
+    const ga = granted(a!)
+    a!.send({ t: 'lock.acquire', shapeId: 's1', wait: false })
+    const { token } = await ga
+    const stop = Date.now() + 2000
+    let reason: string | undefined
+    while (Date.now() < stop && !reason) {
+      await new Promise((r) => setTimeout(r, 60))
+      a!.send({ t: 'lock.renew', shapeId: 's1', token, activity: false })
+      const m = await a!.next((x) => x.t === 'lock.renewed' || x.t === 'lock.lost')
+      if (m.t === 'lock.lost') reason = m.reason
+    }
+    expect(reason).toBeDefined()
+    // The first notice of the loss names the cause (later renewals just hear it is gone).
+    expect(a!.received.find((m) => m.t === 'lock.lost')).toMatchObject({ reason: 'idle', token })
+  })
+
+  it('three clients waiting for one sticky get it in request order', async () => {
+    const [a, b, c] = await room(['Ada', 'Bo', 'Cy'], { leaseTtlMs: 60_000 })
+    const ga = granted(a!)
+    a!.send({ t: 'lock.acquire', shapeId: 's1', wait: false })
+    const t1 = (await ga).token
+    b!.send({ t: 'lock.acquire', shapeId: 's1', wait: true })
+    await b!.next((m) => m.t === 'lock.denied' && m.position === 1)
+    c!.send({ t: 'lock.acquire', shapeId: 's1', wait: true })
+    await c!.next((m) => m.t === 'lock.denied' && m.position === 2)
+    const gb = granted(b!)
+    a!.send({ t: 'lock.release', shapeId: 's1', token: t1 })
+    const t2 = (await gb).token
+    const gc = granted(c!)
+    b!.send({ t: 'lock.release', shapeId: 's1', token: t2 })
+    const t3 = (await gc).token
+    expect([t1, t2, t3]).toEqual([t1, t1 + 1, t1 + 2])
+    expect(c!.received.filter((m) => m.t === 'lock.granted')).toHaveLength(1)
+  })
+
+  it('deleting a shape someone else is editing is refused with their name', async () => {
+    const [a, b] = await room(['Ada', 'Bo'], { leaseTtlMs: 60_000 })
+    const ga = granted(a!)
+    a!.send({ t: 'lock.acquire', shapeId: 's1', wait: false })
+    await ga
+    expect(
+      await b!.commit({ ops: [{ shapeId: 's1', field: 'deleted', baseVersion: 0, value: true }] }),
+    ).toMatchObject({
+      status: 'error',
+      code: 'locked',
+      holder: 'Ada',
+    })
+  })
+})
+
+describe('fencing tokens across a crash', () => {
+  it('keep growing after kill -9 and restart', async () => {
+    const dataDir = tempDir()
+    const runs: { proc: import('node:child_process').ChildProcess; exited: Promise<unknown> }[] = []
+    try {
+      const tokens: number[] = []
+      for (let run = 0; run < 2; run++) {
+        const s = await spawnServer(dataDir, ['--lease-ttl-ms', '200'])
+        runs.push(s)
+        const base = `${s.url.replace(/^http/, 'ws')}/ws`
+        const c = await connect(base, 'fence', `run${run}`)
+        c.addShape(`s${run}`)
+        await new Promise((r) => setTimeout(r, 100))
+        for (let i = 0; i < 3; i++) {
+          const g = granted(c, `s${run}`)
+          c.send({ t: 'lock.acquire', shapeId: `s${run}`, wait: false })
+          const { token } = await g
+          tokens.push(token)
+          c.send({ t: 'lock.release', shapeId: `s${run}`, token })
+          await c.next((m) => m.t === 'leases' && m.leases.length === 0)
+        }
+        s.proc.kill('SIGKILL')
+        await s.exited
+      }
+      expect(tokens).toEqual([1, 2, 3, 4, 5, 6])
+    } finally {
+      for (const r of runs) r.proc.kill('SIGKILL')
+    }
+  })
+})
