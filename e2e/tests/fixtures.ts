@@ -1,4 +1,13 @@
-import { type Browser, type BrowserContext, test as base, expect, type Page } from '@playwright/test'
+import { isDeepStrictEqual } from 'node:util'
+import {
+  type Browser,
+  type BrowserContext,
+  test as base,
+  type Download,
+  expect,
+  type Locator,
+  type Page,
+} from '@playwright/test'
 
 export type ShapeJson = {
   id: string
@@ -15,16 +24,23 @@ export type ShapeJson = {
   opacity: number
   points?: number[]
   text: string
+  createdBy?: string
   deleted: boolean
   versions: Record<string, number>
 }
+
+export type Camera = { x: number; y: number; z: number }
+export type Vec = { x: number; y: number }
+export type PeerJson = { name: string; color: string; cursor: Vec | null; selection: string[] }
+export type ConnectionJson = { status: string; synced: boolean; unsynced: number }
 
 /** One user on one board: a browser context of its own, driven through real mouse and keyboard. */
 export class BoardPage {
   constructor(
     readonly context: BrowserContext,
-    readonly page: Page,
+    public page: Page,
     readonly room: string,
+    readonly name: string,
   ) {}
 
   static async open(browser: Browser, room: string, name: string): Promise<BoardPage> {
@@ -33,7 +49,7 @@ export class BoardPage {
       if (!localStorage.getItem('easel:name')) localStorage.setItem('easel:name', n)
     }, name)
     const page = await context.newPage()
-    const board = new BoardPage(context, page, room)
+    const board = new BoardPage(context, page, room, name)
     await board.goto()
     return board
   }
@@ -44,20 +60,59 @@ export class BoardPage {
     await this.waitConnected()
   }
 
+  /** Opens the board in a new page of the same context (same IndexedDB and localStorage). */
+  async openNewPage(): Promise<void> {
+    if (!this.page.isClosed()) await this.page.close()
+    this.page = await this.context.newPage()
+    await this.goto()
+  }
+
   async waitConnected(): Promise<void> {
     await expect
-      .poll(() => this.page.evaluate(() => (window.__easel?.connection() as { synced?: boolean })?.synced))
+      .poll(() => this.page.evaluate(() => (window.__easel?.connection() as { synced?: boolean })?.synced), {
+        message: `${this.name} is connected and synced`,
+      })
       .toBe(true)
   }
 
-  tool(name: string) {
+  tool(name: string): Locator {
     return this.page.getByTestId(`tool.${name}`)
+  }
+
+  /** A style panel button, e.g. `style('stroke.#e03131')`. */
+  style(name: string): Locator {
+    return this.page.getByTestId(`style.${name}`)
+  }
+
+  get status(): Locator {
+    return this.page.getByTestId('connection-status')
+  }
+
+  /** Another user's avatar in the people list. */
+  peer(name: string): Locator {
+    return this.page.locator(`[data-testid="people.peer"][data-name="${name}"]`)
+  }
+
+  /** Another user's cursor on the canvas. */
+  cursorOf(name: string): Locator {
+    return this.page.locator(`[data-testid="peer-cursor"][data-name="${name}"]`)
   }
 
   /** Canvas-relative point to page coordinates of the browser window. */
   async at(x: number, y: number): Promise<{ x: number; y: number }> {
     const box = (await this.page.getByTestId('canvas').boundingBox())!
     return { x: box.x + x, y: box.y + y }
+  }
+
+  /** Canvas-relative point of a board (page-space) point, through this user's camera. */
+  async toScreen(p: Vec): Promise<[number, number]> {
+    const c = await this.camera()
+    return [(p.x + c.x) * c.z, (p.y + c.y) * c.z]
+  }
+
+  async moveTo(x: number, y: number, steps = 1): Promise<void> {
+    const p = await this.at(x, y)
+    await this.page.mouse.move(p.x, p.y, { steps })
   }
 
   async drag(from: [number, number], to: [number, number], steps = 8): Promise<void> {
@@ -69,6 +124,19 @@ export class BoardPage {
     await this.page.mouse.up()
   }
 
+  /** Presses at the first point, moves through the others (in steps) and releases. */
+  async dragPath(points: [number, number][], stepsPerSegment = 4): Promise<void> {
+    const [first, ...rest] = points
+    const a = await this.at(...first!)
+    await this.page.mouse.move(a.x, a.y)
+    await this.page.mouse.down()
+    for (const p of rest) {
+      const b = await this.at(...p)
+      await this.page.mouse.move(b.x, b.y, { steps: stepsPerSegment })
+    }
+    await this.page.mouse.up()
+  }
+
   async click(x: number, y: number, options: { shift?: boolean } = {}): Promise<void> {
     const p = await this.at(x, y)
     if (options.shift) await this.page.keyboard.down('Shift')
@@ -76,13 +144,104 @@ export class BoardPage {
     if (options.shift) await this.page.keyboard.up('Shift')
   }
 
+  /** Clicks the centre of a shape's box (with the select tool that selects it). */
+  async clickShape(shape: Pick<ShapeJson, 'x' | 'y' | 'w' | 'h'>): Promise<void> {
+    const [x, y] = await this.toScreen({ x: shape.x + shape.w / 2, y: shape.y + shape.h / 2 })
+    await this.click(x, y)
+  }
+
   async draw(tool: string, from: [number, number], to: [number, number]): Promise<void> {
     await this.tool(tool).click()
     await this.drag(from, to)
   }
 
+  async press(key: string): Promise<void> {
+    await this.page.keyboard.press(key)
+  }
+
+  /** Opens the ☰ menu and clicks one of its items. */
+  async menu(item: string): Promise<void> {
+    await this.page.getByTestId('menu').click()
+    await this.page.getByTestId(item).click()
+  }
+
+  /** Runs a menu export and returns the download it produced. */
+  async exportFile(item: 'export.png' | 'export.svg' | 'export.json'): Promise<Download> {
+    const [download] = await Promise.all([this.page.waitForEvent('download'), this.menu(item)])
+    return download
+  }
+
+  /** Imports a file through the hidden file input of "Import JSON…". */
+  async importFile(name: string, contents: string | Buffer): Promise<void> {
+    await this.page.getByTestId('import.file').setInputFiles({
+      name,
+      mimeType: 'application/json',
+      buffer: typeof contents === 'string' ? Buffer.from(contents) : contents,
+    })
+  }
+
+  /** Waits until the page has painted twice (pending per-frame writes are flushed, Konva drew). */
+  async frame(): Promise<void> {
+    await this.page.evaluate(
+      () => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))),
+    )
+  }
+
+  /**
+   * Waits until every IndexedDB write already issued by this page has committed: a read-only
+   * transaction over every store of every database only starts after earlier read/write ones.
+   */
+  async flushLocalStore(): Promise<void> {
+    await this.page.evaluate(async () => {
+      const dbs = await indexedDB.databases()
+      for (const info of dbs) {
+        if (!info.name) continue
+        await new Promise<void>((resolve, reject) => {
+          const req = indexedDB.open(info.name!)
+          req.onerror = () => reject(req.error)
+          req.onsuccess = () => {
+            const db = req.result
+            const stores = [...db.objectStoreNames]
+            if (stores.length === 0) {
+              db.close()
+              resolve()
+              return
+            }
+            const tx = db.transaction(stores, 'readonly')
+            for (const s of stores) tx.objectStore(s).count()
+            tx.oncomplete = () => {
+              db.close()
+              resolve()
+            }
+            tx.onerror = () => reject(tx.error)
+          }
+        })
+      }
+    })
+  }
+
+  async setOffline(offline: boolean): Promise<void> {
+    await this.context.setOffline(offline)
+  }
+
   shapes(): Promise<ShapeJson[]> {
     return this.page.evaluate(() => window.__easel!.shapes() as ShapeJson[])
+  }
+
+  async shape(id: string): Promise<ShapeJson | undefined> {
+    return (await this.shapes()).find((s) => s.id === id)
+  }
+
+  camera(): Promise<Camera> {
+    return this.page.evaluate(() => window.__easel!.camera() as Camera)
+  }
+
+  presence(): Promise<PeerJson[]> {
+    return this.page.evaluate(() => window.__easel!.presence() as PeerJson[])
+  }
+
+  connection(): Promise<ConnectionJson> {
+    return this.page.evaluate(() => window.__easel!.connection() as ConnectionJson)
   }
 
   async waitForShapes(predicate: (shapes: ShapeJson[]) => boolean, message = 'shapes'): Promise<ShapeJson[]> {
@@ -93,15 +252,61 @@ export class BoardPage {
           last = await this.shapes()
           return predicate(last)
         },
-        { message },
+        { message: `${this.name}: ${message}` },
       )
       .toBe(true)
     return last
   }
 
+  /** Waits until this user's presence list has `name` in a state matching the predicate. */
+  async waitForPeer(name: string, predicate: (peer: PeerJson) => boolean, message = 'peer'): Promise<PeerJson> {
+    let found: PeerJson | undefined
+    await expect
+      .poll(
+        async () => {
+          found = (await this.presence()).find((p) => p.name === name)
+          return !!found && predicate(found)
+        },
+        { message: `${this.name}: ${message}` },
+      )
+      .toBe(true)
+    return found!
+  }
+
   async close(): Promise<void> {
     await this.context.close()
   }
+}
+
+/**
+ * Waits until every user sees exactly the same shapes (deep equality, key order ignored) and the
+ * shared list satisfies `predicate`; returns that list.
+ */
+export async function waitForConvergence(
+  boards: BoardPage[],
+  predicate: (shapes: ShapeJson[]) => boolean = () => true,
+  message = 'all users see the same shapes',
+): Promise<ShapeJson[]> {
+  let last: ShapeJson[][] = []
+  await expect
+    .poll(
+      async () => {
+        last = await Promise.all(boards.map((b) => b.shapes()))
+        return last.every((s) => isDeepStrictEqual(s, last[0])) && predicate(last[0]!)
+      },
+      { message },
+    )
+    .toBe(true)
+  return last[0]!
+}
+
+/** Kinds of the shapes, sorted, for comparing multisets. */
+export function kinds(shapes: ShapeJson[]): string[] {
+  return shapes.map((s) => s.kind).sort()
+}
+
+export function near(a: number, b: number, tolerance = 1): boolean {
+  return Math.abs(a - b) <= tolerance
 }
 
 export function uniqueRoom(prefix: string): string {

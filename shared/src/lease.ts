@@ -93,7 +93,8 @@ export class LeaseTable {
     if (current) {
       let position: number | null = null
       if (wait) {
-        const queue = (this.state.queues[shapeId] ??= [])
+        this.state.queues[shapeId] ??= []
+        const queue = this.state.queues[shapeId]
         let i = queue.findIndex((w) => w.client.id === client.id)
         if (i < 0) i = queue.push({ client, since: now }) - 1
         position = i + 1

@@ -12,6 +12,8 @@ export function penOutline(points: readonly number[], strokeWidth: number): numb
     smoothing: 0.5,
     streamline: 0.5,
     simulatePressure: input.every((p) => p[2] === 0.5),
+    // Without this the streamlined ink stops short of the last point (where the pointer is).
+    last: true,
   })
   return outline.flat()
 }

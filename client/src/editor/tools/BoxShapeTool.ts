@@ -27,6 +27,14 @@ export class BoxShapeTool implements Tool {
     return this.s.name
   }
 
+  /**
+   * Picking a drawing tool deselects: the selection is not shown while drawing, so the style panel
+   * must style the next shape, not a hidden selected one.
+   */
+  onEnter(): void {
+    this.editor.select([])
+  }
+
   onPointerDown(e: PointerInfo): void {
     this.s = { name: 'pointing', start: e.page, screen: e.screen }
   }

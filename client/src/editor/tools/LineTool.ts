@@ -21,6 +21,14 @@ export class LineTool implements Tool {
     return this.s.name
   }
 
+  /**
+   * Picking a drawing tool deselects: the selection is not shown while drawing, so the style panel
+   * must style the next shape, not a hidden selected one.
+   */
+  onEnter(): void {
+    this.editor.select([])
+  }
+
   /** The id of the shape being drawn, if any (the arrow binding step needs it). */
   get drawingId(): string | null {
     return this.s.name === 'drawing' ? this.s.id : null

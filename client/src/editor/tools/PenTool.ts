@@ -28,6 +28,14 @@ export class PenTool implements Tool {
     return this.s.name
   }
 
+  /**
+   * Picking a drawing tool deselects: the selection is not shown while drawing, so the style panel
+   * must style the next shape, not a hidden selected one.
+   */
+  onEnter(): void {
+    this.editor.select([])
+  }
+
   onPointerDown(e: PointerInfo): void {
     this.editor.beginGesture()
     const points = [0, 0, e.pressure || 0.5]

@@ -14,6 +14,14 @@ export class PlaceTool implements Tool {
     readonly id: 'text' | 'sticky',
   ) {}
 
+  /**
+   * Picking a drawing tool deselects: the selection is not shown while drawing, so the style panel
+   * must style the next shape, not a hidden selected one.
+   */
+  onEnter(): void {
+    this.editor.select([])
+  }
+
   onPointerUp(e: PointerInfo): void {
     const size = this.id === 'text' ? TEXT_SIZE : STICKY_SIZE
     const id = this.editor.createShape(this.id, {
