@@ -5,14 +5,19 @@ import { type ClipboardData, Editor } from './editor/Editor.ts'
 import { download, parseBoardFile, toBoardFile, toPng, toSvg } from './editor/exportBoard.ts'
 import { loadUser, saveUserName } from './identity.ts'
 import { handleShortcut } from './shortcuts.ts'
+import { TextEditing } from './editor/TextEditing.ts'
 import { BoardSync } from './sync/BoardSync.ts'
+import { CommitQueue } from './sync/CommitQueue.ts'
+import { LeaseClient } from './sync/LeaseClient.ts'
 import { ConnectionStatus } from './ui/ConnectionStatus.tsx'
 import { HelpDialog } from './ui/HelpDialog.tsx'
+import { Notices } from './ui/Notices.tsx'
+import { LockPrompt, TextEditorOverlay } from './ui/TextEditorOverlay.tsx'
 import { People } from './ui/People.tsx'
 import { StylePanel } from './ui/StylePanel.tsx'
 import { Toolbar } from './ui/Toolbar.tsx'
 
-type Board = { sync: BoardSync; editor: Editor }
+type Board = { sync: BoardSync; editor: Editor; text: TextEditing; queue: CommitQueue; leases: LeaseClient }
 
 /** The read-only testing and debugging surface, `window.__easel`. */
 export type EaselDebug = {
@@ -21,6 +26,12 @@ export type EaselDebug = {
   connection(): unknown
   invalid(): { id: string; error: string }[]
   camera(): unknown
+  /** Notices shown so far (also dismissed ones): kind, shape id, text. */
+  notices(): { kind: string; shapeId: string | null; text: string }[]
+  /** Live leases: shape id, holder name, token, and whether this user holds it. */
+  locks(): { shapeId: string; holder: string; token: number; mine: boolean }[]
+  /** Commits not yet answered by the server. */
+  pendingCommits(): number
 }
 
 declare global {
@@ -37,9 +48,33 @@ export function App({ room }: { room: string }) {
   useEffect(() => {
     const user = loadUser()
     const serverUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${WS_PATH_PREFIX}`
-    const sync = new BoardSync(room, { serverUrl, name: user.name })
-    const editor = new Editor(sync.doc, { user, awareness: sync.provider.awareness })
-    setBoard({ sync, editor })
+    const sync = new BoardSync(room, { serverUrl, name: user.name, color: user.color })
+    // Assigned below; the queue's handler for answers that arrive after a reload needs the editor.
+    let editor: Editor
+    const queue = new CommitQueue(
+      { send: (request) => sync.sendEasel({ t: 'commit', ...request }) },
+      {
+        storage: localStorage,
+        storageKey: `easel:commits:${room}`,
+        onOrphanResult: (p, result) => editor.reportCommitFailure(p.label, result),
+      },
+    )
+    editor = new Editor(sync.doc, {
+      user,
+      awareness: sync.provider.awareness,
+      commits: {
+        submit: (req, label) => queue.submit(req, label),
+        pending: () => queue.list().flatMap((p) => p.request.ops),
+        subscribe: (l) => queue.subscribe(l),
+      },
+    })
+    const offEasel = sync.onEasel((m) => {
+      if (m.t === 'welcome') queue.resume()
+      else if (m.t === 'commitResult') queue.handleResult(m.opId, m.result)
+    })
+    const leases = new LeaseClient(sync, sync.clientId)
+    const text = new TextEditing(editor, leases)
+    setBoard({ sync, editor, text, queue, leases })
     window.__easel = {
       shapes: () => JSON.parse(JSON.stringify(editor.getShapes())),
       presence: () =>
@@ -49,12 +84,27 @@ export function App({ room }: { room: string }) {
           cursor: p.cursor,
           selection: p.selection,
         })),
-      connection: () => ({ ...sync.getState() }),
+      connection: () => ({ ...sync.getState(), pendingCommits: queue.size }),
       invalid: () => [...editor.invalid].map(([id, error]) => ({ id, error })),
       camera: () => ({ ...editor.camera }),
+      notices: () => editor.noticeLog.map((n) => ({ kind: n.kind, shapeId: n.shapeId, text: n.text })),
+      locks: () =>
+        leases
+          .leases()
+          .map((l) => ({
+            shapeId: l.shapeId,
+            holder: l.holderName,
+            token: l.token,
+            mine: l.holderId === sync.clientId,
+          })),
+      pendingCommits: () => queue.size,
     }
     return () => {
       window.__easel = undefined
+      offEasel()
+      text.destroy()
+      leases.destroy()
+      queue.destroy()
       editor.destroy()
       sync.destroy()
     }
@@ -65,7 +115,7 @@ export function App({ room }: { room: string }) {
 }
 
 function BoardView({ board, room }: { board: Board; room: string }) {
-  const { editor, sync } = board
+  const { editor, sync, text } = board
   useSyncExternalStore(editor.subscribe, editor.getVersion)
   const [help, setHelp] = useState(false)
   const [menu, setMenu] = useState(false)
@@ -74,7 +124,11 @@ function BoardView({ board, room }: { board: Board; room: string }) {
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (handleShortcut(editor, e, { toggleHelp: () => setHelp((h) => !h), editSelected: () => {} })) {
+      const editSelected = () => {
+        const [only] = editor.getSelectedShapes()
+        if (only && editor.selectedIds.size === 1) text.start(only.id)
+      }
+      if (handleShortcut(editor, e, { toggleHelp: () => setHelp((h) => !h), editSelected })) {
         e.preventDefault()
       }
     }
@@ -108,7 +162,7 @@ function BoardView({ board, room }: { board: Board; room: string }) {
       document.removeEventListener('cut', onCopy)
       document.removeEventListener('paste', onPaste)
     }
-  }, [editor])
+  }, [editor, text])
 
   const exportShapes = () => {
     const sel = editor.getSelectedShapes()
@@ -123,7 +177,10 @@ function BoardView({ board, room }: { board: Board; room: string }) {
 
   return (
     <div className="app">
-      <Canvas editor={editor} />
+      <Canvas editor={editor} text={text} onDoubleClickShape={(id) => text.start(id)} />
+      <TextEditorOverlay editor={editor} text={text} />
+      <LockPrompt text={text} />
+      <Notices editor={editor} />
       <div className="top-left">
         <button
           type="button"
@@ -209,6 +266,7 @@ function BoardView({ board, room }: { board: Board; room: string }) {
         onRename={(name) => {
           saveUserName(name)
           editor.setUserName(name)
+          sync.name = name
         }}
       />
       <StylePanel editor={editor} />
@@ -237,7 +295,7 @@ function BoardView({ board, room }: { board: Board; room: string }) {
             type="button"
             data-testid="undo"
             aria-label="Undo"
-            disabled={!editor.undoManager.canUndo()}
+            disabled={!editor.canUndo()}
             onClick={() => editor.undo()}
           >
             ↶
@@ -246,7 +304,7 @@ function BoardView({ board, room }: { board: Board; room: string }) {
             type="button"
             data-testid="redo"
             aria-label="Redo"
-            disabled={!editor.undoManager.canRedo()}
+            disabled={!editor.canRedo()}
             onClick={() => editor.redo()}
           >
             ↷

@@ -5,6 +5,8 @@ import type { CrdtProps, Shape } from '@easel/shared'
 import type { Editor } from '../editor/Editor.ts'
 import { shapeBounds } from '../editor/geometry.ts'
 import type { PointerInfo } from '../editor/tools/index.ts'
+import type { TextEditing } from '../editor/TextEditing.ts'
+import { LockBadges } from '../ui/TextEditorOverlay.tsx'
 import { Cursors } from './Cursors.tsx'
 import { ShapeView } from './ShapeView.tsx'
 
@@ -16,9 +18,11 @@ const isMac = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigat
  */
 export function Canvas({
   editor,
+  text,
   onDoubleClickShape,
 }: {
   editor: Editor
+  text?: TextEditing
   onDoubleClickShape?: (id: string) => void
 }) {
   useSyncExternalStore(editor.subscribe, editor.getVersion)
@@ -156,9 +160,9 @@ export function Canvas({
     const stage = stageRef.current
     if (!tr || !stage) return
     const nodes = selected.map((s) => stage.findOne(`#${s.id}`)).filter((n): n is Konva.Node => !!n)
-    tr.nodes(editor.currentToolId === 'select' ? nodes : [])
+    tr.nodes(editor.currentToolId === 'select' && !text?.editing ? nodes : [])
     tr.getLayer()?.batchDraw()
-  }, [selectedKey, visible, editor.currentToolId])
+  }, [selectedKey, visible, editor.currentToolId, text?.editing])
 
   const onTransformStart = () => editor.beginGesture()
   const onTransform = () => {
@@ -177,6 +181,10 @@ export function Canvas({
   const onTransformEnd = () => editor.endLive()
 
   const overlay = editor.tool.overlay?.()
+  const editingId = text?.editing?.shapeId ?? null
+  const lockOutlines = (text?.othersLeases() ?? [])
+    .map((l) => ({ l, s: editor.getShape(l.shapeId) }))
+    .filter((x): x is { l: (typeof x)['l']; s: Shape } => !!x.s)
   const z = camera.z
   const peerOutlines = editor.peers.flatMap((peer) =>
     peer.selection
@@ -204,7 +212,7 @@ export function Canvas({
         <Stage ref={stageRef} width={size.w} height={size.h}>
           <Layer x={camera.x * z} y={camera.y * z} scaleX={z} scaleY={z} listening={false}>
             {visible.map((s) => (
-              <ShapeView key={s.id} shape={s} />
+              <ShapeView key={s.id} shape={s} hideText={s.id === editingId} />
             ))}
           </Layer>
           <Layer x={camera.x * z} y={camera.y * z} scaleX={z} scaleY={z}>
@@ -221,6 +229,22 @@ export function Canvas({
                 listening={false}
               />
             ))}
+            {lockOutlines.map(({ l, s }) => {
+              const b = shapeBounds(s)
+              return (
+                <Rect
+                  key={`lock:${l.shapeId}`}
+                  x={b.x - 3 / z}
+                  y={b.y - 3 / z}
+                  width={b.w + 6 / z}
+                  height={b.h + 6 / z}
+                  stroke={l.holderColor}
+                  strokeWidth={3 / z}
+                  cornerRadius={4 / z}
+                  listening={false}
+                />
+              )
+            })}
             {overlay?.kind === 'marquee' && (
               <Rect
                 x={overlay.box.x}
@@ -251,6 +275,7 @@ export function Canvas({
           </Layer>
         </Stage>
       )}
+      {text && <LockBadges editor={editor} text={text} />}
       <Cursors editor={editor} />
     </div>
   )

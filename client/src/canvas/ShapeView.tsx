@@ -10,7 +10,13 @@ export const STICKY_PADDING = 14
  * One shape as Konva nodes. Nodes do not listen to events (hit testing is the editor's), which
  * keeps Konva from drawing a hit canvas for thousands of shapes.
  */
-export const ShapeView = memo(function ShapeView({ shape }: { shape: Shape }) {
+export const ShapeView = memo(function ShapeView({
+  shape,
+  hideText = false,
+}: {
+  shape: Shape
+  hideText?: boolean
+}) {
   const common = { perfectDrawEnabled: false, shadowForStrokeEnabled: false, listening: false }
   const stroke = shape.stroke === 'transparent' ? undefined : shape.stroke
   const fill = shape.fill === 'transparent' ? undefined : shape.fill
@@ -83,7 +89,7 @@ export const ShapeView = memo(function ShapeView({ shape }: { shape: Shape }) {
           {...common}
           width={shape.w}
           height={Math.max(shape.h, (shape.fontSize ?? 20) * 1.3)}
-          text={shape.text || ' '}
+          text={hideText ? '' : shape.text || ' '}
           fontSize={shape.fontSize ?? 20}
           fontFamily="system-ui, sans-serif"
           lineHeight={1.25}
@@ -111,7 +117,7 @@ export const ShapeView = memo(function ShapeView({ shape }: { shape: Shape }) {
             y={STICKY_PADDING}
             width={Math.max(0, shape.w - STICKY_PADDING * 2)}
             height={Math.max(0, shape.h - STICKY_PADDING * 2)}
-            text={shape.text}
+            text={hideText ? '' : shape.text}
             fontSize={shape.fontSize ?? 20}
             fontFamily="system-ui, sans-serif"
             lineHeight={1.25}

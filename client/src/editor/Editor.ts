@@ -1,8 +1,13 @@
 import type { Awareness } from 'y-protocols/awareness'
 import * as Y from 'yjs'
 import {
+  type CommitOp,
+  type CommitRequest,
+  type CommitResult,
   type CrdtProps,
   crdtProps,
+  type VersionedField,
+  type VersionedValues,
   readShape,
   type Shape,
   type ShapeKind,
@@ -12,6 +17,7 @@ import {
   zBetweenN,
 } from '@easel/shared'
 import {
+  arrowGeometry,
   type Box,
   boxesIntersect,
   type Camera,
@@ -48,8 +54,34 @@ export const STICKY_FILL = '#fff3a3'
 /** Clipboard payload: shapes as plain JSON, recognisable when pasted into any board. */
 export type ClipboardData = { type: 'easel/shapes'; shapes: (CrdtProps & { id: string; text?: string })[] }
 
+/** How the editor reaches the commit authority (a queue in the browser, a fake in tests). */
+export type CommitPort = {
+  submit(request: CommitRequest, label: string): Promise<CommitResult>
+  /** Ops of commits not answered yet: shown optimistically, also after a reload. */
+  pending(): CommitOp[]
+  subscribe(listener: () => void): () => void
+}
+
+/** Something the user must be told: a conflict, a refused action, a lost lock. */
+export type Notice = {
+  id: number
+  kind: 'conflict' | 'locked' | 'error' | 'lease-lost' | 'info'
+  shapeId: string | null
+  text: string
+  /** Buttons offered with the notice (e.g. "Delete anyway"). */
+  actions: { label: string; run: () => void }[]
+  /** Text the user typed that could not be saved, offered to copy or re-apply. */
+  draft?: string
+}
+
+type HistoryEntry =
+  | { kind: 'crdt' }
+  /** A versioned action and how to revert it (inverse ops are computed when undoing). */
+  | { kind: 'commit'; label: string; undo: () => void; redo: () => void }
+
 export type EditorOptions = {
   user: User
+  commits?: CommitPort
   awareness?: Awareness
   /** Runs `cb` before the next frame; injected so tests can flush by hand. */
   scheduleFrame?: (cb: () => void) => void
@@ -92,10 +124,17 @@ export class Editor {
   /** Peer this user follows (their viewport drives our camera), by awareness client id. */
   followingId: number | null = null
   peers: Peer[] = []
-  /** Set by the commit layer: an arrow or line was just drawn (to bind its ends). */
-  onLineCreated?: (id: string) => void
   /** Set by the text-editing layer: a text or sticky shape was placed (to start editing it). */
   onTextShapeCreated?: (id: string) => void
+  readonly commits: CommitPort | null
+  /** Notices currently shown, and every notice shown so far (for tests). */
+  notices: Notice[] = []
+  readonly noticeLog: Omit<Notice, 'actions'>[] = []
+  private nextNoticeId = 1
+  /** Versioned values of commits in flight, by shape: shown until the server answers. */
+  private pendingValues = new Map<string, Partial<VersionedValues>>()
+  private readonly undoHistory: HistoryEntry[] = []
+  private readonly redoHistory: HistoryEntry[] = []
 
   /**
    * Local overrides of tier-1 props during a gesture (drag, resize, drawing). Rendered instead of
@@ -130,6 +169,12 @@ export class Editor {
       captureTimeout: 400,
     })
     this.tools = createTools(this)
+    this.commits = options.commits ?? null
+    if (this.commits) {
+      this.commits.subscribe(this.onPendingChanged)
+      this.recomputePending()
+    }
+    this.undoManager.on('stack-item-added', this.onUndoItemAdded)
     this.readAll()
     shapesMap(doc).observeDeep(this.onShapesChanged)
     versionedMap(doc).observe(this.onVersionedChanged)
@@ -149,6 +194,9 @@ export class Editor {
   }
 
   getVersion = (): number => this.version
+
+  /** Tells subscribers (React) that something they show changed. */
+  readonly notifyChange = (): void => this.emit()
 
   private readonly emit = () => {
     this.version++
@@ -174,7 +222,8 @@ export class Editor {
       return
     }
     this.invalid.delete(id)
-    const shape = result.shape
+    const pending = this.pendingValues.get(id)
+    const shape = pending ? { ...result.shape, ...pending } : result.shape
     if (shape.deleted) {
       this.shapes.delete(id)
       this.orderDirty = true
@@ -259,12 +308,12 @@ export class Editor {
   }
 
   /** Topmost shape under a page point. */
-  shapeAt(p: Vec): Shape | undefined {
+  shapeAt(p: Vec, filter: (s: Shape) => boolean = () => true): Shape | undefined {
     const shapes = this.getShapes()
     const tolerance = 4 / this.camera.z
     for (let i = shapes.length - 1; i >= 0; i--) {
       const s = shapes[i]!
-      if (hitTest(s, p, tolerance)) return s
+      if (filter(s) && hitTest(s, p, tolerance)) return s
     }
     return undefined
   }
@@ -318,6 +367,12 @@ export class Editor {
       return check.success
     })
     if (valid.length === 0) return
+    // Arrows attached to moved shapes follow them, in the same transaction.
+    const moved = valid.filter((u) => GEOMETRY_PROPS.some((k) => k in u.props)).map((u) => u.id)
+    if (moved.length > 0) {
+      const after = new Map(valid.map((u) => [u.id, { ...this.shapes.get(u.id)!, ...u.props }]))
+      valid.push(...this.arrowsFollowing(moved, after).filter((u) => !after.has(u.id)))
+    }
     this.transact(() => {
       for (const { id, props } of valid) {
         const map = shapesMap(this.doc).get(id)
@@ -336,6 +391,12 @@ export class Editor {
   setLive(id: string, props: Partial<CrdtProps>): void {
     if (!this.setLocal(id, props)) return
     this.pendingWrites.set(id, { ...this.pendingWrites.get(id), ...props })
+    if (GEOMETRY_PROPS.some((k) => k in props)) {
+      for (const u of this.arrowsFollowing([id])) {
+        this.setLocal(u.id, u.props)
+        this.pendingWrites.set(u.id, { ...this.pendingWrites.get(u.id), ...u.props })
+      }
+    }
     if (!this.frameScheduled) {
       this.frameScheduled = true
       this.scheduleFrame(() => this.flushFrame())
@@ -380,17 +441,287 @@ export class Editor {
     this.undoManager.stopCapturing()
   }
 
+  /**
+   * Deletes shapes through a versioned commit (deletion is not mergeable): hidden at once, and if
+   * someone changed one of them meanwhile (its text, binding or group) the user is told and the
+   * shapes come back. Without a commit port (tests of tier 1 alone) the Yjs entries are removed.
+   */
   deleteShapes(ids: Iterable<string>): void {
-    const list = [...ids].filter((id) => shapesMap(this.doc).has(id))
-    if (list.length === 0) return
-    this.transact(() => {
-      for (const id of list) shapesMap(this.doc).delete(id)
-    })
+    const shapes = [...ids].map((id) => this.shapes.get(id)).filter((s): s is Shape => !!s)
+    if (shapes.length === 0) return
     this.select([])
+    if (!this.commits) {
+      this.transact(() => {
+        for (const s of shapes) shapesMap(this.doc).delete(s.id)
+      })
+      return
+    }
+    const ids2 = shapes.map((s) => s.id)
+    const label = shapes.length === 1 ? `delete ${describe(shapes[0]!)}` : `delete ${shapes.length} shapes`
+    this.setDeleted(ids2, true, label)
+    this.pushHistory({
+      kind: 'commit',
+      label,
+      undo: () =>
+        this.setDeleted(ids2, false, `restore ${shapes.length === 1 ? describe(shapes[0]!) : 'shapes'}`),
+      redo: () => this.setDeleted(ids2, true, label),
+    })
+  }
+
+  /** Geometry updates for arrows attached to any of `ids`, given shapes' (possibly future) state. */
+  private arrowsFollowing(
+    ids: string[],
+    state: Map<string, Shape> = new Map(),
+  ): { id: string; props: Partial<CrdtProps> }[] {
+    const moved = new Set(ids)
+    const get = (id: string) => state.get(id) ?? this.shapes.get(id)
+    const out: { id: string; props: Partial<CrdtProps> }[] = []
+    for (const arrow of this.shapes.values()) {
+      if (arrow.kind !== 'arrow') continue
+      const { start, end } = arrow.binding
+      if (!(start && moved.has(start)) && !(end && moved.has(end))) continue
+      const s = start ? get(start) : undefined
+      const e = end ? get(end) : undefined
+      const geo = arrowGeometry(get(arrow.id) ?? arrow, s ? shapeBounds(s) : null, e ? shapeBounds(e) : null)
+      out.push({ id: arrow.id, props: geo })
+    }
+    return out
+  }
+
+  /** Attaches a freshly drawn arrow's ends to the shapes under them (a versioned binding). */
+  bindArrowEnds(arrowId: string): void {
+    const arrow = this.shapes.get(arrowId)
+    if (arrow?.kind !== 'arrow' || !arrow.points) return
+    const target = (x: number, y: number) => {
+      const hit = this.shapeAt({ x, y }, (s) => s.id !== arrowId && s.kind !== 'arrow' && s.kind !== 'line')
+      return hit?.id ?? null
+    }
+    const [x0 = 0, y0 = 0, x1 = 0, y1 = 0] = arrow.points
+    const binding = { start: target(arrow.x + x0, arrow.y + y0), end: target(arrow.x + x1, arrow.y + y1) }
+    if (!binding.start && !binding.end) return
+    this.setBinding(arrowId, binding)
+  }
+
+  /** Commits an arrow's binding and snaps it to its shapes; a concurrent rebinding is reported. */
+  setBinding(arrowId: string, binding: { start: string | null; end: string | null }): void {
+    const arrow = this.readCommitted(arrowId)
+    if (!arrow || !this.commits) return
+    const s = binding.start ? this.shapes.get(binding.start) : undefined
+    const e = binding.end ? this.shapes.get(binding.end) : undefined
+    this.updateShapes([
+      { id: arrowId, props: arrowGeometry(arrow, s ? shapeBounds(s) : null, e ? shapeBounds(e) : null) },
+    ])
+    const before = arrow.binding
+    const base = arrow.versions.binding
+    this.commit(
+      {
+        opId: newOpId(),
+        ops: [{ shapeId: arrowId, field: 'binding', baseVersion: base, value: binding }],
+      },
+      'arrow attachment',
+      (r) => {
+        if (r.status !== 'conflict' || r.field !== 'binding') return false
+        // Rebase: if the other user changed only the other end, our end still applies on top.
+        const theirs = r.value as { start: string | null; end: string | null }
+        const merged = {
+          start: binding.start !== before.start ? binding.start : theirs.start,
+          end: binding.end !== before.end ? binding.end : theirs.end,
+        }
+        const clash =
+          (binding.start !== before.start &&
+            theirs.start !== before.start &&
+            theirs.start !== binding.start) ||
+          (binding.end !== before.end && theirs.end !== before.end && theirs.end !== binding.end)
+        if (clash) return false
+        void this.commits!.submit(
+          {
+            opId: newOpId(),
+            ops: [{ shapeId: arrowId, field: 'binding', baseVersion: r.version, value: merged }],
+          },
+          'arrow attachment',
+        )
+        return true
+      },
+      () => this.setBinding(arrowId, binding),
+    )
+  }
+
+  /** After a move: arrows moved without the shapes they are attached to come loose. */
+  detachMovedArrows(ids: Iterable<string>): void {
+    const moved = new Set(ids)
+    for (const id of moved) {
+      const s = this.shapes.get(id)
+      if (s?.kind !== 'arrow') continue
+      const { start, end } = s.binding
+      const keep = {
+        start: start && moved.has(start) ? start : null,
+        end: end && moved.has(end) ? end : null,
+      }
+      if (keep.start !== start || keep.end !== end) this.setBinding(id, keep)
+    }
   }
 
   deleteSelected(): void {
     this.deleteShapes(this.selectedIds)
+  }
+
+  /** Commits `deleted = value` for shapes, expecting the versions of their other fields the user saw. */
+  private setDeleted(ids: string[], value: boolean, label: string): void {
+    const shapes = ids
+      .map((id) => this.readCommitted(id))
+      .filter((s): s is Shape => !!s && s.deleted !== value)
+    if (shapes.length === 0) return
+    this.commit(
+      {
+        opId: newOpId(),
+        ops: shapes.map((s) => ({ shapeId: s.id, field: 'deleted', baseVersion: s.versions.deleted, value })),
+        expect: shapes.flatMap((s) =>
+          (['text', 'binding', 'parent'] as const).map((field) => ({
+            shapeId: s.id,
+            field,
+            version: s.versions[field],
+          })),
+        ),
+      },
+      label,
+      (result) => {
+        if (result.status === 'conflict' && result.field === 'deleted' && result.value === value) return true
+        return false
+      },
+      () => this.setDeleted(ids, value, label),
+    )
+  }
+
+  /** The shape as the server last confirmed it (no optimistic values), deleted ones included. */
+  readCommitted(id: string): Shape | undefined {
+    const map = shapesMap(this.doc).get(id)
+    if (!map) return undefined
+    const r = readShape(id, map instanceof Y.Map ? map.toJSON() : map, versionedMap(this.doc))
+    return r.ok ? r.shape : undefined
+  }
+
+  /**
+   * Sends a commit and handles its answer. `satisfied` says whether a conflict still fulfils the
+   * user's intent (then nothing is shown); `retry` is offered as the "anyway" action otherwise.
+   */
+  commit(
+    request: CommitRequest,
+    label: string,
+    satisfied: (r: CommitResult) => boolean = () => false,
+    retry?: () => void,
+  ): Promise<CommitResult> {
+    if (!this.commits) return Promise.reject(new Error('no commit authority'))
+    const answer = this.commits.submit(request, label)
+    void answer.then((result) => {
+      if (result.status === 'ok' || satisfied(result)) return
+      this.reportCommitFailure(label, result, retry)
+    })
+    return answer
+  }
+
+  /** Turns a refused commit into a notice the user can act on. */
+  reportCommitFailure(label: string, result: CommitResult, retry?: () => void): void {
+    if (result.status === 'ok') return
+    if (result.status === 'conflict') {
+      const shape = this.readCommitted(result.shapeId)
+      const what = describeChange(result.field, result.value, shape)
+      this.notify({
+        kind: 'conflict',
+        shapeId: result.shapeId,
+        text: `${result.by || 'Someone'} ${what} before your ${label} arrived, so it was not applied.`,
+        actions: retry ? [{ label: `${capitalize(label.split(' ')[0]!)} anyway`, run: retry }] : [],
+      })
+      return
+    }
+    if (result.code === 'locked') {
+      this.notify({
+        kind: 'locked',
+        shapeId: result.shapeId ?? null,
+        text: `${result.holder ?? 'Someone'} is editing this shape, so your ${label} was refused.`,
+        actions: retry ? [{ label: 'Try again', run: retry }] : [],
+      })
+      return
+    }
+    this.notify({
+      kind: 'error',
+      shapeId: result.shapeId ?? null,
+      text: `Could not ${label}: ${result.message}`,
+      actions: [],
+    })
+  }
+
+  notify(notice: Omit<Notice, 'id'>): Notice {
+    const n = { ...notice, id: this.nextNoticeId++ }
+    this.notices = [...this.notices, n]
+    const { actions: _a, ...logged } = n
+    this.noticeLog.push(logged)
+    this.emit()
+    return n
+  }
+
+  dismissNotice(id: number): void {
+    this.notices = this.notices.filter((n) => n.id !== id)
+    this.emit()
+  }
+
+  private readonly onPendingChanged = () => {
+    const before = new Set(this.pendingValues.keys())
+    this.recomputePending()
+    for (const id of new Set([...before, ...this.pendingValues.keys()])) this.readShapeFromDoc(id)
+    this.dropMissingFromSelection()
+    this.emit()
+  }
+
+  private recomputePending(): void {
+    this.pendingValues = new Map()
+    for (const op of this.commits?.pending() ?? []) {
+      const v = this.pendingValues.get(op.shapeId) ?? {}
+      ;(v as Record<VersionedField, unknown>)[op.field] = op.value
+      this.pendingValues.set(op.shapeId, v)
+    }
+  }
+
+  // ---------------------------------------------------------------- history
+
+  /** A new local CRDT step (not one made by undo/redo itself) starts a new history entry. */
+  private readonly onUndoItemAdded = (event: { type: 'undo' | 'redo'; origin: unknown }) => {
+    if (event.type === 'undo' && event.origin !== this.undoManager) this.pushHistory({ kind: 'crdt' })
+  }
+
+  private pushHistory(entry: HistoryEntry): void {
+    this.undoHistory.push(entry)
+    if (this.redoHistory.length > 0) {
+      this.redoHistory.length = 0
+      this.undoManager.clear(false, true)
+    }
+    this.emit()
+  }
+
+  canUndo(): boolean {
+    return this.undoHistory.length > 0
+  }
+
+  canRedo(): boolean {
+    return this.redoHistory.length > 0
+  }
+
+  /** Undoes this user's last change (never anyone else's). */
+  undo(): void {
+    const entry = this.undoHistory.pop()
+    if (!entry) return
+    if (entry.kind === 'crdt') this.undoManager.undo()
+    else entry.undo()
+    this.redoHistory.push(entry)
+    this.emit()
+  }
+
+  redo(): void {
+    const entry = this.redoHistory.pop()
+    if (!entry) return
+    if (entry.kind === 'crdt') this.undoManager.redo()
+    else entry.redo()
+    this.undoHistory.push(entry)
+    this.emit()
   }
 
   /** Copies of shapes shifted by `offset`, on top of everything, selected. */
@@ -463,14 +794,6 @@ export class Editor {
     this.style = { ...this.style, ...patch }
     this.updateShapes(this.getSelectedShapes().map((s) => ({ id: s.id, props: patch })))
     this.emit()
-  }
-
-  undo(): void {
-    this.undoManager.undo()
-  }
-
-  redo(): void {
-    this.undoManager.redo()
   }
 
   // ---------------------------------------------------------------- selection and tools
@@ -650,6 +973,51 @@ export class Editor {
     this.undoManager.destroy()
     this.listeners.clear()
   }
+}
+
+/** Props whose change moves a shape's outline (and so the arrows attached to it). */
+const GEOMETRY_PROPS = ['x', 'y', 'w', 'h', 'rotation', 'points'] as const
+
+export function newOpId(): string {
+  return (
+    globalThis.crypto?.randomUUID?.() ??
+    `op-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`
+  )
+}
+
+const KIND_NAMES: Record<string, string> = {
+  rect: 'rectangle',
+  ellipse: 'ellipse',
+  line: 'line',
+  arrow: 'arrow',
+  pen: 'drawing',
+  text: 'text',
+  sticky: 'sticky note',
+}
+
+/** "the sticky note “Plan”": how notices name a shape. */
+export function describe(shape: Pick<Shape, 'kind' | 'text'>): string {
+  const name = `the ${KIND_NAMES[shape.kind] ?? 'shape'}`
+  const text = shape.text.trim()
+  return text ? `${name} “${text.length > 24 ? `${text.slice(0, 23)}…` : text}”` : name
+}
+
+function describeChange(field: VersionedField, value: unknown, shape: Shape | undefined): string {
+  const target = shape ? describe({ ...shape, text: field === 'text' ? '' : shape.text }) : 'the shape'
+  switch (field) {
+    case 'deleted':
+      return value ? `deleted ${target}` : `restored ${target}`
+    case 'text':
+      return `changed the text of ${target} to “${String(value).slice(0, 40)}”`
+    case 'binding':
+      return `re-attached ${target}`
+    case 'parent':
+      return value ? `grouped ${target} differently` : `ungrouped ${target}`
+  }
+}
+
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1)
 }
 
 export function toClipboardShape(s: Shape): ClipboardData['shapes'][number] {

@@ -30,6 +30,7 @@ export type BoardSyncOptions = {
   /** `ws(s)://host/ws`; the room is appended by the provider. */
   serverUrl: string
   name: string
+  color: string
   /** Keep a copy in IndexedDB (off in unit tests, which have no IndexedDB). */
   offline?: boolean
 }
@@ -49,11 +50,17 @@ export class BoardSync {
   private readonly easelListeners = new Set<(m: ServerMessage) => void>()
   private welcomed = false
   private readonly unsyncedKey: string
+  /** This tab's session id: leases belong to it, across reconnects of the socket. */
+  readonly clientId = crypto.randomUUID()
+
+  /** Display name sent with the next hello (renaming takes effect on reconnect). */
+  name: string
 
   constructor(
     readonly room: string,
     options: BoardSyncOptions,
   ) {
+    this.name = options.name
     this.unsyncedKey = `easel:unsynced:${room}`
     this.state = {
       status: 'connecting',
@@ -79,13 +86,24 @@ export class BoardSync {
         console.warn('ignoring malformed server message', err)
         return
       }
-      if (message.t === 'welcome') this.welcomed = true
+      if (message.t === 'welcome') {
+        this.welcomed = true
+        for (const l of this.easelListeners) l(message)
+        this.update({})
+        return
+      }
       for (const l of this.easelListeners) l(message)
     }
     this.provider.on('status', ({ status }: { status: string }) => {
       if (status === 'connected') {
         this.welcomed = false
-        this.rawSend({ t: 'hello', protocol: PROTOCOL_VERSION, name: options.name })
+        this.rawSend({
+          t: 'hello',
+          protocol: PROTOCOL_VERSION,
+          name: this.name,
+          color: options.color,
+          clientId: this.clientId,
+        })
       }
       this.update({
         status: status === 'connected' ? 'connected' : navigator.onLine === false ? 'offline' : 'connecting',

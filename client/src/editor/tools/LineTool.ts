@@ -65,7 +65,7 @@ export class LineTool implements Tool {
       const id = this.s.id
       this.editor.endLive()
       this.s = { name: 'idle' }
-      this.editor.onLineCreated?.(id)
+      if (this.id === 'arrow') this.editor.bindArrowEnds(id)
       this.editor.finishCreating(id)
       return
     }

@@ -86,6 +86,7 @@ export class SelectTool implements Tool {
     switch (s.name) {
       case 'dragging':
         this.editor.endLive()
+        this.editor.detachMovedArrows(s.origins.keys())
         return
       case 'pointingShape':
         // A click on an already-selected shape: shift removes it, plain click narrows to it.

@@ -1,0 +1,117 @@
+import { useEffect, useRef } from 'react'
+import { STICKY_PADDING } from '../canvas/ShapeView.tsx'
+import type { Editor } from '../editor/Editor.ts'
+import { pageToScreen, shapeBounds } from '../editor/geometry.ts'
+import type { TextEditing } from '../editor/TextEditing.ts'
+
+/** The in-place text editor for the shape this user holds the lease on. */
+export function TextEditorOverlay({ editor, text }: { editor: Editor; text: TextEditing }) {
+  const ref = useRef<HTMLTextAreaElement>(null)
+  const ed = text.editing
+  const shape = ed ? editor.getShape(ed.shapeId) : undefined
+  // biome-ignore lint/correctness/useExhaustiveDependencies: focus when a new edit session opens
+  useEffect(() => {
+    ref.current?.focus()
+    ref.current?.setSelectionRange(ref.current.value.length, ref.current.value.length)
+  }, [ed?.shapeId, ed?.token])
+  if (!ed || !shape) return null
+  const z = editor.camera.z
+  const pad = shape.kind === 'sticky' ? STICKY_PADDING : 0
+  const p = pageToScreen(editor.camera, { x: shape.x + pad, y: shape.y + pad })
+  const b = shapeBounds(shape)
+  return (
+    <div className="text-editor-wrap" style={{ left: p.x, top: p.y }}>
+      <textarea
+        ref={ref}
+        data-testid="text-editor"
+        className={`text-editor ${shape.kind}`}
+        value={ed.draft}
+        spellCheck
+        placeholder={shape.kind === 'sticky' ? 'Write a note…' : 'Type…'}
+        style={{
+          width: Math.max(40, (shape.w - pad * 2) * z),
+          height: Math.max((shape.fontSize ?? 20) * 1.4 * z, (b.h - pad * 2) * z),
+          fontSize: (shape.fontSize ?? 20) * z,
+          color: shape.kind === 'sticky' || shape.stroke === 'transparent' ? '#1e1e1e' : shape.stroke,
+          transform: `rotate(${shape.rotation}deg)`,
+        }}
+        onChange={(e) => text.input(e.target.value)}
+        onKeyDown={(e) => {
+          e.stopPropagation()
+          if (e.key === 'Escape' || (e.key === 'Enter' && (e.metaKey || e.ctrlKey))) {
+            e.preventDefault()
+            void text.stop()
+          }
+        }}
+        onBlur={() => void text.stop()}
+      />
+      <div className="text-editor-status" data-testid="text-editor.status">
+        {ed.offline
+          ? 'Offline — your text is kept here; it is saved only if nobody took over the lock.'
+          : ed.draft === ed.saved
+            ? 'Saved · Esc to finish'
+            : 'Saving…'}
+      </div>
+    </div>
+  )
+}
+
+/** "Asking for the lock…", "Bo is editing this [Wait] [Cancel]", "Waiting for Bo (#1)". */
+export function LockPrompt({ text }: { text: TextEditing }) {
+  const r = text.request
+  if (!r) return null
+  return (
+    <div className="lock-prompt panel" data-testid="lock-prompt" data-status={r.status}>
+      {r.status === 'asking' && <span>Asking for the lock…</span>}
+      {r.status === 'held' && (
+        <>
+          <span>
+            <b style={{ color: r.holderColor }}>{r.holderName}</b> is editing this. You can wait for your
+            turn.
+          </span>
+          <button
+            type="button"
+            className="primary"
+            data-testid="lock-prompt.wait"
+            onClick={() => text.wait()}
+          >
+            Wait for it
+          </button>
+        </>
+      )}
+      {r.status === 'waiting' && (
+        <span>
+          Waiting for {r.holderName} to finish (you are #{r.position} in line)… you will get it automatically.
+        </span>
+      )}
+      <button type="button" data-testid="lock-prompt.cancel" onClick={() => text.cancelRequest()}>
+        Cancel
+      </button>
+    </div>
+  )
+}
+
+/** Badges on shapes others are editing: name in the holder's colour. */
+export function LockBadges({ editor, text }: { editor: Editor; text: TextEditing }) {
+  return (
+    <div className="lock-badges" aria-hidden>
+      {text.othersLeases().map((l) => {
+        const shape = editor.getShape(l.shapeId)
+        if (!shape) return null
+        const b = shapeBounds(shape)
+        const p = pageToScreen(editor.camera, { x: b.x, y: b.y })
+        return (
+          <div
+            key={l.shapeId}
+            className="lock-badge"
+            data-testid="lock-badge"
+            data-shape={l.shapeId}
+            style={{ left: p.x, top: p.y - 24, background: l.holderColor }}
+          >
+            {l.holderName} is editing
+          </div>
+        )
+      })}
+    </div>
+  )
+}
