@@ -1,0 +1,176 @@
+import { describe, expect, it } from 'vitest'
+import { FakeRoom } from '../testing/FakeRoom.ts'
+import { Editor } from './Editor.ts'
+import { TextEditing } from './TextEditing.ts'
+
+function setup(names: string[]) {
+  const room = new FakeRoom()
+  const users = names.map((name) => {
+    const peer = room.join(name)
+    const editor = new Editor(peer.doc, {
+      user: { id: name, name, color: '#e03131' },
+      commits: peer.commits,
+      scheduleFrame: (cb) => cb(),
+    })
+    const text = new TextEditing(editor, peer, 0)
+    return { peer, editor, text }
+  })
+  return { room, users }
+}
+
+const settle = async (room: FakeRoom) => {
+  for (let i = 0; i < 10; i++) {
+    room.deliver()
+    await new Promise((r) => setTimeout(r, 0))
+  }
+}
+
+describe('versioned delete', () => {
+  it('hides at once, commits, and undo restores through another commit', async () => {
+    const { room, users } = setup(['A', 'B'])
+    const [a, b] = users as [(typeof users)[0], (typeof users)[0]]
+    const id = a.editor.createShape('rect', { x: 0, y: 0, w: 50, h: 50 })
+    a.editor.deleteShapes([id])
+    expect(a.editor.getShape(id)).toBeUndefined() // optimistic
+    expect(b.editor.getShape(id)).toBeDefined() // not applied anywhere else yet
+    await settle(room)
+    expect(b.editor.getShape(id)).toBeUndefined()
+    expect(a.editor.readCommitted(id)).toMatchObject({ deleted: true, versions: { deleted: 1 } })
+    a.editor.undo()
+    await settle(room)
+    expect(b.editor.getShape(id)).toMatchObject({ deleted: false, versions: { deleted: 2 } })
+    a.editor.redo()
+    await settle(room)
+    expect(b.editor.getShape(id)).toBeUndefined()
+  })
+
+  it('a delete racing a text change is refused: the shape stays, the deleter is told who changed what', async () => {
+    const { room, users } = setup(['A', 'B'])
+    const [a, b] = users as [(typeof users)[0], (typeof users)[0]]
+    const id = a.editor.createShape('sticky', { x: 0, y: 0, w: 200, h: 200 })
+    await settle(room)
+    // B edits the text under a lease...
+    b.text.start(id)
+    await settle(room)
+    expect(b.text.editing?.shapeId).toBe(id)
+    b.text.input('Budget')
+    await Promise.all([b.text.stop(), settle(room)])
+    await settle(room)
+    // ... while A, who has not seen that yet, deletes the shape.
+    const stale = a.editor.readCommitted(id)!
+    expect(b.editor.getShape(id)!.text).toBe('Budget')
+    // Simulate A not having received B's text: A's expectation is text version 0.
+    a.editor.commit(
+      {
+        opId: 'op-stale-delete',
+        ops: [{ shapeId: id, field: 'deleted', baseVersion: 0, value: true }],
+        expect: [
+          { shapeId: id, field: 'text', version: stale.versions.text === 1 ? 0 : stale.versions.text },
+        ],
+      },
+      'delete the sticky note',
+      () => false,
+      () => a.editor.deleteShapes([id]),
+    )
+    await settle(room)
+    expect(a.editor.getShape(id)).toMatchObject({ text: 'Budget', deleted: false })
+    expect(a.editor.notices).toHaveLength(1)
+    expect(a.editor.notices[0]!.text).toMatch(/B changed the text .*“Budget”/)
+    // "Delete anyway" deletes with the versions A now sees.
+    a.editor.notices[0]!.actions[0]!.run()
+    await settle(room)
+    expect(b.editor.getShape(id)).toBeUndefined()
+  })
+
+  it('deleting a shape someone is editing is refused with their name', async () => {
+    const { room, users } = setup(['A', 'B'])
+    const [a, b] = users as [(typeof users)[0], (typeof users)[0]]
+    const id = a.editor.createShape('sticky', { x: 0, y: 0, w: 200, h: 200 })
+    await settle(room)
+    b.text.start(id)
+    await settle(room)
+    a.editor.deleteShapes([id])
+    await settle(room)
+    expect(a.editor.getShape(id)).toBeDefined()
+    expect(a.editor.notices.at(-1)).toMatchObject({ kind: 'locked' })
+    expect(a.editor.notices.at(-1)!.text).toMatch(/B is editing/)
+  })
+})
+
+describe('arrow bindings', () => {
+  it('an arrow drawn between two shapes binds both ends and follows either shape when it moves', async () => {
+    const { room, users } = setup(['A', 'B'])
+    const [a, b] = users as [(typeof users)[0], (typeof users)[0]]
+    a.editor.setViewportSize(1000, 800)
+    const left = a.editor.createShape('rect', { x: 0, y: 0, w: 100, h: 100 })
+    const right = a.editor.createShape('rect', { x: 400, y: 0, w: 100, h: 100 })
+    a.editor.setTool('arrow')
+    const drag = (from: [number, number], to: [number, number]) => {
+      a.editor.pointerDown(a.editor.pointerInfo({ x: from[0], y: from[1] }))
+      a.editor.pointerMove(a.editor.pointerInfo({ x: to[0], y: to[1] }))
+      a.editor.pointerUp(a.editor.pointerInfo({ x: to[0], y: to[1] }))
+    }
+    drag([50, 50], [450, 50])
+    await settle(room)
+    const arrow = b.editor.getShapes().find((s) => s.kind === 'arrow')!
+    expect(arrow.binding).toEqual({ start: left, end: right })
+    expect(arrow.x).toBe(106) // on the left shape's edge (plus the gap)
+    // B moves the right shape down: the arrow's end follows, for both.
+    b.editor.updateShapes([{ id: right, props: { y: 300 } }])
+    await settle(room)
+    for (const u of [a, b]) {
+      const ar = u.editor.getShape(arrow.id)!
+      const endY = ar.y + ar.points![3]!
+      expect(endY).toBeGreaterThan(250)
+    }
+  })
+})
+
+describe('text editing under a lease', () => {
+  it('only one user edits at a time; the other can wait and gets it when it frees', async () => {
+    const { room, users } = setup(['A', 'B'])
+    const [a, b] = users as [(typeof users)[0], (typeof users)[0]]
+    const id = a.editor.createShape('text', { x: 0, y: 0, w: 200, h: 40 })
+    await settle(room)
+    a.text.start(id)
+    await settle(room)
+    expect(a.text.editing).toMatchObject({ shapeId: id, token: 1 })
+    b.text.start(id)
+    await settle(room)
+    expect(b.text.editing).toBeNull()
+    expect(b.text.request).toMatchObject({ status: 'held', holderName: 'A' })
+    b.text.wait()
+    await settle(room)
+    expect(b.text.request).toMatchObject({ status: 'waiting', position: 1 })
+    a.text.input('Hello')
+    await Promise.all([a.text.stop(), settle(room)])
+    await settle(room)
+    expect(b.text.editing).toMatchObject({ shapeId: id, token: 2, draft: 'Hello', baseVersion: 1 })
+  })
+
+  it('a holder whose lease expired cannot write; it keeps its draft in a notice and can re-apply', async () => {
+    const { room, users } = setup(['A', 'B'])
+    const [a, b] = users as [(typeof users)[0], (typeof users)[0]]
+    const id = a.editor.createShape('sticky', { x: 0, y: 0, w: 200, h: 200 })
+    await settle(room)
+    a.text.start(id)
+    await settle(room)
+    a.text.input('first')
+    await Promise.all([a.text.flush(), settle(room)])
+    await settle(room)
+    // A freezes past the TTL; B takes the lock and types.
+    room.now = 20_000
+    b.text.start(id)
+    await settle(room)
+    expect(b.text.editing?.token).toBe(2)
+    b.text.input('B wins')
+    await Promise.all([b.text.flush(), settle(room)])
+    await settle(room)
+    // A's tab wakes up; it types and tries to save with its old token.
+    expect(a.text.editing).toBeNull() // told it lost the lease (expired)
+    const notice = a.editor.notices.find((n) => n.kind === 'lease-lost')!
+    expect(notice.text).toMatch(/lost the lock/)
+    expect(a.editor.getShape(id)!.text).toBe('B wins')
+    expect(b.editor.getShape(id)!.text).toBe('B wins')
+  })
+})

@@ -1,0 +1,207 @@
+import * as Y from 'yjs'
+import {
+  type CommitOp,
+  type CommitRequest,
+  type CommitResult,
+  commitPayloadKey,
+  decideCommit,
+  emptyLeaseState,
+  type FieldState,
+  type LeaseInfo,
+  LeaseTable,
+  shapesMap,
+  versionedKey,
+  versionedMap,
+} from '@easel/shared'
+import type { CommitPort } from '../editor/Editor.ts'
+import type { LeaseClientEvent, LeasePort } from '../sync/LeaseClient.ts'
+
+/**
+ * An in-memory room for client unit tests: one server doc that peers sync with, and the real
+ * shared decision functions (decideCommit, LeaseTable) as the authority. Messages are delivered
+ * when the test calls `deliver()`, so interleavings are explicit.
+ */
+export class FakeRoom {
+  readonly server = new Y.Doc()
+  readonly fields = new Map<string, FieldState>()
+  readonly records = new Map<string, { hash: string; result: CommitResult }>()
+  readonly leases = new LeaseTable(emptyLeaseState(), { ttlMs: 10_000, idleMs: 30_000 })
+  now = 0
+  private queue: (() => void)[] = []
+  private readonly ports: FakePeer[] = []
+
+  /** Runs every queued delivery (and those they queue) in order. */
+  deliver(): void {
+    while (this.queue.length) this.queue.shift()!()
+  }
+
+  join(name: string): FakePeer {
+    const peer = new FakePeer(this, name)
+    this.ports.push(peer)
+    Y.applyUpdate(peer.doc, Y.encodeStateAsUpdate(this.server))
+    peer.doc.on('update', (u: Uint8Array, origin: unknown) => {
+      if (origin === this) return
+      Y.applyUpdate(this.server, u, peer)
+    })
+    this.server.on('update', (u: Uint8Array, origin: unknown) => {
+      if (origin !== peer) Y.applyUpdate(peer.doc, u, this)
+    })
+    return peer
+  }
+
+  later(fn: () => void): void {
+    this.queue.push(fn)
+  }
+
+  commit(peer: FakePeer, req: CommitRequest): CommitResult {
+    const d = decideCommit(req, {
+      record: this.records.get(req.opId) ?? null,
+      field: (id, f) => this.fields.get(versionedKey(id, f)) ?? null,
+      shapeExists: (id) => shapesMap(this.server).has(id),
+      lease: (id) => {
+        const l = this.leases.get(id, this.now)
+        return l ? { holderId: l.holder.id, holderName: l.holder.name, token: l.token } : null
+      },
+      clientId: peer.clientId,
+    })
+    if (!d.replayed) this.records.set(req.opId, { hash: commitPayloadKey(req), result: d.result })
+    if (d.apply) {
+      this.server.transact(() => {
+        for (const a of d.apply!) {
+          const state = { version: a.version, value: a.value, by: peer.name, at: this.now }
+          this.fields.set(versionedKey(a.shapeId, a.field), state)
+          versionedMap(this.server).set(versionedKey(a.shapeId, a.field), state)
+        }
+      }, 'server')
+    }
+    return d.result
+  }
+
+  /** Announces lease events to peers, like the server extension does. */
+  flushLeaseEvents(): void {
+    for (const e of this.leases.events.splice(0)) {
+      for (const p of this.ports) {
+        if (p.clientId !== e.lease.holder.id) continue
+        if (e.type === 'granted') p.emit({ type: 'granted', shapeId: e.lease.shapeId, token: e.lease.token })
+        else if (e.cause !== 'released')
+          p.emit({ type: 'lost', shapeId: e.lease.shapeId, token: e.lease.token, reason: e.cause })
+      }
+    }
+    for (const p of this.ports) p.changed()
+  }
+
+  leaseInfos(): LeaseInfo[] {
+    return this.leases.all(this.now).map((l) => ({
+      shapeId: l.shapeId,
+      holderId: l.holder.id,
+      holderName: l.holder.name,
+      holderColor: l.holder.color,
+      token: l.token,
+      expiresIn: l.expiresAt - this.now,
+    }))
+  }
+}
+
+export class FakePeer implements LeasePort {
+  readonly doc = new Y.Doc()
+  readonly clientId: string
+  private pendingOps: { req: CommitRequest; resolve: (r: CommitResult) => void }[] = []
+  private readonly eventListeners = new Set<(e: LeaseClientEvent) => void>()
+  private readonly changeListeners = new Set<() => void>()
+  private readonly commitListeners = new Set<() => void>()
+  /** While false, commits wait (as if offline) until `online = true; resume()`. */
+  online = true
+
+  constructor(
+    readonly room: FakeRoom,
+    readonly name: string,
+  ) {
+    this.clientId = `client-${name}`
+  }
+
+  readonly commits: CommitPort = {
+    submit: (req) =>
+      new Promise<CommitResult>((resolve) => {
+        this.pendingOps.push({ req, resolve })
+        this.commitChanged()
+        if (this.online) this.sendOne(this.pendingOps.at(-1)!)
+      }),
+    pending: (): CommitOp[] => this.pendingOps.flatMap((p) => p.req.ops),
+    subscribe: (l) => {
+      this.commitListeners.add(l)
+      return () => this.commitListeners.delete(l)
+    },
+  }
+
+  private sendOne(p: { req: CommitRequest; resolve: (r: CommitResult) => void }): void {
+    this.room.later(() => {
+      const result = this.room.commit(this, p.req)
+      this.room.later(() => {
+        this.pendingOps = this.pendingOps.filter((x) => x !== p)
+        this.commitChanged()
+        p.resolve(result)
+      })
+    })
+  }
+
+  resume(): void {
+    for (const p of this.pendingOps) this.sendOne(p)
+  }
+
+  private commitChanged(): void {
+    for (const l of this.commitListeners) l()
+  }
+
+  // LeasePort
+  acquire(shapeId: string, wait: boolean): void {
+    this.room.later(() => {
+      const r = this.room.leases.acquire(
+        shapeId,
+        { id: this.clientId, name: this.name, color: '#123456' },
+        this.room.now,
+        wait,
+      )
+      if (r.status === 'denied') {
+        this.emit({
+          type: 'denied',
+          shapeId,
+          holderName: r.holder.holder.name,
+          holderColor: '#000',
+          position: r.position,
+        })
+      }
+      this.room.flushLeaseEvents()
+    })
+  }
+  release(shapeId: string): void {
+    this.room.later(() => {
+      this.room.leases.release(shapeId, this.clientId, this.room.now)
+      this.room.flushLeaseEvents()
+    })
+  }
+  cancelWait(shapeId: string): void {
+    this.room.leases.cancelWait(shapeId, this.clientId)
+  }
+  touch(): void {}
+  tokenOf(shapeId: string): number | null {
+    const l = this.room.leases.get(shapeId, this.room.now)
+    return l && l.holder.id === this.clientId ? l.token : null
+  }
+  leases(): LeaseInfo[] {
+    return this.room.leaseInfos()
+  }
+  onEvent(listener: (e: LeaseClientEvent) => void): () => void {
+    this.eventListeners.add(listener)
+    return () => this.eventListeners.delete(listener)
+  }
+  subscribe(listener: () => void): () => void {
+    this.changeListeners.add(listener)
+    return () => this.changeListeners.delete(listener)
+  }
+  emit(e: LeaseClientEvent): void {
+    for (const l of this.eventListeners) l(e)
+  }
+  changed(): void {
+    for (const l of this.changeListeners) l()
+  }
+}
