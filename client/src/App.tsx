@@ -89,14 +89,12 @@ export function App({ room }: { room: string }) {
       camera: () => ({ ...editor.camera }),
       notices: () => editor.noticeLog.map((n) => ({ kind: n.kind, shapeId: n.shapeId, text: n.text })),
       locks: () =>
-        leases
-          .leases()
-          .map((l) => ({
-            shapeId: l.shapeId,
-            holder: l.holderName,
-            token: l.token,
-            mine: l.holderId === sync.clientId,
-          })),
+        leases.leases().map((l) => ({
+          shapeId: l.shapeId,
+          holder: l.holderName,
+          token: l.token,
+          mine: l.holderId === sync.clientId,
+        })),
       pendingCommits: () => queue.size,
     }
     return () => {

@@ -30,6 +30,10 @@ export function handleShortcut(editor: Editor, e: KeyboardEvent, actions: Shortc
       case 'd':
         editor.duplicateSelected()
         return true
+      case 'g':
+        if (e.shiftKey) editor.ungroupSelected()
+        else editor.groupSelected()
+        return true
       case '=':
       case '+':
         editor.zoomIn()

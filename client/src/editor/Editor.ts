@@ -561,6 +561,65 @@ export class Editor {
     }
   }
 
+  /** The ids plus every shape sharing a group with one of them (clicking one selects its group). */
+  withGroups(ids: Iterable<string>): string[] {
+    const out = new Set(ids)
+    const groups = new Set([...out].map((id) => this.shapes.get(id)?.parent).filter((g): g is string => !!g))
+    if (groups.size === 0) return [...out]
+    for (const s of this.shapes.values()) if (s.parent && groups.has(s.parent)) out.add(s.id)
+    return [...out]
+  }
+
+  /** Groups the selection (a versioned change: all shapes join the group or none does). */
+  groupSelected(): void {
+    const shapes = this.getSelectedShapes()
+    if (shapes.length < 2) return
+    this.setParents(
+      shapes.map((s) => s.id),
+      `g${newShapeId()}`,
+      'group',
+    )
+  }
+
+  ungroupSelected(): void {
+    const shapes = this.getSelectedShapes().filter((s) => s.parent)
+    if (shapes.length > 0)
+      this.setParents(
+        shapes.map((s) => s.id),
+        null,
+        'ungroup',
+      )
+  }
+
+  private setParents(ids: string[], parent: string | null, label: string): void {
+    const before = new Map(ids.map((id) => [id, this.readCommitted(id)?.parent ?? null]))
+    const apply = (target: (id: string) => string | null, what: string) => {
+      const shapes = ids.map((id) => this.readCommitted(id)).filter((s): s is Shape => !!s && !s.deleted)
+      if (shapes.length === 0) return
+      this.commit(
+        {
+          opId: newOpId(),
+          ops: shapes.map((s) => ({
+            shapeId: s.id,
+            field: 'parent',
+            baseVersion: s.versions.parent,
+            value: target(s.id),
+          })),
+        },
+        what,
+        () => false,
+        () => apply(target, what),
+      )
+    }
+    apply(() => parent, label)
+    this.pushHistory({
+      kind: 'commit',
+      label,
+      undo: () => apply((id) => before.get(id) ?? null, `undo ${label}`),
+      redo: () => apply(() => parent, label),
+    })
+  }
+
   deleteSelected(): void {
     this.deleteShapes(this.selectedIds)
   }

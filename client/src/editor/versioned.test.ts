@@ -174,3 +174,39 @@ describe('text editing under a lease', () => {
     expect(b.editor.getShape(id)!.text).toBe('B wins')
   })
 })
+
+describe('grouping', () => {
+  it('groups atomically, selects as one, undoes, and reports a concurrent regrouping', async () => {
+    const { room, users } = setup(['A', 'B'])
+    const [a, b] = users as [(typeof users)[0], (typeof users)[0]]
+    a.editor.setViewportSize(1000, 800)
+    const r1 = a.editor.createShape('rect', { x: 0, y: 0, w: 50, h: 50 })
+    const r2 = a.editor.createShape('rect', { x: 100, y: 0, w: 50, h: 50 })
+    const r3 = a.editor.createShape('rect', { x: 200, y: 0, w: 50, h: 50 })
+    await settle(room)
+    a.editor.select([r1, r2])
+    a.editor.groupSelected()
+    await settle(room)
+    const g = b.editor.getShape(r1)!.parent
+    expect(g).toBeTruthy()
+    expect(b.editor.getShape(r2)!.parent).toBe(g)
+    // Clicking one member selects the whole group.
+    a.editor.select([])
+    a.editor.pointerDown(a.editor.pointerInfo({ x: 25, y: 25 }))
+    a.editor.pointerUp(a.editor.pointerInfo({ x: 25, y: 25 }))
+    expect(new Set(a.editor.selectedIds)).toEqual(new Set([r1, r2]))
+    a.editor.undo()
+    await settle(room)
+    expect(b.editor.getShape(r1)!.parent).toBeNull()
+    // Both group r3 with something at the same time: one wins, the other is told.
+    a.editor.select([r2, r3])
+    b.editor.select([r1, r3])
+    a.editor.groupSelected()
+    b.editor.groupSelected()
+    await settle(room)
+    const notices = [...a.editor.notices, ...b.editor.notices]
+    expect(notices).toHaveLength(1)
+    expect(notices[0]!.kind).toBe('conflict')
+    expect(a.editor.getShape(r3)!.parent).toBe(b.editor.getShape(r3)!.parent)
+  })
+})

@@ -14,6 +14,7 @@ export const SHORTCUTS: [string, string][] = [
   ['Arrow keys (Shift: ×10)', 'Nudge selection'],
   ['Delete / Backspace', 'Delete selection'],
   ['Ctrl + D', 'Duplicate'],
+  ['Ctrl + G / Ctrl + Shift + G', 'Group / ungroup'],
   ['Ctrl + C / X / V', 'Copy / cut / paste (also between boards)'],
   ['Ctrl + Shift + ]  /  [', 'Bring to front / send to back'],
   ['Ctrl + Z / Ctrl + Shift + Z, Ctrl + Y', 'Undo / redo (your own changes only)'],

@@ -37,7 +37,8 @@ export class SelectTool implements Tool {
     }
     const wasSelected = this.editor.selectedIds.has(hit.id)
     if (!wasSelected) {
-      this.editor.select(e.shift ? [...this.editor.selectedIds, hit.id] : [hit.id])
+      const group = this.editor.withGroups([hit.id])
+      this.editor.select(e.shift ? [...this.editor.selectedIds, ...group] : group)
     }
     this.s = {
       name: 'pointingShape',
@@ -75,7 +76,9 @@ export class SelectTool implements Tool {
       for (const [id, o] of t.origins) this.editor.setLive(id, { x: o.x + dx, y: o.y + dy })
     } else if (t.name === 'marquee') {
       t.current = e.page
-      const inBox = this.editor.shapesInBox(boxFromPoints(t.start, t.current)).map((x) => x.id)
+      const inBox = this.editor.withGroups(
+        this.editor.shapesInBox(boxFromPoints(t.start, t.current)).map((x) => x.id),
+      )
       this.editor.select(new Set([...t.base, ...inBox]))
     }
   }
@@ -91,8 +94,9 @@ export class SelectTool implements Tool {
       case 'pointingShape':
         // A click on an already-selected shape: shift removes it, plain click narrows to it.
         if (s.wasSelected) {
-          if (s.shift) this.editor.select([...this.editor.selectedIds].filter((id) => id !== s.id))
-          else this.editor.select([s.id])
+          const group = new Set(this.editor.withGroups([s.id]))
+          if (s.shift) this.editor.select([...this.editor.selectedIds].filter((id) => !group.has(id)))
+          else this.editor.select(group)
         }
         return
       case 'pointingCanvas':
