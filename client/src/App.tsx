@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react'
-import { WS_PATH_PREFIX } from '@easel/shared'
+import { shapesMap, WS_PATH_PREFIX } from '@easel/shared'
 import { Canvas, isEditableTarget } from './canvas/Canvas.tsx'
 import { type ClipboardData, Editor } from './editor/Editor.ts'
 import { download, parseBoardFile, toBoardFile, toPng, toSvg } from './editor/exportBoard.ts'
@@ -32,6 +32,8 @@ export type EaselDebug = {
   locks(): { shapeId: string; holder: string; token: number; mine: boolean }[]
   /** Commits not yet answered by the server. */
   pendingCommits(): number
+  /** Shapes deleted through a commit (kept in the document so they can be restored). */
+  deletedShapes(): unknown[]
 }
 
 declare global {
@@ -96,6 +98,12 @@ export function App({ room }: { room: string }) {
           mine: l.holderId === sync.clientId,
         })),
       pendingCommits: () => queue.size,
+      deletedShapes: () =>
+        JSON.parse(
+          JSON.stringify(
+            [...shapesMap(sync.doc).keys()].map((id) => editor.readCommitted(id)).filter((s) => s?.deleted),
+          ),
+        ),
     }
     return () => {
       window.__easel = undefined

@@ -1,0 +1,133 @@
+import type { BoardPage, ShapeJson } from './fixtures.ts'
+import { expect, test } from './fixtures.ts'
+
+type Lock = { shapeId: string; holder: string; token: number; mine: boolean }
+const locks = (u: BoardPage) => u.page.evaluate(() => window.__easel!.locks() as Lock[])
+
+async function placeSticky(u: BoardPage, at: [number, number], text: string): Promise<ShapeJson> {
+  await u.tool('sticky').click()
+  await u.click(...at)
+  await u.typeText(text)
+  const s = await u.waitForShapes((all) => all.some((x) => x.kind === 'sticky' && x.text === text))
+  return s.find((x) => x.kind === 'sticky' && x.text === text)!
+}
+
+async function dblclick(u: BoardPage, x: number, y: number): Promise<void> {
+  const p = await u.at(x, y)
+  await u.page.mouse.dblclick(p.x, p.y)
+}
+
+test('B sees A’s editing badge and cannot type into A’s note', async ({ openUser }) => {
+  const alice = await openUser('Alice')
+  const bob = await openUser('Bob')
+  const note = await placeSticky(alice, [640, 400], 'Ideas')
+  await bob.waitForShapes((s) => s.some((x) => x.id === note.id))
+  await dblclick(alice, 640, 400)
+  await expect(alice.textEditor).toBeFocused()
+  await expect(bob.page.getByTestId('lock-badge')).toHaveText('Alice is editing')
+  await expect
+    .poll(() => locks(bob))
+    .toEqual([expect.objectContaining({ shapeId: note.id, holder: 'Alice', mine: false })])
+  expect((await locks(alice))[0]).toMatchObject({ mine: true })
+
+  // Bob tries: no editor opens, he is told who holds it, and his typing changes nothing.
+  await dblclick(bob, 640, 400)
+  await expect(bob.page.getByTestId('lock-prompt')).toContainText('Alice is editing')
+  await expect(bob.textEditor).toHaveCount(0)
+  await bob.page.keyboard.type('hijack')
+  await alice.page.keyboard.press('End')
+  await alice.page.keyboard.type(' for Q3')
+  await bob.waitForShapes(
+    (s) => s.some((x) => x.id === note.id && x.text === 'Ideas for Q3'),
+    'Bob sees Alice type live',
+  )
+  expect((await bob.shape(note.id))!.text).toBe('Ideas for Q3')
+})
+
+test('A closes the browser while editing and B can edit at once', async ({ openUser }) => {
+  const alice = await openUser('Alice')
+  const bob = await openUser('Bob')
+  const note = await placeSticky(alice, [640, 400], 'Owner: Alice')
+  await bob.waitForShapes((s) => s.some((x) => x.id === note.id))
+  await dblclick(alice, 640, 400)
+  await expect(alice.textEditor).toBeFocused()
+  await expect.poll(() => locks(bob)).toHaveLength(1)
+  await alice.context.close()
+  // Released when the socket closes, not after the lease TTL.
+  await expect.poll(() => locks(bob), { timeout: 1000 }).toEqual([])
+  await dblclick(bob, 640, 400)
+  await expect(bob.textEditor).toBeFocused()
+  await bob.page.keyboard.press('Control+A')
+  await bob.page.keyboard.type('Owner: Bob')
+  await bob.press('Escape')
+  await bob.waitForShapes((s) => s.some((x) => x.id === note.id && x.text === 'Owner: Bob'))
+})
+
+test('A goes offline past the TTL; B takes over; A’s stale text is refused and kept as a draft', async ({
+  openUser,
+}) => {
+  const alice = await openUser('Alice')
+  const bob = await openUser('Bob')
+  const note = await placeSticky(alice, [640, 400], 'Status')
+  await bob.waitForShapes((s) => s.some((x) => x.id === note.id))
+  await dblclick(alice, 640, 400)
+  await expect(alice.textEditor).toBeFocused()
+  await alice.setOffline(true)
+  await alice.page.keyboard.press('End')
+  await alice.page.keyboard.type(': red (Alice, offline)')
+  await expect(alice.page.getByTestId('text-editor.status')).toContainText('Offline')
+  // Past the lease TTL (3 s in the e2e server): Bob takes the lock and writes.
+  await alice.page.waitForTimeout(3500)
+  await expect.poll(() => locks(bob)).toEqual([])
+  await dblclick(bob, 640, 400)
+  await expect(bob.textEditor).toBeFocused()
+  await bob.page.keyboard.press('End')
+  await bob.page.keyboard.type(': green (Bob)')
+  await bob.press('Escape')
+  await bob.waitForShapes((s) => s.some((x) => x.id === note.id && x.text === 'Status: green (Bob)'))
+
+  // Alice comes back: her text, fenced by an old token, is refused; she keeps it as a draft.
+  await alice.setOffline(false)
+  const notice = alice.page.getByTestId('notice')
+  await expect(notice).toContainText('lost the lock')
+  await expect(alice.page.getByTestId('notice.draft')).toHaveValue('Status: red (Alice, offline)')
+  await expect(alice.textEditor).toHaveCount(0)
+  for (const u of [alice, bob]) {
+    await u.waitForShapes((s) => s.some((x) => x.id === note.id && x.text === 'Status: green (Bob)'))
+  }
+  await alice.page.waitForTimeout(300)
+  expect((await bob.shape(note.id))!.text).toBe('Status: green (Bob)')
+})
+
+test('three users waiting for one sticky get it in the order they asked', async ({ openUser }) => {
+  const alice = await openUser('Alice')
+  const bob = await openUser('Bob')
+  const carol = await openUser('Carol')
+  const note = await placeSticky(alice, [640, 400], 'Queue')
+  for (const u of [bob, carol]) await u.waitForShapes((s) => s.some((x) => x.id === note.id))
+  await dblclick(alice, 640, 400)
+  await expect(alice.textEditor).toBeFocused()
+  await expect.poll(() => locks(bob)).toHaveLength(1)
+
+  await dblclick(bob, 640, 400)
+  await bob.page.getByTestId('lock-prompt.wait').click()
+  await expect(bob.page.getByTestId('lock-prompt')).toContainText('#1')
+  await dblclick(carol, 640, 400)
+  await carol.page.getByTestId('lock-prompt.wait').click()
+  await expect(carol.page.getByTestId('lock-prompt')).toContainText('#2')
+
+  await alice.page.keyboard.type(' A')
+  await alice.press('Escape')
+  await expect(bob.textEditor).toBeFocused()
+  await expect(carol.textEditor).toHaveCount(0)
+  await bob.page.keyboard.press('End')
+  await bob.page.keyboard.type(' B')
+  await bob.press('Escape')
+  await expect(carol.textEditor).toBeFocused()
+  await carol.page.keyboard.press('End')
+  await carol.page.keyboard.type(' C')
+  await carol.press('Escape')
+  for (const u of [alice, bob, carol]) {
+    await u.waitForShapes((s) => s.some((x) => x.id === note.id && x.text === 'Queue A B C'))
+  }
+})
