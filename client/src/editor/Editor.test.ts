@@ -15,6 +15,7 @@ function peer(name = 'Ada', awareness = false): Peer {
     scheduleFrame: (cb) => frames.push(cb),
     awareness: awareness ? new Awareness(doc) : undefined,
     presenceIntervalMs: 0,
+    liveWriteIntervalMs: 0,
   })
   editor.setViewportSize(1000, 800)
   return { doc, editor, frames }

@@ -85,6 +85,12 @@ export type EditorOptions = {
   awareness?: Awareness
   /** Runs `cb` before the next frame; injected so tests can flush by hand. */
   scheduleFrame?: (cb: () => void) => void
+  /**
+   * Minimum interval between document writes during a gesture (default 33 ms, ~30 Hz): the local
+   * view updates every frame, the network sees at most this rate, so 20 people dragging at once
+   * stay smooth for everyone.
+   */
+  liveWriteIntervalMs?: number
   /** Minimum interval between awareness publications, in ms (~30 Hz). */
   presenceIntervalMs?: number
 }
@@ -144,6 +150,8 @@ export class Editor {
   private overrides = new Map<string, Partial<CrdtProps>>()
   private pendingWrites = new Map<string, Partial<CrdtProps>>()
   private frameScheduled = false
+  private lastLiveWrite = Number.NEGATIVE_INFINITY
+  private readonly liveWriteIntervalMs: number
   private readonly scheduleFrame: (cb: () => void) => void
 
   private version = 0
@@ -160,6 +168,7 @@ export class Editor {
     this.user = options.user
     this.awareness = options.awareness ?? null
     this.presenceIntervalMs = options.presenceIntervalMs ?? 33
+    this.liveWriteIntervalMs = options.liveWriteIntervalMs ?? 33
     this.scheduleFrame =
       options.scheduleFrame ??
       ((cb) =>
@@ -414,10 +423,17 @@ export class Editor {
     return true
   }
 
-  /** Writes the pending per-frame props (called by the frame scheduler, or by hand in tests). */
-  flushFrame(): void {
+  /** Writes the pending live props (called by the frame scheduler; `force` at the end of a gesture). */
+  flushFrame(force = false): void {
     this.frameScheduled = false
     if (this.pendingWrites.size === 0) return
+    const now = performance.now()
+    if (!force && now - this.lastLiveWrite < this.liveWriteIntervalMs) {
+      this.frameScheduled = true
+      this.scheduleFrame(() => this.flushFrame())
+      return
+    }
+    this.lastLiveWrite = now
     const updates = [...this.pendingWrites].map(([id, props]) => ({ id, props }))
     this.pendingWrites.clear()
     this.updateShapes(updates)
@@ -428,7 +444,7 @@ export class Editor {
     for (const [id, props] of this.overrides) {
       this.pendingWrites.set(id, { ...props, ...this.pendingWrites.get(id) })
     }
-    this.flushFrame()
+    this.flushFrame(true)
     const ids = [...this.overrides.keys()]
     this.overrides.clear()
     for (const id of ids) this.readShapeFromDoc(id)

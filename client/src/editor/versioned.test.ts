@@ -11,6 +11,7 @@ function setup(names: string[]) {
       user: { id: name, name, color: '#e03131' },
       commits: peer.commits,
       scheduleFrame: (cb) => cb(),
+      liveWriteIntervalMs: 0,
     })
     const text = new TextEditing(editor, peer, 0)
     return { peer, editor, text }
