@@ -13,6 +13,7 @@ import {
   migrateDoc,
   PROTOCOL_VERSION,
   ROOT_META,
+  ROOT_SHAPES,
   ROOT_VERSIONED,
   readEaselPayload,
 } from '@easel/shared'
@@ -20,10 +21,16 @@ import type { Connection } from './Connection.ts'
 import type { Extension } from './Extension.ts'
 import { ORIGIN_LOAD, ORIGIN_SERVER } from './origins.ts'
 import type { Persistence } from './persistence/Persistence.ts'
-import { findProtectedWrite } from './protectedState.ts'
+import { findProtectedWrite, type ProtectionRules } from './protectedState.ts'
 
-/** Roots a plain Yjs update from a client may never touch: only the server writes them. */
-const PROTECTED_ROOTS: ReadonlySet<string> = new Set([ROOT_VERSIONED, ROOT_META])
+/**
+ * What a plain Yjs update from a client may not do: touch the server-written roots, or remove a
+ * shape (deletion is a versioned commit; a removed entry could not be restored or reported).
+ */
+const PROTECTION: ProtectionRules = {
+  protectedRoots: new Set([ROOT_VERSIONED, ROOT_META]),
+  appendOnlyRoots: new Set([ROOT_SHAPES]),
+}
 
 export type RoomOptions = {
   compactAfter: number
@@ -230,7 +237,7 @@ export class Room {
   private applyClientUpdate(conn: Connection, update: Uint8Array): void {
     let reason: string | null
     try {
-      reason = findProtectedWrite(this.doc, update, PROTECTED_ROOTS)
+      reason = findProtectedWrite(this.doc, update, PROTECTION)
     } catch (err) {
       throw new MalformedMessageError(`invalid Yjs update: ${(err as Error).message}`)
     }

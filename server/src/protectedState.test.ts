@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { findProtectedWrite } from './protectedState.ts'
 
-const PROTECTED = new Set(['versioned'])
+const PROTECTED = { protectedRoots: new Set(['versioned']), appendOnlyRoots: new Set(['shapes']) }
 
 /** A server doc with some server-written protected state and a client that synced it. */
 function setup() {
@@ -35,10 +35,24 @@ describe('findProtectedWrite', () => {
       const s1 = client.getMap<Y.Map<unknown>>('shapes').get('s1')!
       s1.set('x', 2)
       s1.set('y', 3)
-      client.getMap('shapes').delete('s1')
+      s1.delete('y')
+      client.getMap('shapes').set('s2', new Y.Map())
       client.getArray('list').insert(0, [1, 2])
+      client.getMap('other').set('k', 1)
+      client.getMap('other').delete('k')
     })
     expect(findProtectedWrite(server, update, PROTECTED)).toBeNull()
+  })
+
+  it('refuses removing or replacing an entry of an append-only root', () => {
+    const removed = setup()
+    const del = diff(removed.client, removed.server, () => removed.client.getMap('shapes').delete('s1'))
+    expect(findProtectedWrite(removed.server, del, PROTECTED)).toMatch(/removes an entry of "shapes"/)
+    const replaced = setup()
+    const rep = diff(replaced.client, replaced.server, () =>
+      replaced.client.getMap('shapes').set('s1', new Y.Map()),
+    )
+    expect(findProtectedWrite(replaced.server, rep, PROTECTED)).toMatch(/removes an entry/)
   })
 
   const attacks: [string, (c: Y.Doc) => void][] = [

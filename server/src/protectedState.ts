@@ -3,9 +3,20 @@ import * as Y from 'yjs'
 type StructLike = { id: Y.ID; length: number }
 type DecodedItem = Y.Item & { parent: Y.ID | string | null }
 
+/** Which parts of a room's document a client's plain Yjs update may not change. */
+export type ProtectionRules = {
+  /** Roots only the server writes: no insertion or deletion anywhere below them. */
+  protectedRoots: ReadonlySet<string>
+  /**
+   * Roots whose direct entries may be added but never removed or replaced (what lies inside an
+   * entry stays editable): shapes are created by anyone, deleted only through a versioned commit.
+   */
+  appendOnlyRoots: ReadonlySet<string>
+}
+
 /**
  * Decides whether a client's Yjs update would change state that only the server may write
- * (the `versioned` root), without applying it.
+ * (the `versioned` root), or remove an entry of an append-only root, without applying it.
  *
  * An update can change a subtree in two ways only: by inserting items whose parent lies in it, or
  * by deleting items that lie in it. Inserted items name their parent either directly (a root key,
@@ -15,11 +26,8 @@ type DecodedItem = Y.Item & { parent: Y.ID | string | null }
  * Returns a human-readable reason, or null when the update only touches unprotected state.
  * Throws if the update does not decode (the caller treats that as a malformed frame).
  */
-export function findProtectedWrite(
-  doc: Y.Doc,
-  update: Uint8Array,
-  protectedRoots: ReadonlySet<string>,
-): string | null {
+export function findProtectedWrite(doc: Y.Doc, update: Uint8Array, rules: ProtectionRules): string | null {
+  const { protectedRoots, appendOnlyRoots } = rules
   const { structs, ds } = Y.decodeUpdate(update)
   const own = new Map<number, StructLike[]>()
   for (const s of structs) {
@@ -77,8 +85,12 @@ export function findProtectedWrite(
     for (const { clock, len } of ranges) {
       for (const item of storeRange(doc, client, clock, len)) {
         if (!(item instanceof Y.Item)) continue
-        const root = rootOfType(item.parent as Y.AbstractType<unknown>, 0)
+        const parent = item.parent as Y.AbstractType<unknown>
+        const root = rootOfType(parent, 0)
         if (root && protectedRoots.has(root)) return `update deletes from protected root "${root}"`
+        if (root && parent._item === null && appendOnlyRoots.has(root)) {
+          return `update removes an entry of "${root}" (deleting needs a versioned commit)`
+        }
       }
     }
   }

@@ -100,12 +100,23 @@ describe('versioned commits over the wire', () => {
     expect(conflicts).toBeGreaterThan(0)
   })
 
-  it('a text commit without the shape’s lease is refused with stale_token and changes nothing', async () => {
+  it('text changes need the shape’s lease: refused with stale_token, nothing changed', async () => {
     server = await startServer()
     const [a] = await roomWithShape('text', ['Ada'])
-    const r = await a!.commit({ ops: [{ shapeId: 's1', field: 'text', baseVersion: 0, value: 'hi' }] })
+    // The first value of an unheld shape's text is allowed (a pasted note), guarded by version 0.
+    expect(
+      await a!.commit({ ops: [{ shapeId: 's1', field: 'text', baseVersion: 0, value: 'pasted' }] }),
+    ).toEqual({
+      status: 'ok',
+      versions: [1],
+    })
+    const r = await a!.commit({ ops: [{ shapeId: 's1', field: 'text', baseVersion: 1, value: 'hi' }] })
     expect(r).toMatchObject({ status: 'error', code: 'stale_token' })
-    expect(versionedMap(server.rooms.get('text')!.doc).size).toBe(0)
+    const entry = versionedMap(server.rooms.get('text')!.doc).get('s1:text') as {
+      version: number
+      value: string
+    }
+    expect(entry).toMatchObject({ version: 1, value: 'pasted' })
   })
 
   it('a retried opId is applied once and answered the same, also after a restart', async () => {

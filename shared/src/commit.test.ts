@@ -150,7 +150,18 @@ describe('decideCommit', () => {
     })
     expect(decideCommit(text(7), ctx({}, { lease: () => lease })).result).toMatchObject({ code: 'locked' })
     const mine = { holderId: 'me', holderName: 'Me', token: 9 }
-    expect(decideCommit(text(), ctx({}, { lease: () => null })).result).toMatchObject({ code: 'stale_token' })
+    const v1 = { 's1:text': { version: 1, value: 'old', by: 'Bo', at: 0 } }
+    const edit = (token?: number): CommitRequest => ({
+      ...text(token),
+      ops: [{ shapeId: 's1', field: 'text', baseVersion: 1, value: 'hi' }],
+    })
+    expect(decideCommit(edit(), ctx(v1, { lease: () => null })).result).toMatchObject({ code: 'stale_token' })
+    // The first text of a shape nobody holds (a pasted note) needs no lease; version 0 guards it.
+    expect(decideCommit(text(), ctx({}, { lease: () => null })).result).toMatchObject({ status: 'ok' })
+    expect(decideCommit(text(), ctx(v1, { lease: () => null })).result).toMatchObject({
+      status: 'conflict',
+      version: 1,
+    })
     expect(decideCommit(text(8), ctx({}, { lease: () => mine })).result).toMatchObject({
       code: 'stale_token',
     })

@@ -121,7 +121,8 @@ export function commitPayloadKey(req: CommitRequest): string {
  * Decides a commit. Order matters and is part of the contract:
  * 1. a known opId returns its recorded answer (or `opid_reused` if the payload differs);
  * 2. validation errors (unknown shape, invalid value, cycle);
- * 3. lease checks (someone else holds the shape; a leased field needs the current token);
+ * 3. lease checks (someone else holds the shape; a leased field needs the current token, but for
+ *    its first value on an unheld shape);
  * 4. version checks: the first mismatching op or expectation is reported as a conflict;
  * 5. otherwise every op applies with version + 1.
  */
@@ -192,12 +193,12 @@ export function decideCommit(req: CommitRequest, ctx: CommitContext): CommitDeci
         holder: lease.holderName,
       })
     }
-    if (FIELD_TIERS[op.field] === 'leased') {
-      if (!lease || req.token !== lease.token) {
-        return error('stale_token', `editing ${op.field} needs the current lease on the shape`, {
-          shapeId: op.shapeId,
-        })
-      }
+    // A leased field needs the holder's current token, except for its very first value on a
+    // shape nobody holds (text of a pasted or imported note): version 0 still guards that write.
+    if (FIELD_TIERS[op.field] === 'leased' && (lease ? req.token !== lease.token : op.baseVersion !== 0)) {
+      return error('stale_token', `editing ${op.field} needs the current lease on the shape`, {
+        shapeId: op.shapeId,
+      })
     }
   }
 

@@ -34,6 +34,11 @@ import { createTools, type PointerInfo, type Tool, type ToolId } from './tools/i
 
 /** Transaction origin of this user's own edits: the only origin the undo manager tracks. */
 export const LOCAL_ORIGIN = Object.freeze({ kind: 'local' as const })
+/**
+ * Origin of creating a shape (and drawing it out): not tracked by the undo manager, because undoing
+ * a creation is a versioned delete (the server refuses plain removals of shapes).
+ */
+export const CREATE_ORIGIN = Object.freeze({ kind: 'local-create' as const })
 
 export type User = { id: string; name: string; color: string }
 
@@ -140,6 +145,8 @@ export class Editor {
   /** Versioned values of commits in flight, by shape: shown until the server answers. */
   private pendingValues = new Map<string, Partial<VersionedValues>>()
   private readonly undoHistory: HistoryEntry[] = []
+  /** Shapes created in the current gesture: their writes are part of the creation step. */
+  private readonly creating = new Set<string>()
   private readonly redoHistory: HistoryEntry[] = []
 
   /**
@@ -333,8 +340,13 @@ export class Editor {
 
   // ---------------------------------------------------------------- writing
 
-  private transact(fn: () => void): void {
-    this.doc.transact(fn, LOCAL_ORIGIN)
+  private transact(fn: () => void, origin: object = LOCAL_ORIGIN): void {
+    this.doc.transact(fn, origin)
+  }
+
+  /** Without a commit authority (tier-1 tests), creations are plain undoable Yjs edits. */
+  private get createOrigin(): object {
+    return this.commits ? CREATE_ORIGIN : LOCAL_ORIGIN
   }
 
   /** Z index above every current shape. */
@@ -362,8 +374,22 @@ export class Editor {
       const map = new Y.Map<unknown>()
       for (const [k, v] of Object.entries(valid)) if (v !== undefined) map.set(k, v)
       shapesMap(this.doc).set(id, map)
-    })
+    }, this.createOrigin)
+    this.creating.add(id)
     return id
+  }
+
+  /** Records the shapes created since the last call as one undoable step (undo = versioned delete). */
+  private recordCreation(ids: string[]): void {
+    for (const id of ids) this.creating.delete(id)
+    if (!this.commits || ids.length === 0) return
+    const label = ids.length === 1 ? 'remove the new shape' : `remove ${ids.length} new shapes`
+    this.pushHistory({
+      kind: 'commit',
+      label,
+      undo: () => this.setDeleted(ids, true, label),
+      redo: () => this.setDeleted(ids, false, 'bring the shape back'),
+    })
   }
 
   /** Writes tier-1 props now (one transaction, one undo step). Invalid values are refused. */
@@ -382,15 +408,19 @@ export class Editor {
       const after = new Map(valid.map((u) => [u.id, { ...this.shapes.get(u.id)!, ...u.props }]))
       valid.push(...this.arrowsFollowing(moved, after).filter((u) => !after.has(u.id)))
     }
-    this.transact(() => {
-      for (const { id, props } of valid) {
-        const map = shapesMap(this.doc).get(id)
-        if (!map) continue
-        for (const [k, v] of Object.entries(props)) {
-          if (v !== undefined && map.get(k) !== v) map.set(k, v)
+    const creating = valid.every((u) => this.creating.has(u.id))
+    this.transact(
+      () => {
+        for (const { id, props } of valid) {
+          const map = shapesMap(this.doc).get(id)
+          if (!map) continue
+          for (const [k, v] of Object.entries(props)) {
+            if (v !== undefined && map.get(k) !== v) map.set(k, v)
+          }
         }
-      }
-    })
+      },
+      creating ? this.createOrigin : LOCAL_ORIGIN,
+    )
   }
 
   /**
@@ -473,6 +503,7 @@ export class Editor {
       return
     }
     const ids2 = shapes.map((s) => s.id)
+    for (const id of ids2) this.creating.delete(id)
     const label = shapes.length === 1 ? `delete ${describe(shapes[0]!)}` : `delete ${shapes.length} shapes`
     this.setDeleted(ids2, true, label)
     this.pushHistory({
@@ -805,13 +836,15 @@ export class Editor {
     const zs = zBetweenN(this.getShapes().at(-1)?.z ?? null, null, sorted.length)
     const ids: string[] = []
     const rows: [string, CrdtProps][] = []
+    const texts: { id: string; text: string }[] = []
     sorted.forEach((s, i) => {
-      const { id: _id, text: _text, ...props } = s
+      const { id: _id, text, ...props } = s
       const parsed = crdtProps.safeParse({ ...props, x: s.x + offset.x, y: s.y + offset.y, z: zs[i] })
       if (!parsed.success) return
       const id = newShapeId()
       ids.push(id)
       rows.push([id, parsed.data])
+      if (text) texts.push({ id, text })
     })
     this.transact(() => {
       for (const [id, props] of rows) {
@@ -819,7 +852,18 @@ export class Editor {
         for (const [k, v] of Object.entries(props)) if (v !== undefined) map.set(k, v)
         shapesMap(this.doc).set(id, map)
       }
-    })
+    }, this.createOrigin)
+    this.recordCreation(ids)
+    // Text is versioned: the copies get theirs through a commit (their first value needs no lease).
+    if (texts.length > 0 && this.commits) {
+      void this.commit(
+        {
+          opId: newOpId(),
+          ops: texts.map((t) => ({ shapeId: t.id, field: 'text' as const, baseVersion: 0, value: t.text })),
+        },
+        'paste text',
+      )
+    }
     this.select(ids)
     return ids
   }
@@ -919,6 +963,7 @@ export class Editor {
 
   /** Called by tools when a shape was created: select it, and go back to select unless locked. */
   finishCreating(id: string | null): void {
+    this.recordCreation([...this.creating])
     if (id) this.select([id])
     if (!this.toolLocked) this.setTool('select')
   }

@@ -211,3 +211,41 @@ describe('grouping', () => {
     expect(a.editor.getShape(r3)!.parent).toBe(b.editor.getShape(r3)!.parent)
   })
 })
+
+describe('creating shapes with a commit authority', () => {
+  it('undo of a creation is a versioned delete; redo brings it back; pasted notes keep their text', async () => {
+    const { room, users } = setup(['A', 'B'])
+    const [a, b] = users as [(typeof users)[0], (typeof users)[0]]
+    a.editor.setViewportSize(1000, 800)
+    a.editor.setTool('rect')
+    a.editor.pointerDown(a.editor.pointerInfo({ x: 10, y: 10 }))
+    a.editor.pointerMove(a.editor.pointerInfo({ x: 60, y: 40 }))
+    a.editor.pointerMove(a.editor.pointerInfo({ x: 110, y: 90 }))
+    a.editor.pointerUp(a.editor.pointerInfo({ x: 110, y: 90 }))
+    await settle(room)
+    const id = b.editor.getShapes()[0]!.id
+    expect(b.editor.getShape(id)).toMatchObject({ w: 100, h: 80 })
+    // One undo step removes the whole drawn shape (creation and its drawing-out), via a commit.
+    a.editor.undo()
+    await settle(room)
+    expect(b.editor.getShape(id)).toBeUndefined()
+    expect(b.editor.readCommitted(id)).toMatchObject({ deleted: true })
+    a.editor.redo()
+    await settle(room)
+    expect(b.editor.getShape(id)).toMatchObject({ w: 100, h: 80, deleted: false })
+
+    const note = a.editor.createShape('sticky', { x: 0, y: 200, w: 200, h: 200 })
+    a.editor.finishCreating(note)
+    await settle(room)
+    a.text.start(note)
+    await settle(room)
+    a.text.input('Copy me')
+    await Promise.all([a.text.stop(), settle(room)])
+    await settle(room)
+    a.editor.select([note])
+    const clip = a.editor.copySelection()!
+    const [copy] = b.editor.paste(JSON.parse(JSON.stringify(clip)), { x: 500, y: 500 })
+    await settle(room)
+    expect(a.editor.getShape(copy!)).toMatchObject({ kind: 'sticky', text: 'Copy me' })
+  })
+})
