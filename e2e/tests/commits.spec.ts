@@ -27,6 +27,8 @@ test('A deletes a note while B has just changed its text: A is told, the note st
 
   // Alice's connection drops; she deletes the note, not knowing Bob is changing it.
   await alice.setOffline(true)
+  // The socket must really be down, or the delete would reach the server before Bob's edit.
+  await expect(alice.page.getByTestId('connection-status')).toHaveAttribute('data-status', 'offline')
   await alice.clickShape(note)
   await alice.press('Delete')
   await alice.waitForShapes((s) => !s.some((x) => x.id === note.id), 'hidden for Alice at once')
@@ -103,6 +105,7 @@ test('commits made offline replay on reconnect, also after a reload, without dou
   await alice.draw('ellipse', [700, 300], [800, 400])
   const [rect, ellipse] = await bob.waitForShapes((s) => s.length === 2)
   await alice.setOffline(true)
+  await expect(alice.page.getByTestId('connection-status')).toHaveAttribute('data-status', 'offline')
   await alice.clickShape(rect!)
   await alice.press('Delete')
   await alice.clickShape(ellipse!)

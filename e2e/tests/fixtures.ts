@@ -24,8 +24,11 @@ export type ShapeJson = {
   opacity: number
   points?: number[]
   text: string
+  fontSize?: number
   createdBy?: string
   deleted: boolean
+  binding?: { start: string | null; end: string | null }
+  parent?: string | null
   versions: Record<string, number>
 }
 
@@ -155,6 +158,19 @@ export class BoardPage {
     await this.drag(from, to)
   }
 
+  /** The in-place text editor (open while this user edits a text or sticky note). */
+  get textEditor(): Locator {
+    return this.page.getByTestId('text-editor')
+  }
+
+  /** Types into the text editor that just opened (after placing a text or sticky) and leaves it. */
+  async typeText(text: string): Promise<void> {
+    await expect(this.textEditor).toBeFocused()
+    await this.page.keyboard.type(text)
+    await this.page.keyboard.press('Escape')
+    await expect(this.textEditor).toHaveCount(0)
+  }
+
   async press(key: string): Promise<void> {
     await this.page.keyboard.press(key)
   }
@@ -246,20 +262,28 @@ export class BoardPage {
 
   async waitForShapes(predicate: (shapes: ShapeJson[]) => boolean, message = 'shapes'): Promise<ShapeJson[]> {
     let last: ShapeJson[] = []
-    await expect
-      .poll(
-        async () => {
-          last = await this.shapes()
-          return predicate(last)
-        },
-        { message: `${this.name}: ${message}` },
-      )
-      .toBe(true)
+    try {
+      await expect
+        .poll(
+          async () => {
+            last = await this.shapes()
+            return predicate(last)
+          },
+          { message: `${this.name}: ${message}` },
+        )
+        .toBe(true)
+    } catch (err) {
+      throw withState(err, `${this.name}: ${brief(last)}`)
+    }
     return last
   }
 
   /** Waits until this user's presence list has `name` in a state matching the predicate. */
-  async waitForPeer(name: string, predicate: (peer: PeerJson) => boolean, message = 'peer'): Promise<PeerJson> {
+  async waitForPeer(
+    name: string,
+    predicate: (peer: PeerJson) => boolean,
+    message = 'peer',
+  ): Promise<PeerJson> {
     let found: PeerJson | undefined
     await expect
       .poll(
@@ -288,16 +312,37 @@ export async function waitForConvergence(
   message = 'all users see the same shapes',
 ): Promise<ShapeJson[]> {
   let last: ShapeJson[][] = []
-  await expect
-    .poll(
-      async () => {
-        last = await Promise.all(boards.map((b) => b.shapes()))
-        return last.every((s) => isDeepStrictEqual(s, last[0])) && predicate(last[0]!)
-      },
-      { message },
-    )
-    .toBe(true)
+  try {
+    await expect
+      .poll(
+        async () => {
+          last = await Promise.all(boards.map((b) => b.shapes()))
+          return last.every((s) => isDeepStrictEqual(s, last[0])) && predicate(last[0]!)
+        },
+        { message },
+      )
+      .toBe(true)
+  } catch (err) {
+    throw withState(err, boards.map((b, i) => `${b.name}: ${brief(last[i] ?? [])}`).join('\n'))
+  }
   return last[0]!
+}
+
+/** The shapes in one short line each, for failure messages. */
+export function brief(shapes: ShapeJson[]): string {
+  if (shapes.length === 0) return '(no shapes)'
+  return shapes
+    .map((s) => {
+      const { id, kind, x, y, w, h, stroke, fill, strokeWidth, points } = s
+      const pts = points ? ` points=${points.length > 12 ? `${points.length} values` : points.join(',')}` : ''
+      return `\n  ${id} ${kind} x=${x} y=${y} w=${w} h=${h} ${stroke}/${fill}/${strokeWidth}${pts}`
+    })
+    .join('')
+}
+
+function withState(err: unknown, state: string): unknown {
+  if (err instanceof Error) err.message = `${err.message}\n\nLast seen:\n${state}`
+  return err
 }
 
 /** Kinds of the shapes, sorted, for comparing multisets. */

@@ -73,6 +73,7 @@ test('A goes offline past the TTL; B takes over; A’s stale text is refused and
   await dblclick(alice, 640, 400)
   await expect(alice.textEditor).toBeFocused()
   await alice.setOffline(true)
+  await expect(alice.page.getByTestId('connection-status')).toHaveAttribute('data-status', 'offline')
   await alice.page.keyboard.press('End')
   await alice.page.keyboard.type(': red (Alice, offline)')
   await expect(alice.page.getByTestId('text-editor.status')).toContainText('Offline')

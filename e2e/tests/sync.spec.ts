@@ -4,8 +4,9 @@ test('a rectangle drawn by one user appears for another', async ({ openUser }) =
   const alice = await openUser('Alice')
   const bob = await openUser('Bob')
   await alice.draw('rect', [400, 250], [600, 370])
+  // The rectangle grows while it is drawn: wait for its final size.
   const [rect] = await bob.waitForShapes(
-    (s) => s.length === 1 && s[0]!.kind === 'rect',
+    (s) => s.length === 1 && s[0]!.kind === 'rect' && s[0]!.w === 200 && s[0]!.h === 120,
     'bob sees the rectangle',
   )
   expect(rect!.w).toBeCloseTo(200, -1)
@@ -17,7 +18,7 @@ test('moving a rectangle is seen live by the other user', async ({ openUser }) =
   const alice = await openUser('Alice')
   const bob = await openUser('Bob')
   await alice.draw('rect', [400, 250], [500, 350])
-  const [before] = await bob.waitForShapes((s) => s.length === 1)
+  const [before] = await bob.waitForShapes((s) => s.length === 1 && s[0]!.w === 100 && s[0]!.h === 100)
   await bob.drag([450, 300], [650, 400])
   await alice.waitForShapes(
     (s) => s.length === 1 && Math.abs(s[0]!.x - (before!.x + 200)) < 2,

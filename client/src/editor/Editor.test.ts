@@ -329,3 +329,23 @@ describe('multiplayer behaviour', () => {
     expect(B.editor.followingId).toBeNull()
   })
 })
+
+describe('undo steps', () => {
+  it('a drag with a long pause in the middle is still one undo step', async () => {
+    const p = peer()
+    p.editor.setTool('rect')
+    drag(p, [100, 100], [200, 200])
+    const id = p.editor.getShapes()[0]!.id
+    const { editor } = p
+    editor.pointerDown(editor.pointerInfo({ x: 150, y: 150 }))
+    editor.pointerMove(editor.pointerInfo({ x: 200, y: 150 }))
+    flush(p)
+    await new Promise((r) => setTimeout(r, 500)) // longer than the 400 ms capture window
+    editor.pointerMove(editor.pointerInfo({ x: 300, y: 150 }))
+    flush(p)
+    editor.pointerUp(editor.pointerInfo({ x: 300, y: 150 }))
+    expect(editor.getShape(id)).toMatchObject({ x: 250 })
+    editor.undo()
+    expect(editor.getShape(id)).toMatchObject({ x: 100 })
+  })
+})

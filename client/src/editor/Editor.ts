@@ -182,7 +182,7 @@ export class Editor {
         typeof requestAnimationFrame === 'function' ? requestAnimationFrame(() => cb()) : setTimeout(cb, 16))
     this.undoManager = new Y.UndoManager(shapesMap(doc), {
       trackedOrigins: new Set([LOCAL_ORIGIN]),
-      captureTimeout: 400,
+      captureTimeout: CAPTURE_TIMEOUT_MS,
     })
     this.tools = createTools(this)
     this.commits = options.commits ?? null
@@ -478,13 +478,15 @@ export class Editor {
     const ids = [...this.overrides.keys()]
     this.overrides.clear()
     for (const id of ids) this.readShapeFromDoc(id)
+    this.undoManager.captureTimeout = CAPTURE_TIMEOUT_MS
     this.undoManager.stopCapturing()
     this.emit()
   }
 
-  /** Starts a gesture that must be one undo step. */
+  /** Starts a gesture that must be one undo step, however long the user pauses during it. */
   beginGesture(): void {
     this.undoManager.stopCapturing()
+    this.undoManager.captureTimeout = Number.POSITIVE_INFINITY
   }
 
   /**
@@ -1094,6 +1096,9 @@ export class Editor {
     this.listeners.clear()
   }
 }
+
+/** Separate edits closer together than this merge into one undo step (gestures always are one). */
+const CAPTURE_TIMEOUT_MS = 400
 
 /** Props whose change moves a shape's outline (and so the arrows attached to it). */
 const GEOMETRY_PROPS = ['x', 'y', 'w', 'h', 'rotation', 'points'] as const
