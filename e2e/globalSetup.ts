@@ -14,21 +14,14 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     throw new Error('client/dist is missing: run `pnpm build` first (pnpm test:e2e does)')
   }
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'easel-e2e-'))
-  const proc = spawn(
-    path.join(ROOT, 'node_modules/.bin/tsx'),
-    [
-      path.join(ROOT, 'server/src/main.ts'),
-      '--port',
-      '0',
-      '--host',
-      '127.0.0.1',
-      '--data',
-      dataDir,
-      '--log-level',
-      'warn',
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...e2eServerEnv() } },
-  )
+  // One node process with tsx as a loader (the tsx CLI forks a child), so the signal at teardown
+  // reaches the server itself.
+  const args = ['--port', '0', '--host', '127.0.0.1', '--data', dataDir, '--log-level', 'warn']
+  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'server/src/main.ts'), ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    cwd: path.join(ROOT, 'server'),
+    env: { ...process.env, ...e2eServerEnv() },
+  })
   const url = await new Promise<string>((resolve, reject) => {
     let out = ''
     proc.stdout!.on('data', (d) => {

@@ -5,7 +5,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 
 const root = path.resolve(import.meta.dirname, '..')
-const results = path.join(root, 'test-results')
+// Not test-results/: Playwright empties its output folder when it starts.
+const results = path.join(root, '.test-reports')
 fs.mkdirSync(results, { recursive: true })
 
 const run = (label, cmd, args, env = {}) => {

@@ -70,29 +70,22 @@ export function closeCode(ws: WebSocket): Promise<{ code: number; reason: string
 }
 
 const SERVER_MAIN = path.resolve(import.meta.dirname, '../src/main.ts')
-const TSX = path.resolve(import.meta.dirname, '../node_modules/.bin/tsx')
+/**
+ * The server runs as one `node` process with tsx as a loader (not the `tsx` CLI, which forks a
+ * child): a SIGKILL must hit the real server, not a wrapper that leaves it running.
+ */
+export const SERVER_NODE_ARGS = ['--import', 'tsx', SERVER_MAIN]
 
 /** The real server as a child process (for kill -9 and RSS measurements). */
 export async function spawnServer(
   dataDir: string,
   extraArgs: string[] = [],
 ): Promise<{ url: string; proc: ChildProcess; exited: Promise<number | null> }> {
-  const proc = spawn(
-    TSX,
-    [
-      SERVER_MAIN,
-      '--port',
-      '0',
-      '--host',
-      '127.0.0.1',
-      '--data',
-      dataDir,
-      '--log-level',
-      'warn',
-      ...extraArgs,
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  )
+  const args = ['--port', '0', '--host', '127.0.0.1', '--data', dataDir, '--log-level', 'warn', ...extraArgs]
+  const proc = spawn(process.execPath, [...SERVER_NODE_ARGS, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: path.resolve(import.meta.dirname, '..'),
+  })
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)))
   let stderr = ''
   proc.stderr!.on('data', (d) => {
