@@ -1,6 +1,6 @@
 import type Konva from 'konva'
 import { useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react'
-import { Layer, Rect, Stage, Transformer } from 'react-konva'
+import { Group, Layer, Rect, Stage, Transformer } from 'react-konva'
 import type { CrdtProps, Shape } from '@easel/shared'
 import type { Editor } from '../editor/Editor.ts'
 import { shapeBounds } from '../editor/geometry.ts'
@@ -9,6 +9,11 @@ import type { TextEditing } from '../editor/TextEditing.ts'
 import { LockBadges } from '../ui/TextEditorOverlay.tsx'
 import { Cursors } from './Cursors.tsx'
 import { ShapeView } from './ShapeView.tsx'
+
+/** From this many shapes on screen, the shape layer is drawn from a cached bitmap while panning. */
+const BITMAP_CACHE_MIN_SHAPES = 1500
+/** Below this zoom, text and shadows are not drawn (20 px text would be under 5 px tall). */
+const LOW_DETAIL_ZOOM = 0.25
 
 const isMac = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform)
 
@@ -152,6 +157,43 @@ export function Canvas({
   const visible = useMemo(() => editor.getVisibleShapes(), [editor, shapesVersion, camera, size])
   const selected = editor.getSelectedShapes()
   const selectedKey = selected.map((s) => s.id).join(',')
+  const editingId = text?.editing?.shapeId ?? null
+
+  // Many shapes on screen at once (zoomed out on a big board): draw them once into a bitmap and
+  // blit it while panning, instead of redrawing every shape each frame. Redrawn when the shapes,
+  // the visible set or the zoom change (zooming shows the stretched bitmap until it settles).
+  const shapesGroup = useRef<Konva.Group>(null)
+  const cached = visible.length >= BITMAP_CACHE_MIN_SHAPES
+  // Which shapes are mounted (culling changes it while panning): a cheap fingerprint of their ids.
+  const visibleKey = useMemo(() => {
+    if (!cached) return 0
+    let h = visible.length
+    for (const v of visible)
+      for (let i = 0; i < v.id.length; i++) h = (Math.imul(h, 31) + v.id.charCodeAt(i)) | 0
+    return h
+  }, [cached, visible])
+  const lastCacheZoom = useRef(0)
+  // biome-ignore lint/correctness/useExhaustiveDependencies: keyed by what the bitmap shows
+  useEffect(() => {
+    const g = shapesGroup.current
+    if (!g) return
+    if (!cached) {
+      if (g.isCached()) g.clearCache()
+      return
+    }
+    const zoomChanged = lastCacheZoom.current !== camera.z
+    const run = () => {
+      lastCacheZoom.current = camera.z
+      g.cache({ pixelRatio: camera.z * (window.devicePixelRatio || 1) })
+      g.getLayer()?.batchDraw()
+    }
+    if (!zoomChanged || !g.isCached()) {
+      run()
+      return
+    }
+    const t = setTimeout(run, 150)
+    return () => clearTimeout(t)
+  }, [cached, shapesVersion, camera.z, visibleKey, editingId])
 
   // Attach the transformer to the selected shapes' nodes (after they are mounted).
   // biome-ignore lint/correctness/useExhaustiveDependencies: keyed by selection and visible set
@@ -181,7 +223,6 @@ export function Canvas({
   const onTransformEnd = () => editor.endLive()
 
   const overlay = editor.tool.overlay?.()
-  const editingId = text?.editing?.shapeId ?? null
   const lockOutlines = (text?.othersLeases() ?? [])
     .map((l) => ({ l, s: editor.getShape(l.shapeId) }))
     .filter((x): x is { l: (typeof x)['l']; s: Shape } => !!x.s)
@@ -211,9 +252,11 @@ export function Canvas({
       {size.w > 0 && (
         <Stage ref={stageRef} width={size.w} height={size.h}>
           <Layer x={camera.x * z} y={camera.y * z} scaleX={z} scaleY={z} listening={false}>
-            {visible.map((s) => (
-              <ShapeView key={s.id} shape={s} hideText={s.id === editingId} />
-            ))}
+            <Group ref={shapesGroup} listening={false}>
+              {visible.map((s) => (
+                <ShapeView key={s.id} shape={s} hideText={s.id === editingId} detail={z >= LOW_DETAIL_ZOOM} />
+              ))}
+            </Group>
           </Layer>
           <Layer x={camera.x * z} y={camera.y * z} scaleX={z} scaleY={z}>
             {peerOutlines.map(({ peer, box, id }) => (

@@ -13,9 +13,12 @@ export const STICKY_PADDING = 14
 export const ShapeView = memo(function ShapeView({
   shape,
   hideText = false,
+  detail = true,
 }: {
   shape: Shape
   hideText?: boolean
+  /** False when zoomed far out: text and shadows are skipped (too small to see, costly to draw). */
+  detail?: boolean
 }) {
   const common = { perfectDrawEnabled: false, shadowForStrokeEnabled: false, listening: false }
   const stroke = shape.stroke === 'transparent' ? undefined : shape.stroke
@@ -87,6 +90,7 @@ export const ShapeView = memo(function ShapeView({
       body = (
         <Text
           {...common}
+          visible={detail}
           width={shape.w}
           height={Math.max(shape.h, (shape.fontSize ?? 20) * 1.3)}
           text={hideText ? '' : shape.text || ' '}
@@ -110,8 +114,10 @@ export const ShapeView = memo(function ShapeView({
             shadowColor="rgba(0,0,0,0.25)"
             shadowBlur={8}
             shadowOffsetY={3}
+            shadowEnabled={detail}
           />
           <Text
+            visible={detail}
             {...common}
             x={STICKY_PADDING}
             y={STICKY_PADDING}
