@@ -3,7 +3,7 @@ import { useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalS
 import { Group, Layer, Rect, Stage, Transformer } from 'react-konva'
 import type { CrdtProps, Shape } from '@easel/shared'
 import type { Editor } from '../editor/Editor.ts'
-import { shapeBounds } from '../editor/geometry.ts'
+import { type Box, boxContains, shapeBounds, viewportBox } from '../editor/geometry.ts'
 import type { PointerInfo } from '../editor/tools/index.ts'
 import type { TextEditing } from '../editor/TextEditing.ts'
 import { LockBadges } from '../ui/TextEditorOverlay.tsx'
@@ -152,9 +152,20 @@ export function Canvas({
 
   const shapesVersion = editor.shapesVersion
   const { camera } = editor
-  // Culling: only shapes intersecting the viewport are mounted and drawn.
-  // biome-ignore lint/correctness/useExhaustiveDependencies: recomputed when shapes or camera change
-  const visible = useMemo(() => editor.getVisibleShapes(), [editor, shapesVersion, camera, size])
+  // Culling: only shapes in a region around the viewport are mounted and drawn. The region is half
+  // a viewport larger on each side and only moves when the view leaves it, so small pans do not
+  // change what is mounted (nor invalidate the bitmap cache below).
+  const region = useRef<{ box: Box; z: number } | null>(null)
+  const view = viewportBox(camera, size)
+  if (!region.current || region.current.z !== camera.z || !boxContains(region.current.box, view)) {
+    region.current = {
+      z: camera.z,
+      box: { x: view.x - view.w / 2, y: view.y - view.h / 2, w: view.w * 2, h: view.h * 2 },
+    }
+  }
+  const regionBox = region.current.box
+  // biome-ignore lint/correctness/useExhaustiveDependencies: recomputed when shapes or the region change
+  const visible = useMemo(() => editor.shapesInBox(regionBox), [editor, shapesVersion, regionBox])
   const selected = editor.getSelectedShapes()
   const selectedKey = selected.map((s) => s.id).join(',')
   const editingId = text?.editing?.shapeId ?? null

@@ -311,14 +311,6 @@ export class Editor {
     return this.shapes.get(id)
   }
 
-  /** Shapes whose bounds intersect the visible viewport (plus a margin): what the canvas draws. */
-  getVisibleShapes(margin = 64): Shape[] {
-    const vb = viewportBox(this.camera, this.viewportSize)
-    const m = margin / this.camera.z
-    const box = { x: vb.x - m, y: vb.y - m, w: vb.w + 2 * m, h: vb.h + 2 * m }
-    return this.getShapes().filter((s) => boxesIntersect(shapeBounds(s), box))
-  }
-
   getSelectedShapes(): Shape[] {
     return [...this.selectedIds].map((id) => this.shapes.get(id)).filter((s): s is Shape => !!s)
   }

@@ -102,6 +102,16 @@ export function unionBoxes(boxes: Box[]): Box | null {
   return { x: minX, y: minY, w: maxX - minX, h: maxY - minY }
 }
 
+/** Whether `inner` lies entirely inside `outer`. */
+export function boxContains(outer: Box, inner: Box): boolean {
+  return (
+    inner.x >= outer.x &&
+    inner.y >= outer.y &&
+    inner.x + inner.w <= outer.x + outer.w &&
+    inner.y + inner.h <= outer.y + outer.h
+  )
+}
+
 export function boxesIntersect(a: Box, b: Box): boolean {
   return a.x <= b.x + b.w && b.x <= a.x + a.w && a.y <= b.y + b.h && b.y <= a.y + a.h
 }
