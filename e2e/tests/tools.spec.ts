@@ -304,6 +304,7 @@ test('screenshot: every shape type renders for the other user', async ({ openUse
   const file = testInfo.outputPath('board-all-shapes.png')
   await bob.page.screenshot({ path: file, fullPage: true })
   await testInfo.attach('board-all-shapes', { path: file, contentType: 'image/png' })
+  // Kept outside test-results/ (which Playwright empties at the start of a run); not committed.
   const artifacts = path.resolve(import.meta.dirname, '../artifacts')
   fs.mkdirSync(artifacts, { recursive: true })
   fs.copyFileSync(file, path.join(artifacts, 'board-all-shapes.png'))
