@@ -12,6 +12,8 @@ import { ShapeView } from './ShapeView.tsx'
 
 /** From this many shapes on screen, the shape layer is drawn from a cached bitmap while panning. */
 const BITMAP_CACHE_MIN_SHAPES = 1500
+/** Shortest interval between bitmap redraws while shapes change under a cached view. */
+const BITMAP_REFRESH_MS = 250
 /** Below this zoom, text and shadows are not drawn (20 px text would be under 5 px tall). */
 const LOW_DETAIL_ZOOM = 0.25
 
@@ -184,6 +186,7 @@ export function Canvas({
     return h
   }, [cached, visible])
   const lastCacheZoom = useRef(0)
+  const lastCacheAt = useRef(0)
   // biome-ignore lint/correctness/useExhaustiveDependencies: keyed by what the bitmap shows
   useEffect(() => {
     const g = shapesGroup.current
@@ -192,17 +195,27 @@ export function Canvas({
       if (g.isCached()) g.clearCache()
       return
     }
-    const zoomChanged = lastCacheZoom.current !== camera.z
     const run = () => {
       lastCacheZoom.current = camera.z
+      lastCacheAt.current = performance.now()
       g.cache({ pixelRatio: camera.z * (window.devicePixelRatio || 1) })
       g.getLayer()?.batchDraw()
     }
-    if (!zoomChanged || !g.isCached()) {
+    if (!g.isCached()) {
       run()
       return
     }
-    const t = setTimeout(run, 150)
+    // Zooming: wait until it settles. Shapes changing (someone dragging): redraw the bitmap at most
+    // a few times a second, so a busy board zoomed far out keeps panning at full frame rate.
+    const wait =
+      lastCacheZoom.current !== camera.z
+        ? 150
+        : Math.max(0, lastCacheAt.current + BITMAP_REFRESH_MS - performance.now())
+    if (wait === 0) {
+      run()
+      return
+    }
+    const t = setTimeout(run, wait)
     return () => clearTimeout(t)
   }, [cached, shapesVersion, camera.z, visibleKey, editingId])
 
