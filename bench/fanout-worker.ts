@@ -1,0 +1,213 @@
+/**
+ * One driver thread of the fan-out benchmark: hosts a shard of the stock y-websocket clients, runs
+ * the writers among them on a fixed schedule and records the latency of every change its clients
+ * observe. Driven by `fanout.ts` over `parentPort`, one request at a time.
+ */
+import { performance } from 'node:perf_hooks'
+import { parentPort } from 'node:worker_threads'
+import WebSocket from 'ws'
+import { WebsocketProvider } from 'y-websocket'
+import * as Y from 'yjs'
+
+export type WorkerRequest =
+  | {
+      t: 'connect'
+      wsUrl: string
+      room: string
+      /** Global client indices hosted by this thread; clients `0 … writers-1` write. */
+      clients: number[]
+      writers: number
+      /** Updates per second per writer. */
+      rate: number
+      syncTimeoutMs: number
+    }
+  | {
+      /** Absolute times on the shared clock (`performance.timeOrigin + performance.now()`). */
+      t: 'write'
+      start: number
+      measureStart: number
+      measureEnd: number
+    }
+  | {
+      /** Waits for `expected` deliveries, giving up after `stallMs` without one or `maxMs` in all. */
+      t: 'drain'
+      expected: number
+      stallMs: number
+      maxMs: number
+    }
+  | { t: 'close' }
+
+export type WorkerReply =
+  | { t: 'connected' }
+  | { t: 'written'; sent: number; skippedTicks: number }
+  | { t: 'drained'; latencies: Float64Array; disconnects: number }
+  | { t: 'closed' }
+  | { t: 'error'; message: string }
+
+/** What a writer puts under its key. */
+type Payload = {
+  /** Writer index. */
+  w: number
+  /** Sequence number per writer. */
+  s: number
+  /** Send time, `performance.timeOrigin + performance.now()`. */
+  t: number
+  /** Sent inside the measurement window (warm-up updates are not counted). */
+  m: boolean
+  p: string
+}
+
+type Client = {
+  index: number
+  doc: Y.Doc
+  provider: WebsocketProvider
+  map: Y.Map<Payload>
+}
+
+const MAP_NAME = 'fanout'
+/** Filler so that an update is in the size range of a small drawing edit (~130 bytes on the wire). */
+const PADDING = 'x'.repeat(64)
+
+/** The shared clock: consistent across worker threads of one process to a few microseconds. */
+const now = () => performance.timeOrigin + performance.now()
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
+const port = parentPort
+if (!port) throw new Error('fanout-worker.ts must run in a worker thread')
+
+let clients: Client[] = []
+let writers = 0
+let rate = 1
+let latencies: number[] = []
+let disconnects = 0
+
+async function connect(req: Extract<WorkerRequest, { t: 'connect' }>): Promise<WorkerReply> {
+  writers = req.writers
+  rate = req.rate
+  // Each provider adds a process `exit` listener; that many are expected, not a leak.
+  process.setMaxListeners(Math.max(process.getMaxListeners(), req.clients.length + 10))
+  clients = req.clients.map((index) => {
+    const doc = new Y.Doc()
+    const provider = new WebsocketProvider(req.wsUrl, req.room, doc, {
+      WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+      disableBc: true,
+    })
+    return { index, doc, provider, map: doc.getMap<Payload>(MAP_NAME) }
+  })
+  const deadline = performance.now() + req.syncTimeoutMs
+  while (clients.some((c) => !c.provider.synced)) {
+    if (performance.now() > deadline) {
+      const synced = clients.filter((c) => c.provider.synced).length
+      throw new Error(`only ${synced}/${clients.length} clients synced after ${req.syncTimeoutMs} ms`)
+    }
+    await sleep(10)
+  }
+  for (const client of clients) {
+    client.provider.on('connection-close', () => disconnects++)
+    client.map.observe((event, tr) => {
+      if (tr.local) return
+      const at = now()
+      for (const key of event.keysChanged) {
+        const v = client.map.get(key)
+        if (v?.m) latencies.push(at - v.t)
+      }
+    })
+  }
+  return { t: 'connected' }
+}
+
+/** Runs this thread's writers from `start` until `measureEnd`. */
+async function write(req: Extract<WorkerRequest, { t: 'write' }>): Promise<WorkerReply> {
+  const period = 1000 / rate
+  let sent = 0
+  let skippedTicks = 0
+  const timers = new Set<NodeJS.Timeout>()
+  const runWriter = (client: Client) =>
+    new Promise<void>((resolve) => {
+      const w = client.index
+      // Writers are spread evenly over one period so that the room sees a steady stream.
+      const due = (tick: number) => req.start + (w * period) / writers + tick * period
+      let tick = 0
+      let seq = 0
+      let timer: NodeJS.Timeout
+      const fire = () => {
+        timers.delete(timer)
+        const t = now()
+        if (t >= req.measureEnd) {
+          resolve()
+          return
+        }
+        const m = t >= req.measureStart
+        client.map.set(String(w), { w, s: seq++, t, m, p: PADDING })
+        if (m) sent++
+        // Fixed schedule; if the thread is more than a period late, skip ticks instead of bursting.
+        tick++
+        const behind = Math.floor((now() - due(tick)) / period)
+        if (behind > 0) {
+          tick += behind
+          skippedTicks += behind
+        }
+        timer = setTimeout(fire, Math.max(0, due(tick) - now()))
+        timers.add(timer)
+      }
+      timer = setTimeout(fire, Math.max(0, due(0) - now()))
+      timers.add(timer)
+    })
+  try {
+    await Promise.all(clients.filter((c) => c.index < writers).map(runWriter))
+  } finally {
+    for (const timer of timers) clearTimeout(timer)
+  }
+  return { t: 'written', sent, skippedTicks }
+}
+
+async function drain(req: Extract<WorkerRequest, { t: 'drain' }>): Promise<WorkerReply> {
+  const deadline = now() + req.maxMs
+  let seen = latencies.length
+  let lastProgress = now()
+  while (latencies.length < req.expected && now() < deadline && now() - lastProgress < req.stallMs) {
+    await sleep(5)
+    if (latencies.length > seen) {
+      seen = latencies.length
+      lastProgress = now()
+    }
+  }
+  const out = Float64Array.from(latencies)
+  latencies = []
+  return { t: 'drained', latencies: out, disconnects }
+}
+
+function close(): WorkerReply {
+  for (const client of clients) {
+    client.provider.destroy()
+    // The provider leaves its awareness (and that one's 3 s timer) alive.
+    client.provider.awareness.destroy()
+    client.doc.destroy()
+  }
+  clients = []
+  return { t: 'closed' }
+}
+
+async function handle(req: WorkerRequest): Promise<WorkerReply> {
+  switch (req.t) {
+    case 'connect':
+      return connect(req)
+    case 'write':
+      return write(req)
+    case 'drain':
+      return drain(req)
+    case 'close':
+      return close()
+  }
+}
+
+port.on('message', (req: WorkerRequest) => {
+  handle(req).then(
+    (reply) => {
+      const transfer = reply.t === 'drained' ? [reply.latencies.buffer as ArrayBuffer] : []
+      port.postMessage(reply, transfer)
+      if (reply.t === 'closed') port.close()
+    },
+    (err: unknown) => port.postMessage({ t: 'error', message: String((err as Error).stack ?? err) }),
+  )
+})

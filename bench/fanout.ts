@@ -1,0 +1,456 @@
+/**
+ * Fan-out latency: N stock y-websocket clients in one room, S of them writing to a Y.Map at a fixed
+ * rate; every other client timestamps each change it observes. Easel and the stock
+ * `@y/websocket-server` are measured in the same run, each as a fresh child process per measurement.
+ */
+import { performance } from 'node:perf_hooks'
+import { Worker } from 'node:worker_threads'
+import type { WorkerReply, WorkerRequest } from './fanout-worker.ts'
+import { type Benchmark, type BenchOptions, type Cell, fixed, percentile, progress, sleep } from './report.ts'
+import { machineCpuMs, waitForQuietMachine } from './machine.ts'
+import { type RunningServer, type ServerKind, serverVersions, startServer } from './servers.ts'
+
+type Scenario = {
+  clients: number
+  writers: number
+  /** Updates per second per writer. */
+  rate: number
+  durationMs: number
+}
+
+const FULL: Scenario[] = [
+  { clients: 20, writers: 5, rate: 10, durationMs: 10_000 },
+  { clients: 100, writers: 10, rate: 10, durationMs: 10_000 },
+  { clients: 100, writers: 100, rate: 2, durationMs: 10_000 },
+]
+const QUICK: Scenario[] = [{ clients: 10, writers: 2, rate: 10, durationMs: 3_000 }]
+
+const WARMUP_MS = 1_000
+/**
+ * After the last send, wait for outstanding deliveries until none arrived for DRAIN_STALL_MS (or
+ * DRAIN_MAX_MS in all); what is missing then counts as lost.
+ */
+const DRAIN_STALL_MS = 3_000
+const DRAIN_MAX_MS = 30_000
+/**
+ * Before each measurement, wait (up to QUIET_WAIT_MS) until other processes use at most QUIET_PCT %
+ * of one core: the machine may be shared, and a busy neighbour dominates every latency.
+ */
+const QUIET_PCT = 20
+const QUIET_WAIT_MS = 60_000
+/** Measurements per row: one disturbed by background load (BUSY_MACHINE_PCT) is repeated. */
+const MAX_ATTEMPTS = 3
+const SYNC_TIMEOUT_MS = 30_000
+/** Pause between measurements so the previous server's teardown does not overlap the next one. */
+const SETTLE_MS = 500
+const CLOSE_TIMEOUT_MS = 10_000
+/** Background load (% of one core) above which a row is flagged in the notes. */
+const BUSY_MACHINE_PCT = 20
+/**
+ * Client threads in the driver process (clients are dealt round-robin). One event loop cannot
+ * absorb ~20k deliveries/s of N=100, S=100 on this class of machine; `FANOUT_DRIVER_THREADS`
+ * overrides.
+ */
+const DRIVER_THREADS = Number(process.env.FANOUT_DRIVER_THREADS) || 2
+
+type RunResult = {
+  server: ServerKind
+  round: number
+  clients: number
+  writers: number
+  rate: number
+  durationMs: number
+  driverThreads: number
+  /** Updates sent inside the measurement window. */
+  sent: number
+  /** Writer ticks skipped because a driver thread fell behind by more than one period. */
+  skippedTicks: number
+  expected: number
+  received: number
+  lost: number
+  p50: number
+  p95: number
+  p99: number
+  max: number
+  mean: number
+  deliveriesPerSec: number
+  /** From the first client created until all N report `synced`. */
+  syncMs: number
+  /** Server and driver (whole process, all threads) CPU use during the window, in % of one core. */
+  serverCpuPct: number | null
+  driverCpuPct: number | null
+  /** Everything else on the machine (other processes, kernel threads) during the window. */
+  otherCpuPct: number | null
+  /** The same, in the second before the server was started (see QUIET_PCT). */
+  otherCpuBeforePct: number | null
+  /** Socket closes seen by clients between sync and teardown (should be 0). */
+  disconnects: number
+  /** Measurements made for this row; earlier ones were discarded for background load. */
+  attempts: number
+}
+
+type CpuSample = { server: number | null; driverMs: number; machine: number | null }
+
+const now = () => performance.timeOrigin + performance.now()
+
+/** Worker entry: tsx's hooks are per thread on Node 20, so the worker registers them itself. */
+const WORKER_BOOT = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
+  .then((tsx) => tsx.register())
+  .then(() => import(${JSON.stringify(new URL('./fanout-worker.ts', import.meta.url).href)}))`
+
+/** A driver thread, spoken to one request at a time. */
+class DriverThread {
+  private readonly worker = new Worker(WORKER_BOOT, { eval: true })
+  private pending: { resolve: (r: WorkerReply) => void; reject: (e: Error) => void } | null = null
+  private failure: Error | null = null
+  private readonly exited: Promise<void>
+
+  constructor() {
+    this.worker.on('message', (reply: WorkerReply) => {
+      const pending = this.pending
+      this.pending = null
+      if (reply.t === 'error') pending?.reject(new Error(`driver thread: ${reply.message}`))
+      else pending?.resolve(reply)
+    })
+    this.worker.on('error', (err) => this.fail(err))
+    this.exited = new Promise((resolve) => {
+      this.worker.once('exit', (code) => {
+        this.fail(new Error(`driver thread exited (${code})`))
+        resolve()
+      })
+    })
+  }
+
+  private fail(err: Error): void {
+    this.failure ??= err
+    this.pending?.reject(err)
+    this.pending = null
+  }
+
+  call<T extends WorkerReply['t']>(req: WorkerRequest, expect: T): Promise<Extract<WorkerReply, { t: T }>> {
+    if (this.failure) return Promise.reject(this.failure)
+    return new Promise((resolve, reject) => {
+      this.pending = {
+        resolve: (reply) =>
+          reply.t === expect
+            ? resolve(reply as Extract<WorkerReply, { t: T }>)
+            : reject(new Error(`driver thread answered ${reply.t} to ${req.t}`)),
+        reject,
+      }
+      this.worker.postMessage(req)
+    })
+  }
+
+  /** Destroys the clients and waits for the thread to end (it ends by itself once idle). */
+  async close(): Promise<void> {
+    const timer = setTimeout(() => void this.worker.terminate(), CLOSE_TIMEOUT_MS)
+    try {
+      if (!this.failure) await this.call({ t: 'close' }, 'closed').catch(() => {})
+      await this.exited
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+}
+
+async function measure(
+  server: RunningServer,
+  sc: Scenario,
+  round: number,
+  otherCpuBeforePct: number | null,
+): Promise<RunResult> {
+  const room = `fanout-${sc.clients}-${sc.writers}-${round}`
+  const threadCount = Math.min(DRIVER_THREADS, sc.clients)
+  // Round-robin, so writers (the first S clients) are spread over the threads too.
+  const shards = Array.from({ length: threadCount }, (_, k) =>
+    Array.from({ length: sc.clients }, (_, i) => i).filter((i) => i % threadCount === k),
+  )
+  const threads = shards.map(() => new DriverThread())
+  const timers = new Set<NodeJS.Timeout>()
+  try {
+    const syncStart = performance.now()
+    await Promise.all(
+      threads.map((th, k) =>
+        th.call(
+          {
+            t: 'connect',
+            wsUrl: server.wsUrl,
+            room,
+            clients: shards[k]!,
+            writers: sc.writers,
+            rate: sc.rate,
+            syncTimeoutMs: SYNC_TIMEOUT_MS,
+          },
+          'connected',
+        ),
+      ),
+    )
+    const syncMs = performance.now() - syncStart
+
+    // A little ahead, so every thread has the request before the first write is due.
+    const start = now() + 50
+    const measureStart = start + WARMUP_MS
+    const measureEnd = measureStart + sc.durationMs
+    const cpu: { start?: CpuSample; end?: CpuSample } = {}
+    const sampleCpu = (): CpuSample => {
+      const u = process.cpuUsage()
+      return { server: server.cpuMs(), driverMs: (u.user + u.system) / 1000, machine: machineCpuMs() }
+    }
+    timers.add(setTimeout(() => (cpu.start = sampleCpu()), measureStart - now()))
+    timers.add(setTimeout(() => (cpu.end = sampleCpu()), measureEnd - now()))
+    const written = await Promise.all(
+      threads.map((th) => th.call({ t: 'write', start, measureStart, measureEnd }, 'written')),
+    )
+    // Bounded: the threads return at measureEnd; make sure the end sample was taken.
+    while (cpu.end === undefined && now() < measureEnd + 1000) await sleep(5)
+
+    const sent = written.reduce((sum, w) => sum + w.sent, 0)
+    // A thread's clients see every update except the ones they sent themselves.
+    const drained = await Promise.all(
+      threads.map((th, k) =>
+        th.call(
+          {
+            t: 'drain',
+            expected: sent * shards[k]!.length - written[k]!.sent,
+            stallMs: DRAIN_STALL_MS,
+            maxMs: DRAIN_MAX_MS,
+          },
+          'drained',
+        ),
+      ),
+    )
+    const sorted = new Float64Array(drained.reduce((n, d) => n + d.latencies.length, 0))
+    let offset = 0
+    for (const d of drained) {
+      sorted.set(d.latencies, offset)
+      offset += d.latencies.length
+    }
+    sorted.sort()
+
+    const expected = sent * (sc.clients - 1)
+    const received = sorted.length
+    const cpuPct = (a: number | null | undefined, b: number | null | undefined) =>
+      a == null || b == null ? null : ((b - a) / sc.durationMs) * 100
+    const serverCpuPct = cpuPct(cpu.start?.server, cpu.end?.server)
+    const driverCpuPct = cpuPct(cpu.start?.driverMs, cpu.end?.driverMs)
+    const machineCpuPct = cpuPct(cpu.start?.machine, cpu.end?.machine)
+    return {
+      server: server.kind,
+      round,
+      clients: sc.clients,
+      writers: sc.writers,
+      rate: sc.rate,
+      durationMs: sc.durationMs,
+      driverThreads: threadCount,
+      sent,
+      skippedTicks: written.reduce((sum, w) => sum + w.skippedTicks, 0),
+      expected,
+      received,
+      lost: expected - received,
+      p50: percentile(sorted, 50),
+      p95: percentile(sorted, 95),
+      p99: percentile(sorted, 99),
+      max: received > 0 ? sorted[received - 1]! : Number.NaN,
+      mean: received > 0 ? sorted.reduce((a, b) => a + b, 0) / received : Number.NaN,
+      deliveriesPerSec: received / (sc.durationMs / 1000),
+      syncMs,
+      serverCpuPct,
+      driverCpuPct,
+      otherCpuPct:
+        machineCpuPct === null || serverCpuPct === null || driverCpuPct === null
+          ? null
+          : Math.max(0, machineCpuPct - serverCpuPct - driverCpuPct),
+      disconnects: drained.reduce((sum, d) => sum + d.disconnects, 0),
+      otherCpuBeforePct,
+      attempts: 1,
+    }
+  } finally {
+    for (const timer of timers) clearTimeout(timer)
+    await Promise.all(threads.map((th) => th.close()))
+  }
+}
+
+const COLUMNS = [
+  'server',
+  'round',
+  'clients',
+  'writers',
+  'updates sent',
+  'deliveries',
+  'lost',
+  'p50 ms',
+  'p95 ms',
+  'p99 ms',
+  'max ms',
+  'deliveries/s',
+  'server CPU %',
+  'driver CPU %',
+  'other CPU %',
+]
+
+function row(r: RunResult): Cell[] {
+  return [
+    r.server,
+    r.round,
+    r.clients,
+    r.writers,
+    r.sent,
+    r.received,
+    r.lost,
+    fixed(r.p50, 2),
+    fixed(r.p95, 2),
+    fixed(r.p99, 2),
+    fixed(r.max, 2),
+    Math.round(r.deliveriesPerSec),
+    fixed(r.serverCpuPct, 0),
+    fixed(r.driverCpuPct, 0),
+    fixed(r.otherCpuPct, 0),
+  ]
+}
+
+/**
+ * One measurement on a fresh server. A measurement during which other processes loaded the machine
+ * is repeated (a new server each time), up to MAX_ATTEMPTS; the last attempt is kept regardless.
+ */
+async function measureWithRetries(
+  kind: ServerKind,
+  sc: Scenario,
+  round: number,
+  tag: string,
+  options: BenchOptions,
+): Promise<RunResult> {
+  const label = `N=${sc.clients} S=${sc.writers} @${sc.rate}/s, round ${round}, ${kind}`
+  const attempts = options.quick ? 1 : MAX_ATTEMPTS
+  const quietWait = options.quick ? 5_000 : QUIET_WAIT_MS
+  for (let attempt = 1; ; attempt++) {
+    const before = await waitForQuietMachine(QUIET_PCT, quietWait)
+    if (before !== null && before > QUIET_PCT) {
+      progress(
+        `other processes still use ${fixed(before, 0)}% of a core after ${quietWait / 1000} s; going on`,
+      )
+    }
+    const server = await startServer(kind, {
+      cpuProfileDir: options.cpuProfileDir,
+      tag: `${tag}-a${attempt}`,
+    })
+    let r: RunResult
+    try {
+      progress(`fanout ${label}, attempt ${attempt} (pid ${server.pid}) …`)
+      r = await measure(server, sc, round, before)
+    } finally {
+      await server.stop()
+    }
+    await sleep(SETTLE_MS)
+    r.attempts = attempt
+    progress(
+      `  sent ${r.sent}, delivered ${r.received}/${r.expected}, p50 ${fixed(r.p50, 2)} ms, ` +
+        `p99 ${fixed(r.p99, 2)} ms, CPU % server ${fixed(r.serverCpuPct, 0)}, driver ${fixed(r.driverCpuPct, 0)}, ` +
+        `other ${fixed(r.otherCpuPct, 0)}`,
+    )
+    if ((r.otherCpuPct ?? 0) <= BUSY_MACHINE_PCT || attempt >= attempts) return r
+    progress('  the machine was busy during the window; measuring again')
+  }
+}
+
+async function run(options: BenchOptions) {
+  const scenarios = options.quick ? QUICK : FULL
+  const rounds = options.quick ? 1 : 2
+  const results: RunResult[] = []
+  for (const [i, sc] of scenarios.entries()) {
+    for (let round = 1; round <= rounds; round++) {
+      // ABBA order: neither server always goes first (or always runs on a warmer machine).
+      const order: ServerKind[] = round % 2 === 1 ? ['reference', 'easel'] : ['easel', 'reference']
+      for (const kind of order) {
+        const tag = `fanout-${i + 1}-n${sc.clients}-s${sc.writers}-r${round}`
+        results.push(await measureWithRetries(kind, sc, round, tag, options))
+      }
+    }
+  }
+
+  const versions = serverVersions()
+  const tables = scenarios.map((sc) => ({
+    title: `N=${sc.clients} clients, S=${sc.writers} writers × ${sc.rate} updates/s, ${sc.durationMs / 1000} s`,
+    columns: COLUMNS,
+    rows: results.filter((r) => r.clients === sc.clients && r.writers === sc.writers).map(row),
+  }))
+  const notes: string[] = []
+  const skipped = results.filter((r) => r.skippedTicks > 0)
+  if (skipped.length > 0) {
+    notes.push(
+      `A driver thread fell behind its send schedule and skipped ticks in: ${skipped
+        .map((r) => `${r.server} N=${r.clients} S=${r.writers} round ${r.round} (${r.skippedTicks})`)
+        .join(', ')}.`,
+    )
+  }
+  const busy = results.filter((r) => (r.otherCpuPct ?? 0) > BUSY_MACHINE_PCT)
+  if (busy.length > 0) {
+    notes.push(
+      `Other processes used more than ${BUSY_MACHINE_PCT}% of a core during: ${busy
+        .map(
+          (r) => `${r.server} N=${r.clients} S=${r.writers} round ${r.round} (${fixed(r.otherCpuPct, 0)}%)`,
+        )
+        .join(', ')}; treat those rows with suspicion.`,
+    )
+  }
+  const dropped = results.filter((r) => r.disconnects > 0)
+  if (dropped.length > 0) {
+    notes.push(
+      `Client sockets closed during: ${dropped
+        .map((r) => `${r.server} N=${r.clients} S=${r.writers} round ${r.round} (${r.disconnects})`)
+        .join(', ')}.`,
+    )
+  }
+  return {
+    title: 'Fan-out latency: Easel vs. the stock y-websocket server',
+    description: [
+      `- **Servers.** Easel (\`server/src/main.ts\` via the tsx loader, SQLite in a fresh temp dir, ` +
+        `\`--rate-limit-per-sec 100000 --rate-limit-burst 100000\`, log level warn; ` +
+        `${fmtVersions(versions.easel)}) and the reference \`@y/websocket-server\` ` +
+        `(its own \`src/server.js\`, in memory, no YPERSISTENCE; ${fmtVersions(versions.reference)}). ` +
+        'Each measurement starts a fresh server process on 127.0.0.1 and stops it afterwards.',
+      '- **Clients.** N stock `y-websocket` `WebsocketProvider`s (`ws` as WebSocket, `disableBc: true`, ' +
+        'default awareness) in one room. The first S are writers: each sets its own key of a `Y.Map` to ' +
+        '`{w, s: seq, t: sendTime, m, p: 64-byte filler}` on a fixed schedule, writers phase-shifted evenly ' +
+        'over one period (a writer more than one period late skips ticks rather than bursting). Every ' +
+        'other client observes the map and records `now − t` for each change ' +
+        '(`performance.timeOrigin + performance.now()`, consistent across threads of one process to a few µs). ' +
+        'Writers start after all N clients report `synced`.',
+      `- **Driver.** One Node process with ${DRIVER_THREADS} worker threads, clients dealt round-robin ` +
+        '(one event loop saturates at N=100, S=100: ~20k deliveries/s of y-websocket message handling ' +
+        'and `Y.applyUpdate`, and then measures its own queue instead of the server). ' +
+        '`FANOUT_DRIVER_THREADS` changes the count.',
+      `- **Window.** ${WARMUP_MS / 1000} s of warm-up writes (not counted), then the measured window, then ` +
+        `a drain until every delivery arrived or none arrived for ${DRAIN_STALL_MS / 1000} s ` +
+        `(at most ${DRAIN_MAX_MS / 1000} s). Expected deliveries = updates sent in the window × (N − 1); ` +
+        'lost = expected − received after the drain. deliveries/s = received ÷ window length. ' +
+        'Latency percentiles are nearest-rank over every delivery. CPU % is CPU time (user + system, all ' +
+        'threads) during the window in % of one core, from /proc: the server process, the driver process, ' +
+        'and everything else on the machine (“other”: this machine may be shared, so check it). Before ' +
+        `each measurement the runner waits up to ${QUIET_WAIT_MS / 1000} s for “other” to drop to ` +
+        `${QUIET_PCT}% of a core, and a measurement during which it exceeded ${BUSY_MACHINE_PCT}% is ` +
+        `repeated on a fresh server (at most ${MAX_ATTEMPTS} attempts; the last one is kept).`,
+      `- **Fairness.** Rounds run in ABBA order (round 1: reference then Easel; round 2: Easel then reference) ` +
+        'and both rounds are reported as measured, not aggregated.',
+    ],
+    tables,
+    notes,
+    data: {
+      scenarios,
+      warmupMs: WARMUP_MS,
+      drainStallMs: DRAIN_STALL_MS,
+      drainMaxMs: DRAIN_MAX_MS,
+      quietPct: QUIET_PCT,
+      driverThreads: DRIVER_THREADS,
+      versions,
+      results,
+    },
+  }
+}
+
+function fmtVersions(v: Record<string, string>): string {
+  return Object.entries(v)
+    .map(([name, version]) => `${name} ${version}`)
+    .join(', ')
+}
+
+export const fanout: Benchmark = { name: 'fanout', run }
