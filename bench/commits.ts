@@ -45,6 +45,7 @@ import {
   sleep,
 } from './report.ts'
 import { serverVersions } from './servers.ts'
+import { RECT } from '../server/test/protocolClient.ts'
 
 type Config = {
   /** Rounds of part (a); tiers alternate which goes first. */
@@ -74,19 +75,6 @@ const DRAIN_STALL_MS = 3_000
 const DRAIN_MAX_MS = 20_000
 const SETTLE_MS = 500
 
-const RECT: CrdtProps = {
-  kind: 'rect',
-  x: 0,
-  y: 0,
-  w: 100,
-  h: 100,
-  rotation: 0,
-  z: 'a0',
-  stroke: '#1e1e1e',
-  fill: 'transparent',
-  strokeWidth: 2,
-  opacity: 1,
-}
 const ARROW: CrdtProps = { ...RECT, kind: 'arrow', points: [0, 0, 100, 100] }
 
 type CommitResultMessage = Extract<ServerMessage, { t: 'commitResult' }>

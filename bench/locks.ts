@@ -8,7 +8,7 @@
  * (c) Contention: clients cycling short edits on one shape, each asking with `wait: true`.
  */
 import { performance } from 'node:perf_hooks'
-import { type CrdtProps, insertShape, type ServerMessage, shapesMap } from '@easel/shared'
+import { insertShape, type ServerMessage, shapesMap } from '@easel/shared'
 import { connectMany, EaselClient } from './easelClient.ts'
 import { type EaselUnderTest, startEasel } from './easelServer.ts'
 import {
@@ -25,6 +25,7 @@ import {
 } from './measure.ts'
 import { type Benchmark, type BenchOptions, type BenchResult, fixed, progress, sleep } from './report.ts'
 import { serverVersions } from './servers.ts'
+import { RECT } from '../server/test/protocolClient.ts'
 
 type Config = {
   acquireWarmupMs: number
@@ -65,20 +66,6 @@ const ANSWER_TIMEOUT_MS = 10_000
 const WAIT_TIMEOUT_MS = 30_000
 /** The server checks a room's lease deadline this much after it (AuthorityExtension.schedule). */
 const SERVER_TIMER_SLACK_MS = 5
-
-const RECT: CrdtProps = {
-  kind: 'rect',
-  x: 0,
-  y: 0,
-  w: 100,
-  h: 100,
-  rotation: 0,
-  z: 'a0',
-  stroke: '#1e1e1e',
-  fill: 'transparent',
-  strokeWidth: 2,
-  opacity: 1,
-}
 
 type Granted = Extract<ServerMessage, { t: 'lock.granted' }>
 type Renewed = Extract<ServerMessage, { t: 'lock.renewed' }>
