@@ -30,18 +30,11 @@ import {
   shapeIdAt,
 } from './render-seed.ts'
 import { type RunningServer, startServer } from './servers.ts'
+import { CHROMIUM_ARGS } from '../e2e/playwright.config.ts'
 
 const ROOT = path.resolve(import.meta.dirname, '..')
 const DIST_DIR = path.join(ROOT, 'client/dist')
 const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-]
 const VIEWPORT = { width: 1280, height: 800 }
 const sourceMapFor = distSourceMapLoader(DIST_DIR)
 
@@ -921,14 +914,24 @@ async function run(options: BenchOptions) {
     tables.push({
       title:
         'Floor: one full redraw of the board at the fit zoom with plain canvas 2D calls (no Konva, no React)',
-      columns: ['N', 'plain canvas redraw ms (median of 10)', 'Konva shape layer draw p50 ms (as built)'],
+      columns: [
+        'N',
+        'plain canvas redraw ms (median of 10)',
+        'Konva shape layer draw p50 ms, pan (as built)',
+        'Konva bitmap re-cache p50 ms, peer drag (as built)',
+      ],
       rows: sizes
         .filter((s) => s.plainCanvasMs !== null)
-        .map((s) => [
-          s.n,
-          fixed(s.plainCanvasMs, 1),
-          fixed(s.phases.find((r) => r.phase === 'panFit' && r.variant === null)?.drawP50 ?? null, 1),
-        ]),
+        .map((s) => {
+          const base = (phase: PhaseId) => s.phases.find((r) => r.phase === phase && r.variant === null)
+          const remote = base('remoteFit')
+          return [
+            s.n,
+            fixed(s.plainCanvasMs, 1),
+            fixed(base('panFit')?.drawP50 ?? null, 1),
+            remote && remote.caches > 0 ? fixed(remote.cacheP50, 1) : '—',
+          ]
+        }),
     })
   }
   const profiled = sizes.flatMap((s) => s.profiles.map((p) => ({ n: s.n, ...p })))
