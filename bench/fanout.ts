@@ -403,6 +403,9 @@ async function run(options: BenchOptions) {
   return {
     title: 'Fan-out latency: Easel vs. the stock y-websocket server',
     description: [
+      '- Both servers run on this machine, in the same run, one at a time. The client driver is a single ' +
+        'Node process on the same machine: its own processing time is part of every measured latency, ' +
+        'equally for both servers, and it competes with the server for the same cores.',
       `- **Servers.** Easel (\`server/src/main.ts\` via the tsx loader, SQLite in a fresh temp dir, ` +
         `\`--rate-limit-per-sec 100000 --rate-limit-burst 100000\`, log level warn; ` +
         `${fmtVersions(versions.easel)}) and the reference \`@y/websocket-server\` ` +

@@ -69,9 +69,7 @@ function toMarkdown(name: string, env: Environment, result: BenchResult): string
       `- Benchmark: \`${name}\` (${env.mode} run: \`tsx bench/run.ts --only ${name}${env.mode === 'quick' ? ' --quick' : ''}\`)`,
       `- Date: ${env.date}`,
       `- Node ${env.node} on ${env.platform}; ${env.cpus} × ${env.cpuModel}; ${env.memoryGiB} GiB RAM`,
-      '- Both servers run on this machine, in the same run, one at a time. The client driver is a single ' +
-        'Node process on the same machine: its own processing time is part of every measured latency, ' +
-        'equally for both servers, and it competes with the server for the same cores.',
+      '- Everything measured (servers, clients, browser) runs on this one machine and competes for the same cores.',
     ].join('\n'),
     result.description.join('\n'),
     ...result.tables.map((t) => `## ${t.title}\n\n${markdownTable(t)}`),
