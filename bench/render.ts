@@ -583,8 +583,11 @@ async function measurePhase(
     longRafMs: loaf ? meanOf(loaf.map(([, , r, sl]) => (r > 0 && sl > 0 ? sl - r : 0))) : null,
     longPaintMs: loaf ? meanOf(loaf.map(([s, d, , sl]) => (sl > 0 ? s + d - sl : 0))) : null,
     browserCpuPct: cpu.browser,
+    // An update is one camera change (a wheel event the page received) or one peer edit sent.
     mainCpuMsPerUpdate:
-      cpu.rendererMainMs === null ? null : cpu.rendererMainMs / Math.max(1, rec.frames.length),
+      cpu.rendererMainMs === null
+        ? null
+        : cpu.rendererMainMs / Math.max(1, phase === 'remoteFit' ? sent : rec.wheel),
     mainCpuPct: cpu.rendererMainMs === null ? null : (cpu.rendererMainMs / durationMs) * 100,
     gpuCpuPct: cpu.gpu,
     serverCpuPct: cpu.server,
@@ -1036,7 +1039,8 @@ async function run(options: BenchOptions) {
         'whole Chromium process tree, and everything else on the ' +
         `machine. Before each phase the runner waits up to ${mode.quietWaitMs / 1000} s for other processes to ` +
         `drop below ${QUIET_PCT}% of a core. “Main-thread CPU ms / update” is the CPU time of the renderer's ` +
-        'main thread (from /proc) divided by the wheel events it handled (each one moves the camera once): ' +
+        'main thread (from /proc) divided by the updates: wheel events the page handled (each moves the ' +
+        'camera once), or edits the peer sent: ' +
         'the work per view update, which a busy machine inflates much less than the frame intervals. ' +
         `Target: p95 < ${TARGET_P95_MS} ms at N=10 000.`,
       '- **What-if.** At ' +

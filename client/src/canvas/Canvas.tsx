@@ -187,6 +187,7 @@ export function Canvas({
   }, [cached, visible])
   const lastCacheZoom = useRef(0)
   const lastCacheAt = useRef(0)
+  const lastCacheCost = useRef(0)
   // biome-ignore lint/correctness/useExhaustiveDependencies: keyed by what the bitmap shows
   useEffect(() => {
     const g = shapesGroup.current
@@ -197,9 +198,11 @@ export function Canvas({
     }
     const run = () => {
       lastCacheZoom.current = camera.z
-      lastCacheAt.current = performance.now()
+      const started = performance.now()
       g.cache({ pixelRatio: camera.z * (window.devicePixelRatio || 1) })
       g.getLayer()?.batchDraw()
+      lastCacheAt.current = performance.now()
+      lastCacheCost.current = lastCacheAt.current - started
     }
     if (!g.isCached()) {
       run()
@@ -210,7 +213,11 @@ export function Canvas({
     const wait =
       lastCacheZoom.current !== camera.z
         ? 150
-        : Math.max(0, lastCacheAt.current + BITMAP_REFRESH_MS - performance.now())
+        : Math.max(
+            0,
+            // At most ~20 % of the main thread goes to redrawing the bitmap, however big the board.
+            lastCacheAt.current + Math.max(BITMAP_REFRESH_MS, lastCacheCost.current * 4) - performance.now(),
+          )
     if (wait === 0) {
       run()
       return
