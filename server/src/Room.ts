@@ -107,10 +107,7 @@ export class Room {
       for (const id of added) source.awarenessIds.add(id)
       for (const id of removed) source.awarenessIds.delete(id)
     }
-    const encoder = encoding.createEncoder()
-    encoding.writeVarUint(encoder, MessageType.Awareness)
-    encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed))
-    const frame = encoding.toUint8Array(encoder)
+    const frame = this.awarenessFrame(changed)
     // The sender gets its own state back too: y-websocket clients treat 30 s without any incoming
     // frame as a dead socket, and their 15 s awareness renewal echo is what a lone client receives.
     for (const conn of this.conns) conn.send(frame)
@@ -136,16 +133,15 @@ export class Room {
     encoding.writeVarUint(encoder, MessageType.Sync)
     syncProtocol.writeSyncStep1(encoder, this.doc)
     conn.send(encoding.toUint8Array(encoder))
-    const states = this.awareness.getStates()
-    if (states.size > 0) {
-      const enc = encoding.createEncoder()
-      encoding.writeVarUint(enc, MessageType.Awareness)
-      encoding.writeVarUint8Array(
-        enc,
-        awarenessProtocol.encodeAwarenessUpdate(this.awareness, [...states.keys()]),
-      )
-      conn.send(encoding.toUint8Array(enc))
-    }
+    if (this.awareness.getStates().size > 0) conn.send(this.awarenessFrame())
+  }
+
+  /** An awareness frame with the given clients' states (default: everyone known). */
+  private awarenessFrame(clients: number[] = [...this.awareness.getStates().keys()]): Uint8Array {
+    const encoder = encoding.createEncoder()
+    encoding.writeVarUint(encoder, MessageType.Awareness)
+    encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(this.awareness, clients))
+    return encoding.toUint8Array(encoder)
   }
 
   leave(conn: Connection): void {
@@ -181,16 +177,9 @@ export class Room {
         }
         return
       }
-      case MessageType.QueryAwareness: {
-        const enc = encoding.createEncoder()
-        encoding.writeVarUint(enc, MessageType.Awareness)
-        encoding.writeVarUint8Array(
-          enc,
-          awarenessProtocol.encodeAwarenessUpdate(this.awareness, [...this.awareness.getStates().keys()]),
-        )
-        conn.send(encoding.toUint8Array(enc))
+      case MessageType.QueryAwareness:
+        conn.send(this.awarenessFrame())
         return
-      }
       case MessageType.Auth:
         // Permissions are decided at connect time from the signed room token; nothing to do.
         return

@@ -6,6 +6,7 @@ import {
   type CommitResult,
   type CrdtProps,
   crdtProps,
+  insertShape,
   type VersionedField,
   type VersionedValues,
   readShape,
@@ -361,12 +362,7 @@ export class Editor {
       createdBy: this.user.id,
       ...props,
     }
-    const valid = crdtProps.parse(base)
-    this.transact(() => {
-      const map = new Y.Map<unknown>()
-      for (const [k, v] of Object.entries(valid)) if (v !== undefined) map.set(k, v)
-      shapesMap(this.doc).set(id, map)
-    }, this.createOrigin)
+    insertShape(this.doc, id, base, this.createOrigin)
     this.creating.add(id)
     return id
   }
@@ -840,12 +836,9 @@ export class Editor {
       rows.push([id, parsed.data])
       if (text) texts.push({ id, text })
     })
+    // One transaction: the nested ones of insertShape join it.
     this.transact(() => {
-      for (const [id, props] of rows) {
-        const map = new Y.Map<unknown>()
-        for (const [k, v] of Object.entries(props)) if (v !== undefined) map.set(k, v)
-        shapesMap(this.doc).set(id, map)
-      }
+      for (const [id, props] of rows) insertShape(this.doc, id, props)
     }, this.createOrigin)
     this.recordCreation(ids)
     // Text is versioned: the copies get theirs through a commit (their first value needs no lease).
