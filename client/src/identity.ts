@@ -1,3 +1,4 @@
+import { randomUuid } from '@easel/shared'
 import type { User } from './editor/Editor.ts'
 
 const COLORS = [
@@ -23,7 +24,7 @@ function pick<T>(list: readonly T[]): T {
 export function loadUser(storage: Storage = localStorage): User {
   let id = storage.getItem('easel:userId')
   if (!id) {
-    id = crypto.randomUUID()
+    id = randomUuid()
     storage.setItem('easel:userId', id)
   }
   let name = storage.getItem('easel:name')

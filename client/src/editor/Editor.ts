@@ -7,6 +7,8 @@ import {
   type CrdtProps,
   crdtProps,
   insertShape,
+  newOpId,
+  newShapeId,
   type VersionedField,
   type VersionedValues,
   readShape,
@@ -99,12 +101,6 @@ export type EditorOptions = {
   liveWriteIntervalMs?: number
   /** Minimum interval between awareness publications, in ms (~30 Hz). */
   presenceIntervalMs?: number
-}
-
-let idCounter = 0
-export function newShapeId(): string {
-  const rand = globalThis.crypto?.randomUUID?.().replace(/-/g, '').slice(0, 12)
-  return rand ?? `s${Date.now().toString(36)}${(idCounter++).toString(36)}`
 }
 
 /**
@@ -1087,13 +1083,6 @@ const CAPTURE_TIMEOUT_MS = 400
 
 /** Props whose change moves a shape's outline (and so the arrows attached to it). */
 const GEOMETRY_PROPS = ['x', 'y', 'w', 'h', 'rotation', 'points'] as const
-
-export function newOpId(): string {
-  return (
-    globalThis.crypto?.randomUUID?.() ??
-    `op-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`
-  )
-}
 
 const KIND_NAMES: Record<string, string> = {
   rect: 'rectangle',

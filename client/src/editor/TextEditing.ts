@@ -1,6 +1,6 @@
-import type { LeaseInfo } from '@easel/shared'
+import { type LeaseInfo, newOpId } from '@easel/shared'
 import type { LeaseClientEvent, LeasePort } from '../sync/LeaseClient.ts'
-import { describe, type Editor, newOpId } from './Editor.ts'
+import { describe, type Editor } from './Editor.ts'
 
 /** The in-place editor of the shape this user holds the lease on. */
 export type EditingState = {

@@ -8,6 +8,7 @@ import {
   encodeEaselFrame,
   MessageType,
   PROTOCOL_VERSION,
+  randomUuid,
   readEaselPayload,
   type ServerMessage,
   serverMessage,
@@ -51,7 +52,7 @@ export class BoardSync {
   private welcomed = false
   private readonly unsyncedKey: string
   /** This tab's session id: leases belong to it, across reconnects of the socket. */
-  readonly clientId = crypto.randomUUID()
+  readonly clientId = randomUuid()
 
   /** Display name sent with the next hello (renaming takes effect on reconnect). */
   name: string
