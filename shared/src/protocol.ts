@@ -37,7 +37,15 @@ export const CloseCode = Object.freeze({
   GoingAway: 1001,
   /** Frame above the server's `maxPayload` (sent by ws itself). */
   MessageTooBig: 1009,
+  /** Unexpected server error (e.g. storage failed); the client reconnects with backoff. */
   InternalError: 1011,
+  /**
+   * The room's in-memory state was discarded and reloaded from storage (an update could not be
+   * integrated); the client reconnects at once and resyncs, keeping its local edits.
+   */
+  ServiceRestart: 1012,
+  /** The room could not be loaded from storage right now; the client retries with backoff. */
+  TryAgainLater: 1013,
   /** A frame that does not decode: unknown type, truncated varint, invalid Yjs update, bad JSON. */
   MalformedMessage: 4400,
   /** Missing, expired or wrongly signed room token, or a write on a view-only connection. */
@@ -46,6 +54,11 @@ export const CloseCode = Object.freeze({
   InvalidRoom: 4404,
   /** A plain Yjs update tried to change state that only the server writes (versioned fields). */
   ProtectedState: 4409,
+  /**
+   * The client kept sending Yjs updates that depend on history the server does not have, even
+   * after being asked to resync (a first incomplete update only triggers a resync).
+   */
+  UnintegrableUpdate: 4422,
   /** The client announced a protocol version the server does not speak. */
   ProtocolMismatch: 4426,
   /** Too many frames or bytes per second from one connection. */
