@@ -21,6 +21,8 @@ export class Connection {
   /** Cleared at each ping, set by the pong; a socket still false at the next ping is dead. */
   alive = true
   closed = false
+  /** Updates in a row that could not be integrated (each answered with a resync request). */
+  unresolvedUpdates = 0
   readonly log: Logger
   private readonly bucket: TokenBucket
 

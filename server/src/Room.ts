@@ -21,7 +21,7 @@ import type { Connection } from './Connection.ts'
 import type { Extension } from './Extension.ts'
 import { ORIGIN_LOAD, ORIGIN_SERVER } from './origins.ts'
 import type { Persistence } from './persistence/Persistence.ts'
-import { findProtectedWrite, type ProtectionRules } from './protectedState.ts'
+import { inspectUpdate, type ProtectionRules } from './protectedState.ts'
 
 /**
  * What a plain Yjs update from a client may not do: touch the server-written roots, or remove a
@@ -37,7 +37,20 @@ export type RoomOptions = {
   lease: LeaseConfig
   log: Logger
   extensions: readonly Extension[]
+  /**
+   * The room's memory can no longer be trusted (storage failed, or an update could not be
+   * integrated cleanly): its owner must forget it at once, without compacting, so the next join
+   * loads what is on disk.
+   */
+  onBroken?: (room: Room) => void
 }
+
+/**
+ * Consecutive updates a connection may send that depend on history the server lacks, each
+ * answered with a resync request, before it is closed with {@link CloseCode.UnintegrableUpdate}.
+ * An honest client sends at most a few (edits made between its reconnect and its sync step 2).
+ */
+export const MAX_UNRESOLVED_UPDATES = 20
 
 /**
  * One board in memory: its Y.Doc, awareness, and the sockets in it. Every update is appended to
@@ -50,7 +63,11 @@ export class Room {
   readonly conns = new Set<Connection>()
   private readonly log: Logger
   private compactScheduled = false
-  private failed = false
+  /** Set once the room's memory diverged from storage; nothing more is stored or broadcast. */
+  private broken = false
+  /** Set while a client update is being integrated, if that went wrong. */
+  private integrationFault: string | null = null
+  private faultChangedDoc = false
 
   constructor(
     readonly name: string,
@@ -64,6 +81,14 @@ export class Room {
         for (const update of stored) Y.applyUpdate(this.doc, update)
       }, ORIGIN_LOAD)
     }
+    const store = this.doc.store
+    if (store.pendingStructs !== null || store.pendingDs !== null) {
+      // Written by an older server that let incomplete updates in: they can never integrate, and
+      // would be handed to every joiner. The next compaction drops them from disk too.
+      this.log.warn('dropping stored structs whose dependencies are missing')
+      store.pendingStructs = null
+      store.pendingDs = null
+    }
     this.doc.on('update', this.onDocUpdate)
     migrateDoc(this.doc, ORIGIN_SERVER)
     this.awareness = new awarenessProtocol.Awareness(this.doc)
@@ -75,12 +100,17 @@ export class Room {
 
   /** Durable first, then broadcast: a client never sees an update the disk does not have. */
   private readonly onDocUpdate = (update: Uint8Array, origin: unknown) => {
-    if (origin === ORIGIN_LOAD || this.failed) return
+    if (origin === ORIGIN_LOAD || this.broken) return
+    if (this.integrationFault !== null) {
+      // Half an update: neither stored nor broadcast; `integrate` discards the room.
+      this.faultChangedDoc = true
+      return
+    }
     let logLength: number
     try {
       logLength = this.persistence.append(this.name, update)
     } catch (err) {
-      this.fail(err as Error)
+      this.breakRoom(CloseCode.InternalError, 'storage failure', (err as Error).message)
       return
     }
     const encoder = encoding.createEncoder()
@@ -92,7 +122,7 @@ export class Room {
       this.compactScheduled = true
       setImmediate(() => {
         this.compactScheduled = false
-        if (!this.failed && this.doc.store) this.compact()
+        if (!this.broken && !this.destroyed) this.compact()
       })
     }
   }
@@ -113,11 +143,21 @@ export class Room {
     for (const conn of this.conns) conn.send(frame)
   }
 
-  /** Storage failed: drop everyone so clients resync from what is on disk (they keep their edits). */
-  private fail(err: Error): void {
-    this.failed = true
-    this.log.error({ err }, 'persisting an update failed; closing the room')
-    for (const conn of this.conns) conn.close(CloseCode.InternalError, 'storage failure')
+  /**
+   * The document in memory no longer matches storage. Drop everyone (they keep their edits and
+   * resync on reconnect) and have the room forgotten, so the next join loads what is on disk.
+   */
+  private breakRoom(code: CloseCode, reason: string, detail: string): void {
+    if (this.broken) return
+    this.broken = true
+    this.log.error({ detail }, `room state discarded: ${reason}`)
+    for (const conn of this.conns) conn.close(code, reason)
+    this.options.onBroken?.(this)
+  }
+
+  /** True once the room has stopped storing and broadcasting (its owner forgets it). */
+  get isBroken(): boolean {
+    return this.broken
   }
 
   /** Folds the update log into one snapshot so the next load reads one row. */
@@ -224,22 +264,85 @@ export class Room {
   }
 
   private applyClientUpdate(conn: Connection, update: Uint8Array): void {
-    let reason: string | null
+    let verdict: ReturnType<typeof inspectUpdate>
     try {
-      reason = findProtectedWrite(this.doc, update, PROTECTION)
+      verdict = inspectUpdate(this.doc, update, PROTECTION)
     } catch (err) {
       throw new MalformedMessageError(`invalid Yjs update: ${(err as Error).message}`)
     }
-    if (reason !== null) {
-      conn.log.warn({ reason }, 'refused update to protected state')
-      conn.close(CloseCode.ProtectedState, reason)
-      return
+    switch (verdict.kind) {
+      case 'forbidden':
+        conn.log.warn({ reason: verdict.reason }, 'refused update to protected state')
+        conn.close(CloseCode.ProtectedState, verdict.reason)
+        return
+      case 'malformed':
+        throw new MalformedMessageError(`invalid Yjs update: ${verdict.reason}`)
+      case 'incomplete':
+        this.resync(conn, verdict.reason)
+        return
+      case 'ok':
     }
     if (conn.readOnly) {
       if (!isNoop(update)) conn.close(CloseCode.Forbidden, 'view-only connection cannot edit')
       return
     }
-    Y.applyUpdate(this.doc, update, conn)
+    this.integrate(conn, update)
+  }
+
+  /**
+   * Integrates a checked update. Anything Yjs could not integrate (it would stay pending) is
+   * dropped and the sender resynced; an update that throws half-way leaves the document in an
+   * unknown state, so the room is discarded and reloaded from disk instead of stored.
+   */
+  private integrate(conn: Connection, update: Uint8Array): void {
+    const store = this.doc.store
+    let pending = false
+    this.doc.transact(() => {
+      try {
+        Y.applyUpdate(this.doc, update, conn)
+      } catch (err) {
+        this.integrationFault = `integrating an update threw: ${(err as Error).message}`
+        return
+      }
+      if (store.pendingStructs !== null || store.pendingDs !== null) {
+        // What did integrate is consistent on its own; the rest never enters the room.
+        store.pendingStructs = null
+        store.pendingDs = null
+        pending = true
+      }
+    }, conn)
+    if (this.integrationFault !== null) {
+      const fault = this.integrationFault
+      const changed = this.faultChangedDoc
+      this.integrationFault = null
+      this.faultChangedDoc = false
+      conn.log.warn({ reason: fault }, 'update could not be integrated')
+      conn.close(CloseCode.MalformedMessage, 'update could not be integrated')
+      // If it changed the document half-way, memory and disk differ: reload from disk, and let
+      // everyone else resync (they keep their edits).
+      if (changed) this.breakRoom(CloseCode.ServiceRestart, 'room reloaded; resyncing', fault)
+      return
+    }
+    if (pending) this.resync(conn, 'update left structs pending')
+    else conn.unresolvedUpdates = 0
+  }
+
+  /**
+   * The sender's update depends on history the server does not have (for example edits it made
+   * before its sync step 2 arrived). It is dropped, and the sender is sent the server's state
+   * vector: its sync step 2 reply carries everything missing, the dropped edits included.
+   */
+  private resync(conn: Connection, reason: string): void {
+    conn.unresolvedUpdates++
+    if (conn.unresolvedUpdates > MAX_UNRESOLVED_UPDATES) {
+      conn.close(CloseCode.UnintegrableUpdate, `updates depend on unknown history: ${reason}`)
+      return
+    }
+    conn.log.debug({ reason }, 'incomplete update; asking the client to resync')
+    const encoder = encoding.createEncoder()
+    encoding.writeVarUint(encoder, MessageType.Sync)
+    syncProtocol.writeSyncStep1(encoder, this.doc)
+    conn.send(encoding.toUint8Array(encoder))
   }
 
   private handleEasel(conn: Connection, decoder: decoding.Decoder): void {
@@ -268,10 +371,15 @@ export class Room {
     conn.sendEasel({ t: 'error', code: 'unsupported', message: `no handler for ${message.t}` })
   }
 
-  /** Frees the document; the room must be empty. */
+  private destroyed = false
+
+  /** Frees the document (compacting it first unless its memory is not to be trusted). */
   destroy(): void {
+    if (this.destroyed) return
+    this.destroyed = true
     for (const ext of this.options.extensions) ext.onRoomUnload?.(this)
-    if (!this.failed) this.compact()
+    if (!this.broken) this.compact()
+    this.doc.off('update', this.onDocUpdate)
     this.awareness.destroy()
     this.doc.destroy()
     this.persistence.forget(this.name)

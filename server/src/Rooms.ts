@@ -35,7 +35,10 @@ export class Rooms {
     return this.rooms.values()
   }
 
-  /** The room, loaded from storage if it is not in memory. */
+  /**
+   * The room, loaded from storage if it is not in memory. Throws if it cannot be loaded; nothing
+   * of a failed load stays in memory, so the next attempt reads storage again.
+   */
   acquire(name: string): Room {
     const timer = this.unloadTimers.get(name)
     if (timer) {
@@ -44,10 +47,24 @@ export class Rooms {
     }
     let room = this.rooms.get(name)
     if (!room) {
-      room = new Room(name, this.persistence, this.options)
+      try {
+        room = new Room(name, this.persistence, { ...this.options, onBroken: this.forget })
+      } catch (err) {
+        this.persistence.forget(name)
+        throw err
+      }
       this.rooms.set(name, room)
     }
     return room
+  }
+
+  /** A broken room is dropped at once and not compacted: storage holds the truth. */
+  private readonly forget = (room: Room): void => {
+    if (this.rooms.get(room.name) !== room) return
+    const timer = this.unloadTimers.get(room.name)
+    if (timer) clearTimeout(timer)
+    this.unloadTimers.delete(room.name)
+    this.unload(room)
   }
 
   /** Called after a connection left: schedules the unload of an empty room. */

@@ -1,8 +1,5 @@
 import * as Y from 'yjs'
 
-type StructLike = { id: Y.ID; length: number }
-type DecodedItem = Y.Item & { parent: Y.ID | string | null }
-
 /** Which parts of a room's document a client's plain Yjs update may not change. */
 export type ProtectionRules = {
   /** Roots only the server writes: no insertion or deletion anywhere below them. */
@@ -15,94 +12,300 @@ export type ProtectionRules = {
 }
 
 /**
- * Decides whether a client's Yjs update would change state that only the server may write
- * (the `versioned` root), or remove an entry of an append-only root, without applying it.
+ * What the server should do with a client's update:
+ * - `ok`: integrate it; it touches only unprotected state and every dependency is known.
+ * - `forbidden`: it would change server-only state or remove an append-only entry (close 4409).
+ * - `malformed`: it decodes but Yjs could not integrate it consistently (close 4400).
+ * - `incomplete`: it depends on history the server does not have (it would stay pending in
+ *   Yjs); drop it and ask the sender to resync.
+ */
+export type UpdateVerdict =
+  | { kind: 'ok' }
+  | { kind: 'forbidden'; reason: string }
+  | { kind: 'malformed'; reason: string }
+  | { kind: 'incomplete'; reason: string }
+
+type Decoded = ReturnType<typeof Y.decodeUpdate>
+type DecodedStruct = Decoded['structs'][number]
+/** A decoded item before integration: `parent` is a root key, the id of a type's item, or null. */
+type DecodedItem = Y.Item & { parent: Y.ID | string | null }
+type StoreStruct = Y.Item | Y.GC
+
+/**
+ * Where an item lives: the root key of its type tree (null when Yjs will discard the item, because
+ * a neighbour or its parent was garbage-collected), whether its parent is that root itself, and the
+ * map key it is set under.
+ */
+type Location = { root: string | null; direct: boolean; key: string | null }
+const DISCARDED: Location = Object.freeze({ root: null, direct: false, key: null })
+
+class Verdict extends Error {
+  constructor(readonly verdict: Exclude<UpdateVerdict, { kind: 'ok' }>) {
+    super(verdict.reason)
+  }
+}
+const refuse = (kind: Exclude<UpdateVerdict, { kind: 'ok' }>['kind'], reason: string): never => {
+  throw new Verdict({ kind, reason } as Exclude<UpdateVerdict, { kind: 'ok' }>)
+}
+
+/**
+ * Decides, without applying it, what a client's Yjs update would do to the room's document.
  *
- * An update can change a subtree in two ways only: by inserting items whose parent lies in it, or
- * by deleting items that lie in it. Inserted items name their parent either directly (a root key,
- * or the id of the item holding a nested type) or implicitly through their left/right origin, so
- * each is resolved through the update itself and then through the document's struct store.
+ * An update changes a subtree only by inserting items whose parent lies in it, or by deleting live
+ * items that lie in it. An inserted item names its parent directly (a root key, or the id of the
+ * item holding a nested type) or inherits parent and map key from its left or right origin, exactly
+ * as Yjs does on integration; each is resolved through the update itself, then the document's
+ * struct store. Deleting an item that is already deleted changes nothing, so it is not a write: a
+ * client's sync step 2 carries its whole delete set, including the server's own old overwrites.
  *
- * Returns a human-readable reason, or null when the update only touches unprotected state.
+ * The cost is linear in the update (binary searches into the store and the update, memoised per
+ * struct and per type), so one frame cannot hold the event loop for long.
+ *
  * Throws if the update does not decode (the caller treats that as a malformed frame).
  */
-export function findProtectedWrite(doc: Y.Doc, update: Uint8Array, rules: ProtectionRules): string | null {
-  const { protectedRoots, appendOnlyRoots } = rules
-  const { structs, ds } = Y.decodeUpdate(update)
-  const own = new Map<number, StructLike[]>()
-  for (const s of structs) {
-    const known = s.id.clock + s.length <= Y.getState(doc.store, s.id.client)
-    if (s.id.client === doc.clientID && !known) return 'update uses the server’s client id'
-    const list = own.get(s.id.client)
-    if (list) list.push(s as StructLike)
-    else own.set(s.id.client, [s as StructLike])
+export function inspectUpdate(doc: Y.Doc, update: Uint8Array, rules: ProtectionRules): UpdateVerdict {
+  const decoded = Y.decodeUpdate(update)
+  try {
+    new Inspection(doc, decoded, rules).run()
+    return { kind: 'ok' }
+  } catch (err) {
+    if (err instanceof Verdict) return err.verdict
+    throw err
+  }
+}
+
+class Inspection {
+  /** The update's structs per client, in clock order (the encoding guarantees the order). */
+  private readonly own = new Map<number, DecodedStruct[]>()
+  /** Per client: the clock up to which the server has, or this update supplies, every struct. */
+  private readonly available = new Map<number, number>()
+  private readonly locationOfStruct = new Map<DecodedStruct, Location | 'resolving'>()
+  private readonly rootOfType = new Map<Y.AbstractType<unknown>, string | null>()
+
+  constructor(
+    private readonly doc: Y.Doc,
+    private readonly decoded: Decoded,
+    private readonly rules: ProtectionRules,
+  ) {}
+
+  run(): void {
+    this.indexStructs()
+    for (const s of this.decoded.structs) {
+      if (!(s instanceof Y.Item)) continue
+      const known = this.state(s.id.client)
+      if (s.id.clock + s.length <= known) continue // Yjs ignores what the document already has
+      this.checkReferences(s as DecodedItem)
+      if (s.content instanceof Y.ContentDoc) refuse('forbidden', 'subdocuments are not supported')
+      const loc = this.locate(s)
+      if (loc.root === null) continue
+      if (this.rules.protectedRoots.has(loc.root))
+        refuse('forbidden', `update writes to protected root "${loc.root}"`)
+      if (loc.direct && this.rules.appendOnlyRoots.has(loc.root)) {
+        if (loc.key === null) refuse('forbidden', `update inserts a keyless item into "${loc.root}"`)
+        const root = this.doc.share.get(loc.root)
+        // Setting a key that holds a live entry replaces it: Yjs deletes the older item.
+        if (root instanceof Y.Map && root.has(loc.key!)) {
+          refuse(
+            'forbidden',
+            `update replaces entry "${loc.key}" of "${loc.root}" (deleting needs a versioned commit)`,
+          )
+        }
+      }
+    }
+    this.checkDeletions()
   }
 
-  const findInUpdate = (id: Y.ID): StructLike | undefined =>
-    own.get(id.client)?.find((s) => s.id.clock <= id.clock && id.clock < s.id.clock + s.length)
+  private indexStructs(): void {
+    for (const s of this.decoded.structs) {
+      const client = s.id.client
+      let list = this.own.get(client)
+      if (!list) {
+        list = []
+        this.own.set(client, list)
+        this.available.set(client, this.state(client))
+      }
+      const prev = list.at(-1)
+      // Within one client's run, clocks are contiguous; a second run of the same client would make
+      // Yjs drop the first one (it keeps one run per client), so the update is not what it seems.
+      if (prev && prev.id.clock + prev.length !== s.id.clock)
+        refuse('malformed', `client ${client} appears twice`)
+      list.push(s)
+      const upTo = this.available.get(client)!
+      if (s.id.clock + s.length <= upTo) continue
+      if (s.id.clock > upTo || s instanceof Y.Skip) {
+        // A gap: Yjs would keep this and every later struct of the client pending.
+        refuse('incomplete', `update misses structs of client ${client} from clock ${upTo}`)
+      }
+      if (client === this.doc.clientID) refuse('forbidden', 'update uses the server’s client id')
+      this.available.set(client, s.id.clock + s.length)
+    }
+  }
 
-  const rootCache = new Map<StructLike, string | null | undefined>()
+  private state(client: number): number {
+    return Y.getState(this.doc.store, client)
+  }
+
+  /** True when the server has, or this update brings, the struct at `id`. */
+  private has(id: Y.ID): boolean {
+    return id.clock < (this.available.get(id.client) ?? this.state(id.client))
+  }
+
+  private checkReferences(item: DecodedItem): void {
+    const refs = [item.origin, item.rightOrigin, item.parent instanceof Y.ID ? item.parent : null]
+    for (const ref of refs) {
+      if (!ref) continue
+      // Yjs resolves same-client references without looking: they must point backwards.
+      if (ref.client === item.id.client && ref.clock >= item.id.clock) {
+        refuse(
+          'malformed',
+          `item ${item.id.client}:${item.id.clock} refers forward to its own clock ${ref.clock}`,
+        )
+      }
+      if (!this.has(ref))
+        refuse(
+          'incomplete',
+          `item ${item.id.client}:${item.id.clock} depends on unknown ${ref.client}:${ref.clock}`,
+        )
+    }
+  }
+
+  /** The update's own struct containing `id`, by binary search. */
+  private findOwn(id: Y.ID): DecodedStruct | undefined {
+    const list = this.own.get(id.client)
+    if (!list) return undefined
+    let lo = 0
+    let hi = list.length - 1
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1
+      const s = list[mid]!
+      if (id.clock < s.id.clock) hi = mid - 1
+      else if (id.clock >= s.id.clock + s.length) lo = mid + 1
+      else return s
+    }
+    return undefined
+  }
+
   /**
-   * Root key of the type an item lives in; null if the item is garbage-collected (anything
-   * attached to it is discarded by Yjs), undefined if it cannot be resolved.
+   * Where the struct at `id` lives. The document's copy wins over the update's: structs the
+   * document already has are the ones Yjs integrates against.
    */
-  const rootOfId = (id: Y.ID, depth: number): string | null | undefined => {
-    if (depth > 10_000) return undefined
-    const local = findInUpdate(id)
-    if (local) return rootOfDecoded(local, depth + 1)
-    const item = storeFind(doc, id)
-    if (item === undefined) return undefined
-    if (!(item instanceof Y.Item)) return null
-    return rootOfType(item.parent as Y.AbstractType<unknown>, depth + 1)
+  private locateId(id: Y.ID): Location {
+    const stored = storeFind(this.doc, id)
+    if (stored !== undefined) return this.locateStored(stored)
+    const own = this.findOwn(id)
+    if (own === undefined) return refuse('incomplete', `unknown struct ${id.client}:${id.clock}`)
+    return this.locate(own)
   }
-  const rootOfType = (type: Y.AbstractType<unknown> | null, depth: number): string | null | undefined => {
-    if (!type) return null
-    if (type._item === null) return Y.findRootTypeKey(type)
-    return rootOfId(type._item.id, depth + 1)
+
+  private locateStored(s: StoreStruct): Location {
+    if (!(s instanceof Y.Item)) return DISCARDED
+    const parent = s.parent as Y.AbstractType<unknown> | null
+    if (!parent) return DISCARDED
+    return { root: this.rootOf(parent), direct: parent._item === null, key: s.parentSub }
   }
-  const rootOfDecoded = (s: StructLike, depth: number): string | null | undefined => {
-    if (!(s instanceof Y.Item)) return null // GC or Skip: carries no content
-    if (rootCache.has(s)) return rootCache.get(s)
-    const item = s as DecodedItem
+
+  /** Root key of a type in the document (walking up through the items holding nested types). */
+  private rootOf(type: Y.AbstractType<unknown>): string | null {
+    const path: Y.AbstractType<unknown>[] = []
+    let t: Y.AbstractType<unknown> | null = type
     let root: string | null | undefined
-    if (typeof item.parent === 'string') root = item.parent
-    else if (item.parent !== null) root = rootOfId(item.parent, depth + 1)
-    else if (item.origin) root = rootOfId(item.origin, depth + 1)
-    else if (item.rightOrigin) root = rootOfId(item.rightOrigin, depth + 1)
-    rootCache.set(s, root)
-    return root
+    while (t) {
+      root = this.rootOfType.get(t)
+      if (root !== undefined) break
+      path.push(t)
+      if (t._item === null) {
+        root = Y.findRootTypeKey(t)
+        break
+      }
+      // A type whose item was garbage-collected is gone; what is attached to it is discarded.
+      t = t._item.parent as Y.AbstractType<unknown> | null
+      if (!t) root = null
+    }
+    for (const p of path) this.rootOfType.set(p, root ?? null)
+    return root ?? null
   }
 
-  for (const s of structs) {
-    // Structs the document already holds are ignored by Yjs on integration, so they change nothing.
-    if (s.id.clock + s.length <= Y.getState(doc.store, s.id.client)) continue
-    const root = rootOfDecoded(s, 0)
-    if (root === undefined) return `item ${s.id.client}:${s.id.clock} has an unknown parent`
-    if (root !== null && protectedRoots.has(root)) return `update writes to protected root "${root}"`
+  /** Where a decoded struct will be integrated, mirroring `Item.getMissing`. */
+  private locate(s: DecodedStruct): Location {
+    if (!(s instanceof Y.Item)) return DISCARDED // GC and Skip carry no content
+    const memo = this.locationOfStruct.get(s)
+    if (memo === 'resolving')
+      return refuse('malformed', `item ${s.id.client}:${s.id.clock} is its own ancestor`)
+    if (memo) return memo
+    this.locationOfStruct.set(s, 'resolving')
+    const item = s as DecodedItem
+    let loc: Location
+    if (item.origin || item.rightOrigin) {
+      const left = item.origin ? this.locateId(item.origin) : null
+      const right = item.rightOrigin ? this.locateId(item.rightOrigin) : null
+      if ((item.origin && left === DISCARDED) || (item.rightOrigin && right === DISCARDED)) loc = DISCARDED
+      else {
+        loc = (left ?? right)!
+        if (
+          left &&
+          right &&
+          (left.root !== right.root || left.direct !== right.direct || left.key !== right.key)
+        ) {
+          refuse('malformed', `item ${s.id.client}:${s.id.clock} has neighbours in different types`)
+        }
+      }
+    } else if (typeof item.parent === 'string') {
+      loc = { root: item.parent, direct: true, key: item.parentSub }
+    } else if (item.parent instanceof Y.ID) {
+      loc = this.locateTypeItem(item.parent, item.parentSub)
+    } else {
+      loc = DISCARDED
+    }
+    this.locationOfStruct.set(s, loc)
+    return loc
   }
 
-  for (const [client, ranges] of ds.clients) {
-    for (const { clock, len } of ranges) {
-      for (const item of storeRange(doc, client, clock, len)) {
-        if (!(item instanceof Y.Item)) continue
-        const parent = item.parent as Y.AbstractType<unknown>
-        const root = rootOfType(parent, 0)
-        if (root && protectedRoots.has(root)) return `update deletes from protected root "${root}"`
-        if (root && parent._item === null && appendOnlyRoots.has(root)) {
-          return `update removes an entry of "${root}" (deleting needs a versioned commit)`
+  /** Location of a child of the type held by the item at `id` (Yjs discards it if there is none). */
+  private locateTypeItem(id: Y.ID, key: string | null): Location {
+    const stored = storeFind(this.doc, id)
+    if (stored !== undefined) {
+      if (!(stored instanceof Y.Item) || !(stored.content instanceof Y.ContentType)) return DISCARDED
+      return { root: this.rootOf(stored.content.type as Y.AbstractType<unknown>), direct: false, key }
+    }
+    const own = this.findOwn(id)
+    if (!(own instanceof Y.Item) || !(own.content instanceof Y.ContentType) || own.id.clock !== id.clock) {
+      return DISCARDED
+    }
+    const parent = this.locate(own)
+    return parent.root === null ? DISCARDED : { root: parent.root, direct: false, key }
+  }
+
+  private checkDeletions(): void {
+    for (const [client, ranges] of this.decoded.ds.clients) {
+      for (const { clock, len } of ranges) {
+        if (len <= 0) continue
+        if (clock + len > (this.available.get(client) ?? this.state(client))) {
+          refuse('incomplete', `update deletes unknown structs of client ${client}`)
+        }
+        for (const s of storeRange(this.doc, client, clock, len)) {
+          // Already deleted (or collected): deleting it again changes nothing.
+          if (!(s instanceof Y.Item) || s.deleted) continue
+          const loc = this.locateStored(s)
+          if (loc.root === null) continue
+          if (this.rules.protectedRoots.has(loc.root))
+            refuse('forbidden', `update deletes from protected root "${loc.root}"`)
+          if (loc.direct && this.rules.appendOnlyRoots.has(loc.root)) {
+            refuse(
+              'forbidden',
+              `update removes an entry of "${loc.root}" (deleting needs a versioned commit)`,
+            )
+          }
         }
       }
     }
   }
-  return null
 }
 
-type StoreStruct = Y.Item | Y.GC
 function clientStructs(doc: Y.Doc, client: number): StoreStruct[] | undefined {
   return (doc.store.clients as Map<number, StoreStruct[]>).get(client)
 }
 
-/** Binary search in a client's struct list; undefined when the clock is not in the store. */
+/** Binary search in a client's struct list; -1 when the clock is not in the store. */
 function storeIndex(structs: StoreStruct[], clock: number): number {
   let lo = 0
   let hi = structs.length - 1

@@ -4,13 +4,14 @@ import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import express from 'express'
 import pino, { type Logger } from 'pino'
-import { WebSocketServer } from 'ws'
+import { type WebSocket, WebSocketServer } from 'ws'
 import { CloseCode, isValidRoomId, MalformedMessageError, WS_PATH_PREFIX } from '@easel/shared'
 import { type Config, type ConfigInput, configSchema } from './config.ts'
 import { Connection } from './Connection.ts'
 import type { Extension } from './Extension.ts'
 import type { Persistence } from './persistence/Persistence.ts'
 import { SqlitePersistence } from './persistence/SqlitePersistence.ts'
+import type { Room } from './Room.ts'
 import { Rooms } from './Rooms.ts'
 import type { Authority } from './authority/Authority.ts'
 import { AuthorityExtension } from './authority/AuthorityExtension.ts'
@@ -103,59 +104,82 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxPayload })
 
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://localhost')
-    if (!url.pathname.startsWith(`${WS_PATH_PREFIX}/`)) {
+    // Until ws owns the socket, a reset from the client must not become an uncaught error.
+    socket.on('error', (err) => log.debug({ err: err.message }, 'upgrade socket error'))
+    const target = roomFromUpgradePath(req.url)
+    if (target === null) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n')
       return
     }
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      const roomName = decodeURIComponent(url.pathname.slice(WS_PATH_PREFIX.length + 1))
-      if (!isValidRoomId(roomName)) {
-        ws.close(CloseCode.InvalidRoom, 'invalid room id')
+    try {
+      wss.handleUpgrade(req, socket, head, (ws) => accept(ws, target))
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'upgrade failed')
+      socket.destroy()
+    }
+  })
+
+  /** A new room socket: checks the room id, loads the room, then hands frames to it. */
+  const accept = (ws: WebSocket, roomName: string | undefined) => {
+    ws.on('error', (err) => log.debug({ err: err.message }, 'socket error before join'))
+    if (roomName === undefined || !isValidRoomId(roomName)) {
+      ws.close(CloseCode.InvalidRoom, 'invalid room id')
+      return
+    }
+    let room: Room
+    try {
+      room = rooms.acquire(roomName)
+    } catch (err) {
+      log.error({ err, room: roomName }, 'loading the room failed')
+      ws.close(CloseCode.TryAgainLater, 'the board could not be loaded; retrying')
+      return
+    }
+    const conn = new Connection(ws, roomName, log, {
+      perSec: config.rateLimitPerSec,
+      burst: config.rateLimitBurst,
+    })
+    connections.add(conn)
+    ws.on('pong', () => {
+      conn.alive = true
+    })
+    ws.on('message', (data: Buffer, isBinary) => {
+      if (conn.closed) return
+      if (!isBinary) {
+        conn.close(CloseCode.MalformedMessage, 'text frames are not part of the protocol')
         return
       }
-      const conn = new Connection(ws, roomName, log, {
-        perSec: config.rateLimitPerSec,
-        burst: config.rateLimitBurst,
-      })
-      connections.add(conn)
-      const room = rooms.acquire(roomName)
-      ws.on('pong', () => {
-        conn.alive = true
-      })
-      ws.on('message', (data: Buffer, isBinary) => {
-        if (conn.closed) return
-        if (!isBinary) {
-          conn.close(CloseCode.MalformedMessage, 'text frames are not part of the protocol')
-          return
+      if (!conn.admit()) {
+        conn.close(CloseCode.RateLimited, 'too many messages')
+        return
+      }
+      try {
+        room.handleFrame(conn, new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
+      } catch (err) {
+        if (err instanceof MalformedMessageError) {
+          conn.log.warn({ err: err.message }, 'malformed frame')
+          conn.close(CloseCode.MalformedMessage, err.message)
+        } else {
+          conn.log.error({ err }, 'error handling frame')
+          conn.close(CloseCode.InternalError, 'internal error')
         }
-        if (!conn.admit()) {
-          conn.close(CloseCode.RateLimited, 'too many messages')
-          return
-        }
-        try {
-          room.handleFrame(conn, new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
-        } catch (err) {
-          if (err instanceof MalformedMessageError) {
-            conn.log.warn({ err: err.message }, 'malformed frame')
-            conn.close(CloseCode.MalformedMessage, err.message)
-          } else {
-            conn.log.error({ err }, 'error handling frame')
-            conn.close(CloseCode.InternalError, 'internal error')
-          }
-        }
-      })
-      ws.on('close', (code) => {
-        conn.closed = true
-        connections.delete(conn)
-        room.leave(conn)
-        rooms.release(room)
-        conn.log.debug({ code }, 'connection closed')
-      })
-      ws.on('error', (err) => conn.log.warn({ err: err.message }, 'socket error'))
-      room.join(conn)
+      }
     })
-  })
+    ws.on('close', (code) => {
+      conn.closed = true
+      connections.delete(conn)
+      room.leave(conn)
+      rooms.release(room)
+      conn.log.debug({ code }, 'connection closed')
+    })
+    ws.removeAllListeners('error')
+    ws.on('error', (err) => conn.log.warn({ err: err.message }, 'socket error'))
+    try {
+      room.join(conn)
+    } catch (err) {
+      conn.log.error({ err }, 'joining the room failed')
+      conn.close(CloseCode.InternalError, 'internal error')
+    }
+  }
 
   const keepalive = setInterval(() => {
     for (const conn of connections) {
@@ -210,5 +234,24 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
     url: `http://${host}:${port}`,
     connections: () => connections.size,
     close,
+  }
+}
+
+/**
+ * The room named by a socket path: `undefined` for a `/ws/...` path whose name does not decode
+ * (answered with a close code, which browsers can read), null for any other path (404).
+ */
+export function roomFromUpgradePath(url: string | undefined): string | undefined | null {
+  let pathname: string
+  try {
+    pathname = new URL(url ?? '/', 'http://localhost').pathname
+  } catch {
+    return null
+  }
+  if (!pathname.startsWith(`${WS_PATH_PREFIX}/`)) return null
+  try {
+    return decodeURIComponent(pathname.slice(WS_PATH_PREFIX.length + 1))
+  } catch {
+    return undefined
   }
 }

@@ -37,7 +37,6 @@ export const newOpId = () => `op-${process.pid}-${Date.now()}-${opCounter++}`
  * recorded, so tests can assert on exactly what the server said.
  */
 export class ProtocolClient {
-  readonly doc = new Y.Doc()
   readonly received: ServerMessage[] = []
   private waiters: { match: (m: ServerMessage) => boolean; resolve: (m: ServerMessage) => void }[] = []
   readonly synced: Promise<void>
@@ -46,6 +45,8 @@ export class ProtocolClient {
   private constructor(
     readonly ws: WebSocket,
     readonly clientId: string,
+    /** The client's replica; pass an existing one to reconnect with what it already has. */
+    readonly doc: Y.Doc,
   ) {
     let resolveSynced!: () => void
     this.synced = new Promise((r) => {
@@ -74,24 +75,28 @@ export class ProtocolClient {
         }
       }
     })
-    this.doc.on('update', (update: Uint8Array, origin: unknown) => {
-      if (origin === this || ws.readyState !== ws.OPEN) return
-      const encoder = encoding.createEncoder()
-      encoding.writeVarUint(encoder, MessageType.Sync)
-      syncProtocol.writeUpdate(encoder, update)
-      ws.send(encoding.toUint8Array(encoder))
-    })
+    this.doc.on('update', this.onUpdate)
+    ws.once('close', () => this.doc.off('update', this.onUpdate))
+  }
+
+  private readonly onUpdate = (update: Uint8Array, origin: unknown) => {
+    if (origin === this || this.ws.readyState !== this.ws.OPEN) return
+    const encoder = encoding.createEncoder()
+    encoding.writeVarUint(encoder, MessageType.Sync)
+    syncProtocol.writeUpdate(encoder, update)
+    this.ws.send(encoding.toUint8Array(encoder))
   }
 
   static async connect(
     wsBase: string,
     room: string,
-    opts: { name?: string; clientId?: string; hello?: boolean } = {},
+    opts: { name?: string; clientId?: string; hello?: boolean; doc?: Y.Doc } = {},
   ): Promise<ProtocolClient> {
     const ws = new WebSocket(`${wsBase}/${room}`)
     const client = new ProtocolClient(
       ws,
       opts.clientId ?? `client-${Math.random().toString(36).slice(2, 12)}`,
+      opts.doc ?? new Y.Doc(),
     )
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve())
@@ -146,6 +151,7 @@ export class ProtocolClient {
   }
 
   close(): void {
+    this.doc.off('update', this.onUpdate)
     this.ws.close()
   }
 }

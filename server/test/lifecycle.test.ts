@@ -1,0 +1,345 @@
+/**
+ * Regression tests for the lifecycle findings: reconnects and reloads after versioned commits,
+ * removals smuggled past the delete set, malformed upgrade URLs, rooms that fail to load or
+ * store, and updates that cannot be integrated.
+ */
+import net from 'node:net'
+import path from 'node:path'
+import * as decoding from 'lib0/decoding'
+import * as encoding from 'lib0/encoding'
+import { afterEach, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
+import * as syncProtocol from 'y-protocols/sync'
+import * as Y from 'yjs'
+import { CloseCode, insertShape, MessageType, versionedMap } from '@easel/shared'
+import type { EaselServer } from '../src/index.ts'
+import { SqlitePersistence } from '../src/persistence/SqlitePersistence.ts'
+import { MAX_UNRESOLVED_UPDATES } from '../src/Room.ts'
+import { closeCode, rawSocket, startServer, stockClient, tempDir, waitFor, wsUrl } from './helpers.ts'
+import { ProtocolClient, RECT } from './protocolClient.ts'
+import { encodeItems, withoutDeletes } from './yjsForge.ts'
+
+let server: EaselServer | undefined
+const cleanups: (() => void)[] = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) c()
+  await server?.close()
+  server = undefined
+})
+
+async function connect(room: string, opts: Parameters<typeof ProtocolClient.connect>[2] = {}) {
+  const c = await ProtocolClient.connect(wsUrl(server!), room, { name: 'tester', ...opts })
+  cleanups.push(() => c.close())
+  return c
+}
+
+const serverRoom = (name: string) => server!.rooms.get(name)
+const hasShape = (name: string, id: string) => serverRoom(name)?.doc.getMap('shapes').has(id) === true
+
+async function healthy(): Promise<boolean> {
+  const res = await fetch(`${server!.url}/healthz`)
+  return res.ok
+}
+
+/** Takes the lease on `shapeId` and commits `texts` one after another. */
+async function commitTexts(c: ProtocolClient, shapeId: string, texts: string[]): Promise<void> {
+  const granted = c.next((m) => m.t === 'lock.granted' && m.shapeId === shapeId)
+  c.send({ t: 'lock.acquire', shapeId, wait: false })
+  const { token } = (await granted) as { token: number }
+  for (const [i, value] of texts.entries()) {
+    const r = await c.commit({ ops: [{ shapeId, field: 'text', baseVersion: i, value }], token })
+    expect(r).toEqual({ status: 'ok', versions: [i + 1] })
+  }
+}
+
+function syncFrame(step: number, payload: Uint8Array): Uint8Array {
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, MessageType.Sync)
+  encoding.writeVarUint(encoder, step)
+  encoding.writeVarUint8Array(encoder, payload)
+  return encoding.toUint8Array(encoder)
+}
+
+/** A raw socket that records the sync messages it receives, from the first one, as [step, payload]. */
+async function rawSyncSocket(room: string): Promise<{ ws: WebSocket; received: [number, Uint8Array][] }> {
+  const ws = new WebSocket(`${wsUrl(server!)}/${room}`)
+  ws.binaryType = 'arraybuffer'
+  const received: [number, Uint8Array][] = []
+  ws.on('message', (data: ArrayBuffer) => {
+    const d = decoding.createDecoder(new Uint8Array(data))
+    if (decoding.readVarUint(d) !== MessageType.Sync) return
+    received.push([decoding.readVarUint(d), decoding.readVarUint8Array(d)])
+  })
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve)
+    ws.once('error', reject)
+  })
+  cleanups.push(() => ws.close())
+  return { ws, received }
+}
+
+describe('reconnects and reloads after versioned commits (finding 1)', () => {
+  it('a client that reconnects with its copy stays connected and keeps editing', async () => {
+    server = await startServer()
+    const a = await connect('texts', { name: 'Ada' })
+    a.addShape('s1')
+    await waitFor(() => hasShape('texts', 's1'), 'shape on server')
+    await commitTexts(a, 's1', ['Plan', 'Plan B', 'Plan C'])
+    await waitFor(
+      () => (versionedMap(a.doc).get('s1:text') as { version: number })?.version === 3,
+      'projection',
+    )
+    a.close()
+
+    // The same replica on a new socket: its sync step 2 carries the server's old overwrites.
+    const again = await connect('texts', { name: 'Ada', doc: a.doc })
+    again.addShape('s2', { x: 200 })
+    await waitFor(() => hasShape('texts', 's2'), 'edit after reconnect')
+    expect(again.ws.readyState).toBe(again.ws.OPEN)
+
+    // A reload: a stock provider over a copy of the document (what IndexedDB gives back).
+    const reloaded = new Y.Doc()
+    Y.applyUpdate(reloaded, Y.encodeStateAsUpdate(a.doc))
+    const stock = stockClient(wsUrl(server), 'texts', reloaded)
+    cleanups.push(stock.destroy)
+    const closes: number[] = []
+    stock.provider.on('connection-close', (e: { code: number } | null) => closes.push(e?.code ?? 0))
+    await stock.synced
+    insertShape(reloaded, 's3', RECT)
+    await waitFor(() => hasShape('texts', 's3'), 'edit after reload')
+    expect(closes).toEqual([])
+  })
+
+  it('a stock client that reconnects after a server restart resyncs and goes on', async () => {
+    const dataDir = tempDir()
+    const port = await freePort()
+    server = await startServer({ dataDir, port })
+    const a = await connect('restart', { name: 'Ada' })
+    a.addShape('s1')
+    await waitFor(() => hasShape('restart', 's1'), 'shape on server')
+    await commitTexts(a, 's1', ['one', 'two'])
+    const doc = new Y.Doc()
+    const stock = stockClient(wsUrl(server), 'restart', doc)
+    cleanups.push(stock.destroy)
+    await stock.synced
+    await waitFor(() => (versionedMap(doc).get('s1:text') as { version: number })?.version === 2, 'synced')
+    const closes: number[] = []
+    stock.provider.on('connection-close', (e: { code: number } | null) => closes.push(e?.code ?? 0))
+
+    await server.close()
+    server = await startServer({ dataDir, port })
+    await waitFor(() => stock.provider.wsconnected && stock.provider.synced, 'reconnected', 15_000)
+    insertShape(doc, 's2', RECT)
+    await waitFor(() => hasShape('restart', 's2'), 'edit after restart')
+    expect(closes).toEqual([CloseCode.GoingAway])
+  })
+})
+
+describe('shapes are removed only by commits (finding 2)', () => {
+  it('an update that replaces a shape entry with its deletions stripped is refused, and the shape stays', async () => {
+    server = await startServer()
+    const a = await connect('replace')
+    a.addShape('s1', { x: 10 })
+    await waitFor(() => hasShape('replace', 's1'), 'shape on server')
+    const attacker = new Y.Doc()
+    Y.applyUpdate(attacker, Y.encodeStateAsUpdate(serverRoom('replace')!.doc))
+    const sv = Y.encodeStateVector(attacker)
+    attacker.getMap('shapes').set('s1', new Y.Map())
+    const forged = withoutDeletes(Y.encodeStateAsUpdate(attacker, sv))
+    const ws = await rawSocket(wsUrl(server), 'replace')
+    const closed = closeCode(ws)
+    ws.send(syncFrame(syncProtocol.messageYjsUpdate, forged))
+    expect((await closed).code).toBe(CloseCode.ProtectedState)
+    const s1 = serverRoom('replace')!.doc.getMap('shapes').get('s1') as Y.Map<unknown>
+    expect(s1.get('x')).toBe(10)
+  })
+})
+
+describe('malformed requests never stop the server (finding 3)', () => {
+  it('an upgrade to a path that does not decode is closed with 4404; the server stays up', async () => {
+    server = await startServer()
+    for (const bad of ['%E0%A4%A', '%', '%ZZ', 'a%00b', encodeURIComponent('x'.repeat(65))]) {
+      const ws = await rawSocket(wsUrl(server), bad)
+      expect((await closeCode(ws)).code).toBe(CloseCode.InvalidRoom)
+    }
+    expect(await healthy()).toBe(true)
+  })
+
+  it('odd upgrade requests and board URLs get an HTTP answer, never a crash', async () => {
+    server = await startServer()
+    const port = server.port
+    for (const target of ['/ws/%E0%A4%A', '/elsewhere', '//', '/ws', 'http://[bad', '/ws/a/../b']) {
+      const answer = await rawUpgrade(port, target)
+      expect(answer).toMatch(/^HTTP\/1\.1 (101|400|404)/)
+    }
+    const page = await fetch(`${server.url}/b/%E0%A4%A`)
+    expect(page.status).toBeGreaterThanOrEqual(400)
+    expect(await healthy()).toBe(true)
+  })
+
+  it('a room that fails to load is not kept: the client is told to retry, and the next join loads it', async () => {
+    const persistence = new FlakyPersistence(path.join(tempDir(), 'easel.sqlite'))
+    server = await startServer({}, { persistence })
+    persistence.failLoads = 1
+    const ws = await rawSocket(wsUrl(server), 'flaky')
+    expect((await closeCode(ws)).code).toBe(CloseCode.TryAgainLater)
+    expect(server.rooms.size).toBe(0)
+    expect(await healthy()).toBe(true)
+    const c = await connect('flaky')
+    c.addShape('s1')
+    await waitFor(() => hasShape('flaky', 's1'), 'shape on server')
+  })
+})
+
+describe('a room whose storage fails (finding 7)', () => {
+  it('is dropped from memory: everyone is told, later joiners get a fresh load whose edits are stored and broadcast', async () => {
+    const dataDir = tempDir()
+    const persistence = new FlakyPersistence(path.join(dataDir, 'easel.sqlite'))
+    server = await startServer({ dataDir }, { persistence })
+    const a = await connect('broken')
+    const b = await connect('broken')
+    a.addShape('kept')
+    await waitFor(() => b.doc.getMap('shapes').has('kept'), 'b sees it')
+    const room = serverRoom('broken')
+    persistence.failAppends = 1
+    const [ca, cb] = [a.closed, b.closed]
+    a.addShape('lost-write')
+    expect((await ca).code).toBe(CloseCode.InternalError)
+    expect((await cb).code).toBe(CloseCode.InternalError)
+    expect(server.rooms.get('broken')).not.toBe(room)
+
+    // A's replica still has its write; its reconnect stores it, and a new joiner receives it.
+    const a2 = await connect('broken', { doc: a.doc })
+    const c = await connect('broken')
+    await waitFor(() => c.doc.getMap('shapes').has('lost-write'), 'the write reaches a new joiner')
+    a2.addShape('after')
+    await waitFor(() => c.doc.getMap('shapes').has('after'), 'live broadcast again')
+    expect(new Set(persistence.load('broken').flatMap((u) => shapeIds(u)))).toEqual(
+      new Set(['kept', 'lost-write', 'after']),
+    )
+  })
+})
+
+describe('updates that cannot be integrated (finding 8)', () => {
+  it('an update that depends on unknown history is not applied; the sender is resynced and its step 2 repairs it', async () => {
+    server = await startServer()
+    const { ws, received } = await rawSyncSocket('gap')
+    // The client made X while offline, then Y on top of it; Y arrives before its sync step 2.
+    const doc = new Y.Doc()
+    insertShape(doc, 'x', RECT)
+    const sv = Y.encodeStateVector(doc)
+    ;(doc.getMap('shapes').get('x') as Y.Map<unknown>).set('y', 50)
+    await waitFor(() => stepOnes(received) === 1, 'the greeting sync step 1')
+    ws.send(syncFrame(syncProtocol.messageYjsUpdate, Y.encodeStateAsUpdate(doc, sv)))
+    await waitFor(() => stepOnes(received) === 2, 'resync request')
+    const room = serverRoom('gap')!
+    expect(room.doc.store.pendingStructs).toBeNull()
+    expect(room.doc.getMap('shapes').has('x')).toBe(false)
+    // The client answers the resync request with everything the server lacks.
+    const [, serverSv] = received.filter(([step]) => step === syncProtocol.messageYjsSyncStep1).at(-1)!
+    ws.send(syncFrame(syncProtocol.messageYjsSyncStep2, Y.encodeStateAsUpdate(doc, serverSv)))
+    await waitFor(() => (room.doc.getMap('shapes').get('x') as Y.Map<unknown>)?.get('y') === 50, 'repaired')
+    expect(ws.readyState).toBe(ws.OPEN)
+  })
+
+  it('a client that keeps sending updates with missing history is closed with 4422; the room stays clean', async () => {
+    server = await startServer()
+    const ws = await rawSocket(wsUrl(server), 'gaps')
+    const closed = closeCode(ws)
+    const orphan = encodeItems([
+      { client: 77, clock: 5, origin: null, parent: 'other', parentSub: 'k', content: new Y.ContentAny([1]) },
+    ])
+    for (let i = 0; i <= MAX_UNRESOLVED_UPDATES; i++)
+      ws.send(syncFrame(syncProtocol.messageYjsUpdate, orphan))
+    expect((await closed).code).toBe(CloseCode.UnintegrableUpdate)
+    const c = await connect('gaps')
+    c.addShape('fine')
+    await waitFor(() => hasShape('gaps', 'fine'), 'an honest write')
+    expect(serverRoom('gaps')!.doc.store.pendingStructs).toBeNull()
+  })
+
+  it('structs Yjs would keep pending (a causality cycle) never enter the room or reach joiners', async () => {
+    server = await startServer()
+    const c = await connect('cycle')
+    c.addShape('s1')
+    await waitFor(() => hasShape('cycle', 's1'), 'shape on server')
+    // A1 after B1, B1 after A2, A2 a plain entry: A2 comes after A1 in A's clocks, so nothing of
+    // this can integrate and Yjs would hold all of it pending.
+    const cycle = encodeItems([
+      { client: 501, clock: 0, origin: Y.createID(502, 0), parent: null, content: new Y.ContentAny(['a1']) },
+      { client: 501, clock: 1, origin: null, parent: 'list', content: new Y.ContentAny(['a2']) },
+      { client: 502, clock: 0, origin: Y.createID(501, 1), parent: null, content: new Y.ContentAny(['b1']) },
+    ])
+    const { ws, received } = await rawSyncSocket('cycle')
+    await waitFor(() => stepOnes(received) === 1, 'the greeting sync step 1')
+    ws.send(syncFrame(syncProtocol.messageYjsUpdate, cycle))
+    await waitFor(() => stepOnes(received) === 2, 'resync request')
+    const room = serverRoom('cycle')!
+    expect(room.doc.store.pendingStructs).toBeNull()
+    expect(room.doc.store.pendingDs).toBeNull()
+    const joiner = await connect('cycle')
+    expect(joiner.doc.store.pendingStructs).toBeNull()
+    expect(joiner.doc.getMap('shapes').has('s1')).toBe(true)
+    expect(joiner.doc.getArray('list').length).toBe(0)
+  })
+})
+
+const stepOnes = (received: [number, Uint8Array][]) =>
+  received.filter(([step]) => step === syncProtocol.messageYjsSyncStep1).length
+
+/** SQLite persistence that fails on demand. */
+class FlakyPersistence extends SqlitePersistence {
+  failLoads = 0
+  failAppends = 0
+  override load(room: string): Uint8Array[] {
+    if (this.failLoads > 0) {
+      this.failLoads--
+      throw new Error('simulated read failure')
+    }
+    return super.load(room)
+  }
+  override append(room: string, update: Uint8Array): number {
+    if (this.failAppends > 0) {
+      this.failAppends--
+      throw new Error('simulated write failure')
+    }
+    return super.append(room, update)
+  }
+}
+
+/** Ids of the shapes an update creates. */
+function shapeIds(update: Uint8Array): string[] {
+  return Y.decodeUpdate(update)
+    .structs.filter((s): s is Y.Item => s instanceof Y.Item && s.parent === 'shapes' && s.parentSub !== null)
+    .map((s) => s.parentSub!)
+}
+
+async function freePort(): Promise<number> {
+  const srv = net.createServer()
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()))
+  const { port } = srv.address() as net.AddressInfo
+  await new Promise((r) => srv.close(r))
+  return port
+}
+
+/** Sends a raw HTTP upgrade request and returns the first line of the answer. */
+function rawUpgrade(port: number, target: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => {
+      socket.write(
+        `GET ${target} HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+          'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+      )
+    })
+    let data = ''
+    socket.on('data', (d) => {
+      data += d
+      if (data.includes('\r\n')) {
+        socket.destroy()
+        resolve(data.split('\r\n')[0]!)
+      }
+    })
+    socket.on('error', reject)
+    socket.on('close', () => resolve(data.split('\r\n')[0] ?? ''))
+  })
+}
