@@ -310,7 +310,9 @@ class FlakyPersistence extends SqlitePersistence {
 /** Ids of the shapes an update creates. */
 function shapeIds(update: Uint8Array): string[] {
   return Y.decodeUpdate(update)
-    .structs.filter((s): s is Y.Item => s instanceof Y.Item && s.parent === 'shapes' && s.parentSub !== null)
+    .structs.filter(
+      (s): s is Y.Item => s instanceof Y.Item && (s.parent as unknown) === 'shapes' && s.parentSub !== null,
+    )
     .map((s) => s.parentSub!)
 }
 

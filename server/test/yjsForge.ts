@@ -13,7 +13,7 @@ export type ItemSpec = {
   rightOrigin?: Y.ID | null
   parent: string | Y.ID | null
   parentSub?: string | null
-  content: Y.AbstractContent
+  content: ConstructorParameters<typeof Y.Item>[7]
   /** Start a new run of the same client (a hand-made update can repeat a client; Yjs never does). */
   newRun?: boolean
 }
