@@ -5,11 +5,14 @@ import { type ClipboardData, Editor } from './editor/Editor.ts'
 import { download, parseBoardFile, toBoardFile, toPng, toSvg } from './editor/exportBoard.ts'
 import { loadUser, saveUserName } from './identity.ts'
 import { handleShortcut } from './shortcuts.ts'
-import { TextEditing } from './editor/TextEditing.ts'
+import { DraftStore } from './editor/drafts.ts'
+import { TEXT_COMMIT_DEBOUNCE_MS, TextEditing } from './editor/TextEditing.ts'
 import { BoardSync } from './sync/BoardSync.ts'
 import { CommitQueue } from './sync/CommitQueue.ts'
 import { LeaseClient } from './sync/LeaseClient.ts'
+import { roomStorageKeys } from './sync/roomStorage.ts'
 import { ConnectionStatus } from './ui/ConnectionStatus.tsx'
+import { Recovery } from './ui/Recovery.tsx'
 import { HelpDialog } from './ui/HelpDialog.tsx'
 import { Notices } from './ui/Notices.tsx'
 import { LockPrompt, TextEditorOverlay } from './ui/TextEditorOverlay.tsx'
@@ -51,14 +54,18 @@ export function App({ room }: { room: string }) {
     const user = loadUser()
     const serverUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${WS_PATH_PREFIX}`
     const sync = new BoardSync(room, { serverUrl, name: user.name, color: user.color })
-    // Assigned below; the queue's handler for answers that arrive after a reload needs the editor.
+    // Assigned below; the queue's handler for answers that arrive after a reload needs them.
     let editor: Editor
+    let text: TextEditing
     const queue = new CommitQueue(
       { send: (request) => sync.sendEasel({ t: 'commit', ...request }) },
       {
         storage: localStorage,
-        storageKey: `easel:commits:${room}`,
-        onOrphanResult: (p, result) => editor.reportCommitFailure(p.label, result),
+        storageKey: roomStorageKeys(room).commits,
+        // A text commit's answer is matched with the draft kept for it; others get the generic notice.
+        onOrphanResult: (p, result) => {
+          if (!text.handleOrphanResult(p, result)) editor.reportCommitFailure(p.label, result)
+        },
       },
     )
     editor = new Editor(sync.doc, {
@@ -75,7 +82,18 @@ export function App({ room }: { room: string }) {
       else if (m.t === 'commitResult') queue.handleResult(m.opId, m.result)
     })
     const leases = new LeaseClient(sync, sync.clientId)
-    const text = new TextEditing(editor, leases)
+    text = new TextEditing(editor, leases, TEXT_COMMIT_DEBOUNCE_MS, new DraftStore(room))
+    // Closing or hiding the tab: send the debounced text commit now (the draft store keeps it too).
+    const flushText = () => text.flushNow()
+    const onVisibility = () => {
+      if (document.visibilityState === 'hidden') text.flushNow()
+    }
+    window.addEventListener('pagehide', flushText)
+    document.addEventListener('visibilitychange', onVisibility)
+    // Texts the previous page could not save are judged against the server's, so only once synced.
+    const offSynced = sync.subscribe(() => {
+      if (sync.getState().synced) text.recoverDrafts()
+    })
     setBoard({ sync, editor, text, queue, leases })
     window.__easel = {
       shapes: () => JSON.parse(JSON.stringify(editor.getShapes())),
@@ -108,6 +126,9 @@ export function App({ room }: { room: string }) {
     return () => {
       window.__easel = undefined
       offEasel()
+      offSynced()
+      window.removeEventListener('pagehide', flushText)
+      document.removeEventListener('visibilitychange', onVisibility)
       text.destroy()
       leases.destroy()
       queue.destroy()
@@ -320,7 +341,8 @@ function BoardView({ board, room }: { board: Board; room: string }) {
           ?
         </button>
       </div>
-      <ConnectionStatus sync={sync} />
+      <ConnectionStatus sync={sync} editor={editor} room={room} />
+      <Recovery sync={sync} editor={editor} room={room} />
       {error && (
         <div className="toast panel" role="alert" data-testid="error">
           {error}

@@ -1,18 +1,38 @@
-import { type LeaseInfo, newOpId } from '@easel/shared'
+import {
+  type CommitResult,
+  type FieldState,
+  type LeaseInfo,
+  newOpId,
+  type Shape,
+  versionedKey,
+  versionedMap,
+} from '@easel/shared'
+import type { PendingCommit } from '../sync/CommitQueue.ts'
 import type { LeaseClientEvent, LeasePort } from '../sync/LeaseClient.ts'
-import { describe, type Editor } from './Editor.ts'
+import { DraftRecovery } from './draftRecovery.ts'
+import { DraftStore, memoryStorage, offerDraft } from './drafts.ts'
+import type { Editor, Notice } from './Editor.ts'
+import { textNotice } from './textNotices.ts'
 
-/** The in-place editor of the shape this user holds the lease on. */
+/** The in-place editor of a text or sticky shape. */
 export type EditingState = {
   shapeId: string
+  /** The lease's fencing token (0 while pending). */
   token: number
   /** What the user has typed (what the text editor shows). */
   draft: string
-  /** Last text the server accepted, and its version (the base of the next commit). */
+  /**
+   * Last text the server accepted, and its version (the base of the next commit). While pending:
+   * the text the draft was started from.
+   */
   saved: string
   baseVersion: number
-  /** 'lost': the lease ended under us; the draft is kept but nothing more is sent. */
-  status: 'editing' | 'lost'
+  /**
+   * 'pending': opened at once while the lease is asked for; typing goes into the draft and nothing
+   * is sent until the lease is granted. 'lost': the lease ended under us; the draft is kept but
+   * nothing more is sent.
+   */
+  status: 'pending' | 'editing' | 'lost'
   /**
    * The socket dropped (the server has released the lease). Typing goes on locally; on reconnect
    * the draft is committed with the old token, which the server refuses unless nothing changed.
@@ -26,12 +46,8 @@ export type LockRequest =
   | { shapeId: string; status: 'held'; holderName: string; holderColor: string }
   | { shapeId: string; status: 'waiting'; holderName: string; position: number }
 
-const LOST_REASONS: Record<string, string> = {
-  expired: 'it expired',
-  idle: 'no typing for a while',
-  superseded: 'someone else took it over',
-  disconnected: 'you were offline',
-}
+/** Text to write once a lease is granted; `base` null means "over whatever is there" (re-apply). */
+type Queued = { draft: string; base: string | null }
 
 /** How long typing pauses before the text is committed (a few commits per second at most). */
 export const TEXT_COMMIT_DEBOUNCE_MS = 250
@@ -39,22 +55,26 @@ export const TEXT_COMMIT_DEBOUNCE_MS = 250
 /**
  * Tier 3 in the editor: entering edit mode takes the shape's lease, typing commits the text with
  * the lease's fencing token (debounced), leaving edit mode flushes and releases. Losing the lease
- * keeps the user's draft and says so; nothing is ever written with a stale token.
+ * keeps the user's draft and says so; nothing is ever written with a stale token. Every keystroke
+ * is also kept in the draft store until the server has acknowledged it (see drafts.ts).
  */
 export class TextEditing {
   editing: EditingState | null = null
   request: LockRequest | null = null
   private commitTimer: ReturnType<typeof setTimeout> | null = null
   private inFlight: Promise<void> | null = null
-  /** Text to put back after re-acquiring a lost lease ("re-apply"). */
-  private reapply: { shapeId: string; draft: string } | null = null
+  /** Re-applied drafts, and pending editors closed before their grant, by shape. */
+  private readonly queued = new Map<string, Queued>()
+  private readonly recovery: DraftRecovery
   private readonly off: (() => void)[] = []
 
   constructor(
     private readonly editor: Editor,
     private readonly leases: LeasePort,
     private readonly debounceMs = TEXT_COMMIT_DEBOUNCE_MS,
+    private readonly drafts = new DraftStore('local', memoryStorage()),
   ) {
+    this.recovery = new DraftRecovery(editor, drafts, (id, draft) => this.reapply(id, draft))
     this.off.push(
       leases.onEvent(this.onLeaseEvent),
       leases.subscribe(() => editor.notifyChange()),
@@ -75,9 +95,18 @@ export class TextEditing {
   start(shapeId: string): void {
     const shape = this.editor.getShape(shapeId)
     if (!shape || (shape.kind !== 'text' && shape.kind !== 'sticky')) return
-    if (this.editing?.shapeId === shapeId && this.editing.status === 'editing') return
-    if (this.editing) this.stop()
-    this.request = { shapeId, status: 'asking' }
+    if (this.editing?.shapeId === shapeId) return
+    if (this.editing) void this.stop()
+    const holder = this.leaseOn(shapeId)
+    if (holder && holder.holderId !== this.leases.clientId) {
+      // Someone else has it: no editor; the prompt says who and offers to wait.
+      this.request = { shapeId, status: 'asking' }
+    } else {
+      // Open at once, so what is typed while the lease is asked for lands in the draft.
+      this.request = null
+      const baseVersion = this.editor.readCommitted(shapeId)?.versions.text ?? 0
+      this.editing = { ...this.session(shapeId, 0, shape.text, baseVersion), status: 'pending' }
+    }
     this.leases.acquire(shapeId, false)
     this.editor.notifyChange()
   }
@@ -89,114 +118,166 @@ export class TextEditing {
   }
 
   cancelRequest(): void {
-    if (this.request?.status === 'waiting') this.leases.cancelWait(this.request.shapeId)
+    const r = this.request
+    if (!r) return
+    if (r.status === 'waiting') this.leases.cancelWait(r.shapeId)
     this.request = null
+    const q = this.queued.get(r.shapeId)
+    this.queued.delete(r.shapeId)
+    if (q) this.offer(r.shapeId, 'info', textNotice.cancelled, q.draft)
     this.editor.notifyChange()
+  }
+
+  /** "Re-apply my text": take the lease (waiting in line if need be), then write the draft. */
+  reapply(shapeId: string, draft: string): void {
+    if (this.editing?.shapeId === shapeId && this.editing.status === 'editing') {
+      this.input(draft)
+      void this.flush()
+      return
+    }
+    this.queued.set(shapeId, { draft, base: null })
+    this.request = { shapeId, status: 'asking' }
+    this.leases.acquire(shapeId, true)
+    this.editor.notifyChange()
+  }
+
+  /** The board has synced with the server: offer texts the previous page did not save. */
+  recoverDrafts(): void {
+    this.recovery.run()
+  }
+
+  /** An answer to a commit made before a reload; true when handled here (no generic notice). */
+  handleOrphanResult(p: PendingCommit, result: CommitResult): boolean {
+    return this.recovery.orphanResult(p, result)
   }
 
   private readonly onLeaseEvent = (e: LeaseClientEvent) => {
     switch (e.type) {
-      case 'granted': {
-        if (this.request?.shapeId !== e.shapeId && this.reapply?.shapeId !== e.shapeId) {
-          // A grant nobody is waiting for any more (the user cancelled): give it back.
-          this.leases.release(e.shapeId)
-          return
-        }
-        const shape = this.editor.readCommitted(e.shapeId)
-        if (!shape || shape.deleted) {
-          this.leases.release(e.shapeId)
-          this.request = null
-          this.editor.notifyChange()
-          return
-        }
-        this.request = null
-        this.editing = {
-          shapeId: e.shapeId,
-          token: e.token,
-          draft: shape.text,
-          saved: shape.text,
-          baseVersion: shape.versions.text,
-          status: 'editing',
-          offline: false,
-        }
-        if (this.reapply?.shapeId === e.shapeId) {
-          this.editing.draft = this.reapply.draft
-          this.reapply = null
-          this.scheduleCommit(0)
-        }
-        this.editor.select([e.shapeId])
-        this.editor.notifyChange()
-        return
-      }
-      case 'denied': {
-        if (this.request?.shapeId !== e.shapeId) return
-        if (e.reason) {
-          this.request = null
-          this.editor.notify({
-            kind: 'error',
-            shapeId: e.shapeId,
-            text:
-              e.reason === 'offline'
-                ? 'You are offline: text can be edited again once connected.'
-                : `Cannot edit: ${e.reason}`,
-            actions: [],
-          })
-        } else if (e.position !== null) {
-          this.request = {
-            shapeId: e.shapeId,
-            status: 'waiting',
-            holderName: e.holderName,
-            position: e.position,
-          }
-        } else {
-          this.request = {
-            shapeId: e.shapeId,
-            status: 'held',
-            holderName: e.holderName,
-            holderColor: e.holderColor,
-          }
-        }
-        this.editor.notifyChange()
-        return
-      }
+      case 'granted':
+        this.onGranted(e.shapeId, e.token)
+        break
+      case 'denied':
+        this.onDenied(e)
+        break
       case 'lost': {
         const ed = this.editing
-        if (!ed || ed.shapeId !== e.shapeId || ed.token !== e.token) return
+        if (ed?.status !== 'editing' || ed.shapeId !== e.shapeId || ed.token !== e.token) return
         if (e.reason === 'disconnected') {
           ed.offline = true
-          this.editor.notifyChange()
-          return
+          break
         }
         this.clearTimer()
         ed.status = 'lost'
-        this.reportLost(ed, LOST_REASONS[e.reason] ?? e.reason)
-        this.editor.notifyChange()
-        return
+        this.reportLost(ed, textNotice.lostReason(e.reason))
+        break
       }
       case 'online': {
+        // Requests made before the socket dropped died with it (the server forgets them): ask again.
+        if (this.editing?.status === 'pending') this.leases.acquire(this.editing.shapeId, false)
+        const r = this.request
+        if (r && r.status !== 'held')
+          this.leases.acquire(r.shapeId, r.status === 'waiting' || this.queued.has(r.shapeId))
         const ed = this.editing
-        if (!ed?.offline) return
+        if (!ed?.offline) break
         ed.offline = false
         if (ed.draft !== ed.saved) {
           // Let the server judge the stale token: it refuses it if the lease moved on.
           void this.flush()
         } else {
           ed.status = 'lost'
-          this.reportLost(ed, LOST_REASONS.disconnected!)
+          this.reportLost(ed, textNotice.lostReason('disconnected'))
         }
-        this.editor.notifyChange()
-        return
+        break
       }
     }
+    this.editor.notifyChange()
   }
 
-  /** The user typed. */
+  /** Who waits for the answer to a lease request: the pending editor, a queued text, the prompt. */
+  private answerFor(shapeId: string) {
+    const ed = this.editing
+    const pending = ed?.status === 'pending' && ed.shapeId === shapeId ? ed : null
+    const queued = this.queued.get(shapeId)
+    const asked = this.request?.shapeId === shapeId
+    const typed: Queued | undefined =
+      pending && pending.draft !== pending.saved ? { draft: pending.draft, base: pending.saved } : queued
+    return { pending, typed, asked, wanted: !!(pending || queued || asked) }
+  }
+
+  private onGranted(shapeId: string, token: number): void {
+    const { pending, typed, asked, wanted } = this.answerFor(shapeId)
+    if (!wanted) {
+      // A grant nobody is waiting for any more (the user cancelled or moved on): give it back.
+      this.leases.release(shapeId)
+      return
+    }
+    this.queued.delete(shapeId)
+    if (asked) this.request = null
+    const shape = this.editor.readCommitted(shapeId)
+    if (!shape || shape.deleted) {
+      this.leases.release(shapeId)
+      if (pending) this.editing = null
+      if (typed) this.offer(shapeId, 'error', textNotice.deleted, typed.draft, false)
+      return
+    }
+    if (!pending && typed) {
+      void this.applyQueued(shapeId, token, shape, typed)
+      return
+    }
+    this.editing = this.session(shapeId, token, shape.text, shape.versions.text)
+    this.editor.select([shapeId])
+    if (!typed) return
+    // Only what nobody changed meanwhile goes on; otherwise edit their text and keep ours aside.
+    if (typed.base === null || typed.base === shape.text) this.input(typed.draft)
+    else this.reportChanged(shape, typed)
+  }
+
+  private onDenied(e: Extract<LeaseClientEvent, { type: 'denied' }>): void {
+    const { pending, typed, asked, wanted } = this.answerFor(e.shapeId)
+    if (!wanted) return
+    if (pending) this.editing = null
+    // Only a place in the line still leads to a grant; any other answer ends the request.
+    if (e.reason || e.position === null) this.queued.delete(e.shapeId)
+    if (e.reason) {
+      if (asked) this.request = null
+      const why = textNotice.refused(e.reason)
+      if (!typed) this.editor.notify({ kind: 'error', shapeId: e.shapeId, text: why, actions: [] })
+      else this.offer(e.shapeId, 'error', `${why} ${textNotice.notSaved}`, typed.draft)
+      return
+    }
+    if (e.position !== null) {
+      this.request = { shapeId: e.shapeId, status: 'waiting', holderName: e.holderName, position: e.position }
+      return
+    }
+    if (asked || pending) {
+      this.request = {
+        shapeId: e.shapeId,
+        status: 'held',
+        holderName: e.holderName,
+        holderColor: e.holderColor,
+      }
+    }
+    if (typed)
+      this.offer(
+        e.shapeId,
+        'locked',
+        textNotice.held(this.editor.getShape(e.shapeId), e.holderName),
+        typed.draft,
+      )
+  }
+
+  /** The user typed. While pending it is only buffered; the grant decides what becomes of it. */
   input(text: string): void {
     const ed = this.editing
-    if (ed?.status !== 'editing') return
+    if (!ed || ed.status === 'lost') return
     ed.draft = text
-    this.leases.touch(ed.shapeId)
-    this.scheduleCommit(this.debounceMs)
+    // Synchronously, on every keystroke: a crash or a closed tab must not take the text with it.
+    if (ed.draft === ed.saved) this.drafts.clear(ed.shapeId)
+    else this.drafts.put(ed.shapeId, { draft: ed.draft, baseText: ed.saved, baseVersion: ed.baseVersion })
+    if (ed.status === 'editing') {
+      this.leases.touch(ed.shapeId)
+      this.scheduleCommit(this.debounceMs)
+    }
     this.editor.notifyChange()
   }
 
@@ -211,11 +292,27 @@ export class TextEditing {
   }
 
   /** Commits the draft now (one commit at a time; the latest draft wins). */
-  async flush(): Promise<void> {
-    this.clearTimer()
+  flush(): Promise<void> {
+    return this.editing ? this.save(this.editing) : Promise.resolve()
+  }
+
+  /**
+   * The page is being hidden or closed: send the waiting commit now instead of after the debounce
+   * (the commit queue persists it synchronously). If a commit is still in flight this one has to
+   * wait for it; the draft store keeps the text for the next page either way.
+   */
+  flushNow(): void {
+    if (this.commitTimer) void this.flush()
+  }
+
+  private async save(ed: EditingState): Promise<void> {
+    if (ed === this.editing) this.clearTimer()
     while (this.inFlight) await this.inFlight
-    const ed = this.editing
-    if (ed?.status !== 'editing' || ed.offline || ed.draft === ed.saved) return
+    if (ed.status !== 'editing' || ed.offline) return
+    if (ed.draft === ed.saved) {
+      this.drafts.clear(ed.shapeId, ed.draft)
+      return
+    }
     const text = ed.draft
     this.inFlight = (async () => {
       const result = await this.editor.commit(
@@ -231,7 +328,8 @@ export class TextEditing {
       if (result.status === 'ok') {
         ed.saved = text
         ed.baseVersion = result.versions[0]!
-      } else if (this.editing === ed) {
+        this.drafts.clear(ed.shapeId, text)
+      } else if (ed.status === 'editing') {
         ed.status = 'lost'
         this.leases.release(ed.shapeId)
         this.reportLost(
@@ -246,49 +344,79 @@ export class TextEditing {
       this.inFlight = null
       this.editor.notifyChange()
     }
-    if (this.editing === ed && ed.status === 'editing' && ed.draft !== ed.saved) await this.flush()
+    if (ed.status === 'editing' && ed.draft !== ed.saved) await this.save(ed)
   }
 
-  /** Leaves edit mode: saves what is left, releases the lease; an empty new text shape goes away. */
+  /** Writes a queued text under the lease granted for it, without opening the editor. */
+  private async applyQueued(shapeId: string, token: number, shape: Shape, q: Queued): Promise<void> {
+    if (q.base !== null && q.base !== shape.text) {
+      this.leases.release(shapeId)
+      this.reportChanged(shape, q)
+      return
+    }
+    const ed = this.session(shapeId, token, shape.text, shape.versions.text)
+    ed.draft = q.draft
+    await this.save(ed)
+    if (ed.status === 'editing' && !this.isOpen(shapeId)) this.leases.release(shapeId)
+  }
+
+  /** Leaves edit mode at once; what is left is saved, then the lease released. */
   async stop(): Promise<void> {
     const ed = this.editing
     if (!ed) return
-    if (ed.status === 'editing') await this.flush()
-    if (this.editing !== ed) return
     this.editing = null
-    if (ed.status === 'editing') {
-      const shape = this.editor.getShape(ed.shapeId)
-      if (shape?.kind === 'text' && ed.saved.trim() === '') this.editor.deleteShapes([ed.shapeId])
-      this.leases.release(ed.shapeId)
-    }
+    this.clearTimer()
     this.editor.notifyChange()
+    if (ed.status === 'pending' && ed.draft !== ed.saved) {
+      // Not granted yet: written when it is, if nobody changed the text meanwhile.
+      this.queued.set(ed.shapeId, { draft: ed.draft, base: ed.saved })
+      return
+    }
+    if (ed.status === 'editing') await this.save(ed)
+    // Lost while saving (reported with its draft), or opened again meanwhile (that session keeps the lease).
+    if (ed.status === 'lost' || this.isOpen(ed.shapeId)) return
+    if (ed.status === 'editing') this.leases.release(ed.shapeId)
+    // An empty new text shape goes away (a pending one's grant finds it deleted and gives it back).
+    const shape = this.editor.getShape(ed.shapeId)
+    if (shape?.kind === 'text' && ed.saved.trim() === '') this.editor.deleteShapes([ed.shapeId])
+  }
+
+  /** An editor is open on the shape now (such a session holds the lease: do not release it). */
+  private isOpen(shapeId: string): boolean {
+    return this.editing?.shapeId === shapeId
+  }
+
+  private session(shapeId: string, token: number, text: string, baseVersion: number): EditingState {
+    return { shapeId, token, draft: text, saved: text, baseVersion, status: 'editing', offline: false }
+  }
+
+  private offer(shapeId: string, kind: Notice['kind'], text: string, draft: string, reapply = true): void {
+    offerDraft(this.editor, this.drafts, {
+      kind,
+      shapeId,
+      text,
+      draft,
+      reapply: reapply ? () => this.reapply(shapeId, draft) : undefined,
+    })
+  }
+
+  /** Someone changed the text while we were asking for the lock: theirs stays, ours is kept aside. */
+  private reportChanged(shape: Shape, typed: Queued): void {
+    const by = versionedMap(this.editor.doc).get(versionedKey(shape.id, 'text')) as FieldState | undefined
+    const text = textNotice.changed(shape, typed.base ?? shape.text, by?.by)
+    this.offer(shape.id, 'conflict', text, typed.draft)
   }
 
   private reportLost(ed: EditingState, why: string): void {
-    const shape = this.editor.getShape(ed.shapeId)
     const holder = this.leaseOn(ed.shapeId)
-    const draft = ed.draft
-    this.editing = null
-    this.editor.notify({
-      kind: 'lease-lost',
-      shapeId: ed.shapeId,
-      text:
-        `You lost the lock on ${shape ? describe(shape) : 'the shape'} (${why})` +
-        `${holder && holder.holderId !== this.leases.clientId ? `; ${holder.holderName} is editing it now` : ''}. ` +
-        'Your unsaved text was not written over anyone; it is kept below.',
-      draft,
-      actions: [
-        {
-          label: 'Re-apply my text',
-          run: () => {
-            this.reapply = { shapeId: ed.shapeId, draft }
-            this.request = { shapeId: ed.shapeId, status: 'asking' }
-            this.leases.acquire(ed.shapeId, true)
-            this.editor.notifyChange()
-          },
-        },
-      ],
-    })
+    const other = holder && holder.holderId !== this.leases.clientId ? holder.holderName : null
+    if (this.editing === ed) this.editing = null
+    this.offer(
+      ed.shapeId,
+      'lease-lost',
+      textNotice.lost(this.editor.getShape(ed.shapeId), why, other),
+      ed.draft,
+    )
   }
 
   destroy(): void {

@@ -13,8 +13,30 @@ import {
   type ServerMessage,
   serverMessage,
 } from '@easel/shared'
+import { type Backoff, decideClose, reconnectDelay, type WayBack } from './closePolicy.ts'
+import { roomStorageKeys } from './roomStorage.ts'
 
 export type ConnectionStatus = 'connected' | 'connecting' | 'offline'
+
+/** Why the client is reconnecting, while it is (the last close it saw). */
+export type RetryHint = {
+  code: number
+  reason: string
+  backoff: Backoff
+  /** One line for the indicator, e.g. that the server asked this browser to slow down. */
+  message: string
+  /** How long this client waits before its next attempt. */
+  delayMs: number
+}
+
+/** The server closed the socket and reconnecting cannot help: what to tell the user. */
+export type SyncProblem = {
+  code: number
+  reason: string
+  title: string
+  message: string
+  action: WayBack
+}
 
 /** What the connection indicator shows. */
 export type ConnectionState = {
@@ -23,8 +45,10 @@ export type ConnectionState = {
   synced: boolean
   /** Local changes made while not synced with the server (kept across reloads). */
   unsynced: number
-  /** Set when the server closed the socket for good (4400-4499), with its reason. */
-  closedReason: string | null
+  /** Set while reconnecting after the server or the network closed the socket; null once synced. */
+  retrying: RetryHint | null
+  /** Set when the client stopped for good; it stays stopped until the page offers a way back. */
+  problem: SyncProblem | null
 }
 
 export type BoardSyncOptions = {
@@ -32,13 +56,32 @@ export type BoardSyncOptions = {
   serverUrl: string
   name: string
   color: string
-  /** Keep a copy in IndexedDB (off in unit tests, which have no IndexedDB). */
+  /** Keep a copy in IndexedDB (default true). */
   offline?: boolean
+  /** IndexedDB database name for the local copy (default `easel:${room}`). */
+  localStoreName?: string
+  /** WebSocket class (default globalThis.WebSocket); Node passes `ws`. */
+  WebSocket?: typeof WebSocket
+  /** Where the unsynced counter lives (default localStorage; null = nowhere). */
+  storage?: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> | null
+  /** Source of 'online'/'offline' events (default window; null = none). */
+  events?: Pick<EventTarget, 'addEventListener' | 'removeEventListener'> | null
+  /** Whether the browser thinks it is online (default () => navigator.onLine !== false). */
+  isOnline?: () => boolean
+  /** Browser session id (leases belong to it). Default: a fresh randomUuid(). */
+  clientId?: string
 }
+
+/** WebSocket.OPEN: the same number in every implementation, and the global may not exist (Node). */
+const WS_OPEN = 1
+
+const inBrowser = typeof window !== 'undefined' && typeof document !== 'undefined'
 
 /**
  * A board's replication: the Y.Doc, its IndexedDB copy (offline edits survive reloads) and the
- * y-websocket provider, plus Easel's extra messages on the same socket.
+ * y-websocket provider, plus Easel's extra messages on the same socket. Every close the server
+ * sends goes through the close policy: transient ones reconnect at the policy's pace, permanent
+ * ones stop and set `problem`, keeping the local copy.
  */
 export class BoardSync {
   readonly doc = new Y.Doc()
@@ -46,13 +89,20 @@ export class BoardSync {
   readonly idb: IndexeddbPersistence | null
   /** Resolves once the IndexedDB copy has been loaded into the doc (immediately without one). */
   readonly localReady: Promise<void>
+  /** This tab's session id: leases belong to it, across reconnects of the socket. */
+  readonly clientId: string
   private state: ConnectionState
   private readonly listeners = new Set<() => void>()
   private readonly easelListeners = new Set<(m: ServerMessage) => void>()
   private welcomed = false
-  private readonly unsyncedKey: string
-  /** This tab's session id: leases belong to it, across reconnects of the socket. */
-  readonly clientId = randomUuid()
+  private readonly keys: ReturnType<typeof roomStorageKeys>
+  private readonly storage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> | null
+  private readonly events: Pick<EventTarget, 'addEventListener' | 'removeEventListener'> | null
+  private readonly isOnline: () => boolean
+  /** Closes seen since the last successful sync: drives the backoff window. */
+  private attempts = 0
+  private reconnectTimer: ReturnType<typeof setTimeout> | null = null
+  private destroyed = false
 
   /** Display name sent with the next hello (renaming takes effect on reconnect). */
   name: string
@@ -61,20 +111,39 @@ export class BoardSync {
     readonly room: string,
     options: BoardSyncOptions,
   ) {
+    const WS = options.WebSocket ?? globalThis.WebSocket
+    if (!WS) throw new Error('BoardSync needs a WebSocket class: pass options.WebSocket (e.g. ws in Node)')
     this.name = options.name
-    this.unsyncedKey = `easel:unsynced:${room}`
+    this.keys = roomStorageKeys(room)
+    this.clientId = options.clientId ?? randomUuid()
+    this.storage = options.storage === undefined ? defaultStorage() : options.storage
+    this.events = options.events === undefined ? (inBrowser ? window : null) : options.events
+    this.isOnline = options.isOnline ?? (() => globalThis.navigator?.onLine !== false)
     this.state = {
       status: 'connecting',
       synced: false,
-      unsynced: Number(globalThis.localStorage?.getItem(this.unsyncedKey) ?? 0) || 0,
-      closedReason: null,
+      unsynced: Number(this.readStorage(this.keys.unsynced) ?? 0) || 0,
+      retrying: null,
+      problem: null,
     }
-    this.idb = options.offline === false ? null : new IndexeddbPersistence(`easel:${room}`, this.doc)
+    this.idb =
+      options.offline === false
+        ? null
+        : new IndexeddbPersistence(options.localStoreName ?? this.keys.localStore, this.doc)
     this.localReady = this.idb ? this.idb.whenSynced.then(() => undefined) : Promise.resolve()
 
     this.provider = new WebsocketProvider(options.serverUrl, room, this.doc, {
-      connect: navigator.onLine !== false,
-      maxBackoffTime: 5000,
+      // Connected below, once the handlers are in place.
+      connect: false,
+      // Only the first attempt after a close the provider made itself (its no-message watchdog)
+      // uses its own schedule; every later failure reaches onServerClose and the policy's pace.
+      // Kept short so that a destroyed instance leaves no long timer behind.
+      maxBackoffTime: 1000,
+      WebSocketPolyfill: WS,
+      // Outside a browser there are no other tabs; instances in one process must sync through
+      // the server, not behind its back.
+      disableBc: !inBrowser,
+      shouldReconnect: (event) => this.onServerClose(event),
     })
     this.provider.messageHandlers[MessageType.Easel] = (
       _encoder: encoding.Encoder,
@@ -107,20 +176,73 @@ export class BoardSync {
         })
       }
       this.update({
-        status: status === 'connected' ? 'connected' : navigator.onLine === false ? 'offline' : 'connecting',
+        status: status === 'connected' ? 'connected' : this.idleStatus(),
         synced: status === 'connected' ? this.state.synced : false,
       })
     })
     this.provider.on('sync', (synced: boolean) => {
-      this.update(synced ? { synced, unsynced: 0 } : { synced })
-    })
-    this.provider.on('closed', ({ code, reason }: { code: number; reason: string }) => {
-      this.update({ status: 'offline', closedReason: `${reason || 'closed by server'} (${code})` })
+      if (synced) this.attempts = 0
+      this.update(synced ? { synced, unsynced: 0, retrying: null } : { synced })
     })
     this.doc.on('update', this.onDocUpdate)
-    window.addEventListener('offline', this.goOffline)
-    window.addEventListener('online', this.goOnline)
-    if (navigator.onLine === false) this.update({ status: 'offline' })
+    this.events?.addEventListener('offline', this.goOffline)
+    this.events?.addEventListener('online', this.goOnline)
+    if (this.isOnline()) this.provider.connect()
+    else this.update({ status: 'offline' })
+  }
+
+  private idleStatus(): ConnectionStatus {
+    return this.state.problem || !this.isOnline() ? 'offline' : 'connecting'
+  }
+
+  /**
+   * Called by the provider for every close it did not cause itself. Returns whether to reconnect;
+   * y-websocket stops for good on false. On true, the next attempt runs on this class's timer (at
+   * the policy's pace, with jitter), so the provider's own fixed-schedule attempt is disarmed.
+   */
+  private onServerClose(event: CloseEvent): boolean {
+    if (this.destroyed) return false
+    const decision = decideClose(event.code, event.reason)
+    if (decision.kind === 'stop') {
+      this.clearReconnect()
+      const { title, message, action } = decision
+      this.update({
+        status: 'offline',
+        synced: false,
+        retrying: null,
+        problem: { code: event.code, reason: event.reason, title, message, action },
+      })
+      return false
+    }
+    this.provider.shouldConnect = false
+    const delayMs = reconnectDelay(decision.backoff, this.attempts++)
+    this.update({
+      status: this.idleStatus(),
+      synced: false,
+      retrying: {
+        code: event.code,
+        reason: event.reason,
+        backoff: decision.backoff,
+        message: decision.message,
+        delayMs,
+      },
+    })
+    // Offline: the 'online' event reconnects; retrying meanwhile would only fail.
+    if (this.isOnline()) this.scheduleReconnect(delayMs)
+    return true
+  }
+
+  private scheduleReconnect(delayMs: number): void {
+    this.clearReconnect()
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null
+      if (!this.destroyed && !this.state.problem && this.isOnline()) this.provider.connect()
+    }, delayMs)
+  }
+
+  private clearReconnect(): void {
+    if (this.reconnectTimer !== null) clearTimeout(this.reconnectTimer)
+    this.reconnectTimer = null
   }
 
   private readonly onDocUpdate = (_update: Uint8Array, origin: unknown) => {
@@ -130,23 +252,48 @@ export class BoardSync {
     }
   }
 
-  private readonly goOffline = () => {
+  /** The network is gone (the browser's 'offline' event; the chaos harness calls it directly). */
+  readonly goOffline = (): void => {
+    this.clearReconnect()
     this.provider.disconnect()
     this.update({ status: 'offline', synced: false })
   }
 
-  private readonly goOnline = () => {
+  /** The network is back: reconnect now, unless the server said reconnecting cannot help. */
+  readonly goOnline = (): void => {
+    if (this.destroyed || this.state.problem) return
+    this.clearReconnect()
+    this.attempts = 0
     this.update({ status: 'connecting' })
     this.provider.connect()
   }
 
   private update(patch: Partial<ConnectionState>): void {
+    if (this.destroyed) return
     this.state = { ...this.state, ...patch }
     if ('unsynced' in patch) {
-      if (this.state.unsynced > 0) localStorage.setItem(this.unsyncedKey, String(this.state.unsynced))
-      else localStorage.removeItem(this.unsyncedKey)
+      if (this.state.unsynced > 0) this.writeStorage(this.keys.unsynced, String(this.state.unsynced))
+      else this.writeStorage(this.keys.unsynced, null)
     }
     for (const l of this.listeners) l()
+  }
+
+  // Storage can be missing, disabled or full; the counter is a hint and must never break syncing.
+  private readStorage(key: string): string | null {
+    try {
+      return this.storage?.getItem(key) ?? null
+    } catch {
+      return null
+    }
+  }
+
+  private writeStorage(key: string, value: string | null): void {
+    try {
+      if (value === null) this.storage?.removeItem(key)
+      else this.storage?.setItem(key, value)
+    } catch {
+      // See readStorage.
+    }
   }
 
   getState = (): ConnectionState => this.state
@@ -174,17 +321,62 @@ export class BoardSync {
 
   private rawSend(message: ClientMessage): boolean {
     const ws = this.provider.ws
-    if (!ws || ws.readyState !== WebSocket.OPEN) return false
+    if (!ws || ws.readyState !== WS_OPEN) return false
     ws.send(encodeEaselFrame(message) as Uint8Array<ArrayBuffer>)
     return true
   }
 
+  /**
+   * Forgets this browser's copy of the board, before the page reloads it from the server: stops
+   * syncing and counting, deletes the IndexedDB copy and the unsynced counter. The doc stays in
+   * memory (the page still shows it) until the reload.
+   */
+  async clearLocalCopy(): Promise<void> {
+    this.clearReconnect()
+    this.provider.disconnect()
+    this.doc.off('update', this.onDocUpdate)
+    if (this.idb) {
+      await this.idb.clearData()
+      // clearData() starts the deletion without waiting for it. Requests on one database run in
+      // order, so once a second one succeeds the copy is gone and a reload cannot read it back.
+      await deleteDatabase(this.idb.name)
+    }
+    this.writeStorage(this.keys.unsynced, null)
+  }
+
   destroy(): void {
-    window.removeEventListener('offline', this.goOffline)
-    window.removeEventListener('online', this.goOnline)
+    this.clearReconnect()
+    this.events?.removeEventListener('offline', this.goOffline)
+    this.events?.removeEventListener('online', this.goOnline)
     this.doc.off('update', this.onDocUpdate)
     this.provider.destroy()
+    this.destroyed = true
     this.idb?.destroy()
     this.doc.destroy()
+    this.listeners.clear()
+    this.easelListeners.clear()
   }
+}
+
+/** localStorage when there is one; reading it throws where the browser disables storage. */
+function defaultStorage(): Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> | null {
+  try {
+    return globalThis.localStorage ?? null
+  } catch {
+    return null
+  }
+}
+
+/** Resolves when the database is deleted, or after a few seconds if another tab blocks it. */
+function deleteDatabase(name: string): Promise<void> {
+  const idb = globalThis.indexedDB
+  if (!idb) return Promise.resolve()
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, 3000)
+    const request = idb.deleteDatabase(name)
+    request.onsuccess = request.onerror = () => {
+      clearTimeout(timer)
+      resolve()
+    }
+  })
 }

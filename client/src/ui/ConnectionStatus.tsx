@@ -1,8 +1,13 @@
 import { useSyncExternalStore } from 'react'
+import type { Editor } from '../editor/Editor.ts'
 import type { BoardSync } from '../sync/BoardSync.ts'
+import { ConnectionProblem } from './ConnectionProblem.tsx'
 
-/** Connected / reconnecting / offline, with the number of local changes the server has not seen. */
-export function ConnectionStatus({ sync }: { sync: BoardSync }) {
+/**
+ * Connected / reconnecting / offline, with the number of local changes the server has not seen;
+ * and, when the client stopped for good, the panel that says why and offers a way back.
+ */
+export function ConnectionStatus({ sync, editor, room }: { sync: BoardSync; editor: Editor; room: string }) {
   const state = useSyncExternalStore(sync.subscribe, sync.getState)
   const label =
     state.status === 'connected'
@@ -11,21 +16,34 @@ export function ConnectionStatus({ sync }: { sync: BoardSync }) {
         : 'Syncing…'
       : state.status === 'offline'
         ? 'Offline'
-        : 'Reconnecting…'
+        : state.retrying?.backoff === 'slow'
+          ? 'Reconnecting slowly…'
+          : 'Reconnecting…'
   const pending =
     state.unsynced > 0 ? ` · ${state.unsynced} unsynced change${state.unsynced === 1 ? '' : 's'}` : ''
   return (
-    <div
-      className={`connection panel ${state.status}`}
-      data-testid="connection-status"
-      data-status={state.status}
-      data-unsynced={state.unsynced}
-      title={state.closedReason ?? undefined}
-    >
-      <span className="dot" />
-      {label}
-      {pending}
-      {state.closedReason ? ` — ${state.closedReason}` : ''}
-    </div>
+    <>
+      <div
+        className={`connection panel ${state.status}`}
+        data-testid="connection-status"
+        data-status={state.status}
+        data-unsynced={state.unsynced}
+        data-close-code={state.problem?.code ?? state.retrying?.code}
+        title={state.problem?.title ?? state.retrying?.message}
+      >
+        <span className="dot" />
+        {label}
+        {pending}
+      </div>
+      {state.problem && (
+        <ConnectionProblem
+          sync={sync}
+          editor={editor}
+          room={room}
+          problem={state.problem}
+          unsynced={state.unsynced}
+        />
+      )}
+    </>
   )
 }

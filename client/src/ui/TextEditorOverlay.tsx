@@ -1,26 +1,32 @@
-import { useEffect, useRef } from 'react'
+import { useLayoutEffect, useRef } from 'react'
 import { STICKY_PADDING } from '../canvas/ShapeView.tsx'
 import type { Editor } from '../editor/Editor.ts'
 import { pageToScreen, shapeBounds } from '../editor/geometry.ts'
 import type { TextEditing } from '../editor/TextEditing.ts'
 
-/** The in-place text editor for the shape this user holds the lease on. */
+/**
+ * The in-place text editor for the shape this user edits. It opens (focused) as soon as editing
+ * starts, before the lease is granted, so the first keys typed land in the draft instead of being
+ * lost or taken as tool shortcuts.
+ */
 export function TextEditorOverlay({ editor, text }: { editor: Editor; text: TextEditing }) {
   const ref = useRef<HTMLTextAreaElement>(null)
   const ed = text.editing
   const shape = ed ? editor.getShape(ed.shapeId) : undefined
+  // Focus before the browser paints, when an editor opens on a shape (not again when the lease
+  // arrives: the caret stays where the user put it).
   // biome-ignore lint/correctness/useExhaustiveDependencies: focus when a new edit session opens
-  useEffect(() => {
+  useLayoutEffect(() => {
     ref.current?.focus()
     ref.current?.setSelectionRange(ref.current.value.length, ref.current.value.length)
-  }, [ed?.shapeId, ed?.token])
+  }, [ed?.shapeId])
   if (!ed || !shape) return null
   const z = editor.camera.z
   const pad = shape.kind === 'sticky' ? STICKY_PADDING : 0
   const p = pageToScreen(editor.camera, { x: shape.x + pad, y: shape.y + pad })
   const b = shapeBounds(shape)
   return (
-    <div className="text-editor-wrap" style={{ left: p.x, top: p.y }}>
+    <div className={`text-editor-wrap ${ed.status}`} style={{ left: p.x, top: p.y }}>
       <textarea
         ref={ref}
         data-testid="text-editor"
@@ -45,12 +51,14 @@ export function TextEditorOverlay({ editor, text }: { editor: Editor; text: Text
         }}
         onBlur={() => void text.stop()}
       />
-      <div className="text-editor-status" data-testid="text-editor.status">
-        {ed.offline
-          ? 'Offline — your text is kept here; it is saved only if nobody took over the lock.'
-          : ed.draft === ed.saved
-            ? 'Saved · Esc to finish'
-            : 'Saving…'}
+      <div className="text-editor-status" data-testid="text-editor.status" data-status={ed.status}>
+        {ed.status === 'pending'
+          ? 'Asking for the lock…'
+          : ed.offline
+            ? 'Offline — your text is kept here; it is saved only if nobody took over the lock.'
+            : ed.draft === ed.saved
+              ? 'Saved · Esc to finish'
+              : 'Saving…'}
       </div>
     </div>
   )

@@ -1,0 +1,285 @@
+import 'fake-indexeddb/auto'
+import * as decoding from 'lib0/decoding'
+import * as encoding from 'lib0/encoding'
+import { afterEach, describe, expect, it } from 'vitest'
+import { WebSocket as NodeWebSocket, WebSocketServer } from 'ws'
+import * as syncProtocol from 'y-protocols/sync'
+import { IndexeddbPersistence } from 'y-indexeddb'
+import * as Y from 'yjs'
+import { CloseCode, insertShape, MessageType, shapesMap } from '@easel/shared'
+import { BoardSync, type BoardSyncOptions } from './BoardSync.ts'
+
+/** What the test server does with its n-th connection (0-based): serve it, or close it at once. */
+type Plan = (n: number) => { close: number; reason: string } | 'serve'
+
+/**
+ * A small y-websocket server: answers sync messages from one doc and, if `relay`, forwards
+ * updates to the other sockets. Enough for BoardSync to connect, sync and be closed with a code.
+ */
+async function startServer(plan: Plan, relay = true) {
+  const wss = new WebSocketServer({ port: 0 })
+  await new Promise<void>((resolve) => wss.once('listening', resolve))
+  const doc = new Y.Doc()
+  const opened: number[] = []
+  doc.on('update', (update: Uint8Array, origin: unknown) => {
+    if (!relay) return
+    const e = encoding.createEncoder()
+    encoding.writeVarUint(e, MessageType.Sync)
+    syncProtocol.writeUpdate(e, update)
+    const frame = encoding.toUint8Array(e)
+    for (const ws of wss.clients) if (ws !== origin && ws.readyState === ws.OPEN) ws.send(frame)
+  })
+  wss.on('connection', (ws) => {
+    const action = plan(opened.length)
+    opened.push(Date.now())
+    if (action !== 'serve') {
+      ws.close(action.close, action.reason)
+      return
+    }
+    ws.on('message', (data: Buffer) => {
+      const decoder = decoding.createDecoder(new Uint8Array(data))
+      if (decoding.readVarUint(decoder) !== MessageType.Sync) return // awareness, Easel hello
+      const e = encoding.createEncoder()
+      encoding.writeVarUint(e, MessageType.Sync)
+      syncProtocol.readSyncMessage(decoder, e, doc, ws)
+      if (encoding.length(e) > 1) ws.send(encoding.toUint8Array(e))
+    })
+  })
+  const { port } = wss.address() as { port: number }
+  return {
+    url: `ws://127.0.0.1:${port}/ws`,
+    doc,
+    /** When each connection arrived (ms since epoch). */
+    opened,
+    openSockets: () => [...wss.clients].filter((ws) => ws.readyState === ws.OPEN).length,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const ws of wss.clients) ws.terminate()
+        wss.close(() => resolve())
+      }),
+  }
+}
+
+function memoryStorage() {
+  const m = new Map<string, string>()
+  return {
+    map: m,
+    getItem: (k: string) => m.get(k) ?? null,
+    setItem: (k: string, v: string) => void m.set(k, v),
+    removeItem: (k: string) => void m.delete(k),
+  }
+}
+
+async function waitFor(what: string, predicate: () => boolean, timeoutMs = 5000): Promise<void> {
+  const start = Date.now()
+  while (!predicate()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 10))
+  }
+}
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+const cleanups: (() => unknown)[] = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c()
+})
+
+let rooms = 0
+async function setup(plan: Plan, options: Partial<BoardSyncOptions> = {}, relay = true) {
+  const server = await startServer(plan, relay)
+  cleanups.push(server.close)
+  const storage = memoryStorage()
+  const room = `room${++rooms}`
+  const make = () => {
+    const sync = new BoardSync(room, {
+      serverUrl: server.url,
+      name: 'Tester',
+      color: '#123456',
+      WebSocket: NodeWebSocket as unknown as typeof WebSocket,
+      offline: false,
+      storage,
+      events: null,
+      ...options,
+    })
+    cleanups.push(() => sync.destroy())
+    return sync
+  }
+  return { server, storage, room, make }
+}
+
+const serveAfterClosingFirst =
+  (close: number, reason: string): Plan =>
+  (n) =>
+    n === 0 ? { close, reason } : 'serve'
+
+describe('BoardSync against a real WebSocket server', () => {
+  it('connects and syncs in Node, and instances in one process sync only through the server', async () => {
+    const { server, make } = await setup(() => 'serve', {}, false)
+    const a = make()
+    const b = make()
+    await waitFor('both synced', () => a.getState().synced && b.getState().synced)
+    expect(a.getState()).toMatchObject({ status: 'connected', retrying: null, problem: null })
+    insertShape(a.doc, 'shape1', {
+      kind: 'rect',
+      x: 1,
+      y: 2,
+      w: 3,
+      h: 4,
+      rotation: 0,
+      z: 'a0',
+      stroke: '#000000',
+      fill: 'transparent',
+      strokeWidth: 1,
+      opacity: 1,
+    })
+    await waitFor('the server to get the shape', () => shapesMap(server.doc).has('shape1'))
+    // The server relays nothing here: b seeing the shape would mean a side channel (BroadcastChannel).
+    await sleep(200)
+    expect(shapesMap(b.doc).has('shape1')).toBe(false)
+  })
+
+  it('stops for good on 4409 and says why in words', async () => {
+    const { server, make } = await setup(serveAfterClosingFirst(CloseCode.ProtectedState, 'protected state'))
+    const sync = make()
+    await waitFor('a problem', () => sync.getState().problem !== null)
+    expect(sync.getState()).toMatchObject({
+      status: 'offline',
+      retrying: null,
+      problem: { code: 4409, reason: 'protected state', action: 'reloadFromServer' },
+    })
+    expect(sync.getState().problem?.message).toMatch(/only the server may change/)
+    await sleep(1500)
+    expect(server.opened).toHaveLength(1)
+    // Going online again does not reconnect into the same refusal.
+    sync.goOnline()
+    await sleep(300)
+    expect(server.opened).toHaveLength(1)
+  })
+
+  it('stops on 1009, which y-websocket alone would retry forever', async () => {
+    const { server, make } = await setup(serveAfterClosingFirst(CloseCode.MessageTooBig, 'too big'))
+    const sync = make()
+    await waitFor('a problem', () => sync.getState().problem !== null)
+    expect(sync.getState().problem).toMatchObject({ code: 1009, action: 'reloadFromServer' })
+    await sleep(1200)
+    expect(server.opened).toHaveLength(1)
+  })
+
+  it('reconnects after 4429, but slowly, and says it is slowing down', async () => {
+    const { server, make } = await setup(serveAfterClosingFirst(CloseCode.RateLimited, 'rate limited'))
+    const sync = make()
+    await waitFor('the first close', () => sync.getState().retrying !== null)
+    const closedAt = Date.now()
+    expect(sync.getState()).toMatchObject({
+      status: 'connecting',
+      problem: null,
+      retrying: { code: 4429, reason: 'rate limited', backoff: 'slow' },
+    })
+    expect(sync.getState().retrying?.message).toMatch(/slow down/)
+    expect(sync.getState().retrying?.delayMs).toBeGreaterThanOrEqual(1000)
+    await waitFor('the second connection', () => server.opened.length === 2, 5000)
+    expect(server.opened[1]! - closedAt).toBeGreaterThanOrEqual(900)
+    await waitFor('synced', () => sync.getState().synced)
+    expect(sync.getState()).toMatchObject({ status: 'connected', retrying: null, problem: null })
+  })
+
+  it('reconnects promptly after 1012 (the room was reloaded)', async () => {
+    const { server, make } = await setup(serveAfterClosingFirst(CloseCode.ServiceRestart, 'room reloaded'))
+    const sync = make()
+    await waitFor('the first close', () => sync.getState().retrying !== null)
+    const closedAt = Date.now()
+    expect(sync.getState().retrying).toMatchObject({ code: 1012, backoff: 'prompt' })
+    await waitFor('the second connection', () => server.opened.length === 2, 2000)
+    expect(server.opened[1]! - closedAt).toBeLessThan(400)
+    await waitFor('synced', () => sync.getState().synced)
+  })
+
+  it('keeps the local copy and the unsynced count after a permanent close', async () => {
+    const localStoreName = `keep-${Date.now()}`
+    const { storage, room, make } = await setup(
+      serveAfterClosingFirst(CloseCode.UnintegrableUpdate, 'unintegrable'),
+      { offline: true, localStoreName, isOnline: () => false },
+    )
+    const sync = make()
+    await sync.localReady
+    sync.doc.getMap('shapes').set('local1', new Y.Map())
+    expect(sync.getState()).toMatchObject({ status: 'offline', unsynced: 1 })
+    sync.goOnline()
+    await waitFor('a problem', () => sync.getState().problem !== null)
+    expect(sync.getState().problem?.code).toBe(4422)
+    expect(shapesMap(sync.doc).has('local1')).toBe(true)
+    expect(storage.map.get(`easel:unsynced:${room}`)).toBe('1')
+    sync.destroy()
+    const reread = new Y.Doc()
+    const idb = new IndexeddbPersistence(localStoreName, reread)
+    await idb.whenSynced
+    expect(shapesMap(reread).has('local1')).toBe(true)
+    await idb.destroy()
+  })
+
+  it('clearLocalCopy deletes the IndexedDB copy and the unsynced counter', async () => {
+    const localStoreName = `clear-${Date.now()}`
+    const { storage, room, make } = await setup(() => 'serve', {
+      offline: true,
+      localStoreName,
+      isOnline: () => false,
+    })
+    const sync = make()
+    await sync.localReady
+    sync.doc.getMap('shapes').set('local1', new Y.Map())
+    await sleep(50)
+    expect(storage.map.has(`easel:unsynced:${room}`)).toBe(true)
+    await sync.clearLocalCopy()
+    expect(storage.map.has(`easel:unsynced:${room}`)).toBe(false)
+    const reread = new Y.Doc()
+    const idb = new IndexeddbPersistence(localStoreName, reread)
+    await idb.whenSynced
+    expect(shapesMap(reread).size).toBe(0)
+    await idb.destroy()
+  })
+
+  it('goOffline disconnects and goOnline reconnects; offline at start means no connection', async () => {
+    let online = false
+    const { server, make } = await setup(() => 'serve', { isOnline: () => online })
+    const sync = make()
+    await sleep(300)
+    expect(server.opened).toHaveLength(0)
+    expect(sync.getState().status).toBe('offline')
+    online = true
+    sync.goOnline()
+    await waitFor('synced', () => sync.getState().synced)
+    online = false
+    sync.goOffline()
+    expect(sync.getState()).toMatchObject({ status: 'offline', synced: false })
+    await waitFor('the server to see the close', () => server.openSockets() === 0)
+    online = true
+    sync.goOnline()
+    await waitFor('synced again', () => sync.getState().synced)
+    expect(server.opened).toHaveLength(2)
+  })
+
+  it('many instances come and go without leaving sockets or timers behind', async () => {
+    // Half are waiting to retry after 4429 (a pending slow timer), half are connected and synced.
+    const { server, make } = await setup((n) =>
+      n < 10 ? { close: CloseCode.RateLimited, reason: 'rate limited' } : 'serve',
+    )
+    // Each y-websocket provider in Node listens for process 'exit'; 20 at once is expected here.
+    const maxListeners = process.getMaxListeners()
+    process.setMaxListeners(40)
+    cleanups.push(() => process.setMaxListeners(maxListeners))
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
+    const before = timers()
+    const all = Array.from({ length: 20 }, make)
+    const retrying = () => all.filter((s) => s.getState().retrying?.backoff === 'slow').length
+    const synced = () => all.filter((s) => s.getState().synced).length
+    await waitFor('10 retrying and 10 synced', () => retrying() === 10 && synced() === 10)
+    for (const s of all) s.destroy()
+    await waitFor('all sockets closed', () => server.openSockets() === 0)
+    // y-websocket's own reconnect timer lasts at most its 1 s maxBackoffTime; the slow retries
+    // (at least 1 s, scheduled before the destroy) must be gone already.
+    await sleep(1000)
+    expect(timers()).toBeLessThanOrEqual(before)
+    await sleep(1100)
+    expect(server.opened).toHaveLength(20)
+  })
+})
