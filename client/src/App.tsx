@@ -1,16 +1,11 @@
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react'
 import { shapesMap, WS_PATH_PREFIX } from '@easel/shared'
 import { Canvas, isEditableTarget } from './canvas/Canvas.tsx'
-import { type ClipboardData, Editor } from './editor/Editor.ts'
+import { type Board, createBoard } from './board.ts'
+import type { ClipboardData } from './editor/Editor.ts'
 import { download, parseBoardFile, toBoardFile, toPng, toSvg } from './editor/exportBoard.ts'
 import { loadUser, saveUserName } from './identity.ts'
 import { handleShortcut } from './shortcuts.ts'
-import { DraftStore } from './editor/drafts.ts'
-import { TEXT_COMMIT_DEBOUNCE_MS, TextEditing } from './editor/TextEditing.ts'
-import { BoardSync } from './sync/BoardSync.ts'
-import { CommitQueue } from './sync/CommitQueue.ts'
-import { LeaseClient } from './sync/LeaseClient.ts'
-import { roomStorageKeys } from './sync/roomStorage.ts'
 import { ConnectionStatus } from './ui/ConnectionStatus.tsx'
 import { Recovery } from './ui/Recovery.tsx'
 import { HelpDialog } from './ui/HelpDialog.tsx'
@@ -19,8 +14,6 @@ import { LockPrompt, TextEditorOverlay } from './ui/TextEditorOverlay.tsx'
 import { People } from './ui/People.tsx'
 import { StylePanel } from './ui/StylePanel.tsx'
 import { Toolbar } from './ui/Toolbar.tsx'
-
-type Board = { sync: BoardSync; editor: Editor; text: TextEditing; queue: CommitQueue; leases: LeaseClient }
 
 /** The read-only testing and debugging surface, `window.__easel`. */
 export type EaselDebug = {
@@ -53,36 +46,8 @@ export function App({ room }: { room: string }) {
   useEffect(() => {
     const user = loadUser()
     const serverUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${WS_PATH_PREFIX}`
-    const sync = new BoardSync(room, { serverUrl, name: user.name, color: user.color })
-    // Assigned below; the queue's handler for answers that arrive after a reload needs them.
-    let editor: Editor
-    let text: TextEditing
-    const queue = new CommitQueue(
-      { send: (request) => sync.sendEasel({ t: 'commit', ...request }) },
-      {
-        storage: localStorage,
-        storageKey: roomStorageKeys(room).commits,
-        // A text commit's answer is matched with the draft kept for it; others get the generic notice.
-        onOrphanResult: (p, result) => {
-          if (!text.handleOrphanResult(p, result)) editor.reportCommitFailure(p.label, result)
-        },
-      },
-    )
-    editor = new Editor(sync.doc, {
-      user,
-      awareness: sync.provider.awareness,
-      commits: {
-        submit: (req, label) => queue.submit(req, label),
-        pending: () => queue.list().flatMap((p) => p.request.ops),
-        subscribe: (l) => queue.subscribe(l),
-      },
-    })
-    const offEasel = sync.onEasel((m) => {
-      if (m.t === 'welcome') queue.resume()
-      else if (m.t === 'commitResult') queue.handleResult(m.opId, m.result)
-    })
-    const leases = new LeaseClient(sync, sync.clientId)
-    text = new TextEditing(editor, leases, TEXT_COMMIT_DEBOUNCE_MS, new DraftStore(room))
+    const board = createBoard(room, { serverUrl, user, storage: localStorage })
+    const { sync, editor, text, queue, leases } = board
     // Closing or hiding the tab: send the debounced text commit now (the draft store keeps it too).
     const flushText = () => text.flushNow()
     const onVisibility = () => {
@@ -90,11 +55,7 @@ export function App({ room }: { room: string }) {
     }
     window.addEventListener('pagehide', flushText)
     document.addEventListener('visibilitychange', onVisibility)
-    // Texts the previous page could not save are judged against the server's, so only once synced.
-    const offSynced = sync.subscribe(() => {
-      if (sync.getState().synced) text.recoverDrafts()
-    })
-    setBoard({ sync, editor, text, queue, leases })
+    setBoard(board)
     window.__easel = {
       shapes: () => JSON.parse(JSON.stringify(editor.getShapes())),
       presence: () =>
@@ -125,15 +86,9 @@ export function App({ room }: { room: string }) {
     }
     return () => {
       window.__easel = undefined
-      offEasel()
-      offSynced()
       window.removeEventListener('pagehide', flushText)
       document.removeEventListener('visibilitychange', onVisibility)
-      text.destroy()
-      leases.destroy()
-      queue.destroy()
-      editor.destroy()
-      sync.destroy()
+      board.destroy()
     }
   }, [room])
 
