@@ -15,6 +15,15 @@ describe('LeaseTable', () => {
     expect(t.acquire('s', bo, 5)).toMatchObject({ status: 'denied', holder: { holder: ada }, position: null })
   })
 
+  it('the holder asking again keeps its token and is told so (a grant event, not silence)', () => {
+    const t = table()
+    t.acquire('s', ada, 0)
+    t.events.length = 0
+    expect(t.acquire('s', ada, 1000)).toMatchObject({ status: 'granted', lease: { token: 1 } })
+    expect(t.events).toEqual([{ type: 'granted', lease: expect.objectContaining({ token: 1 }), waitedMs: 0 }])
+    expect(t.get('s', 10_999)?.holder).toEqual(ada) // refreshed from the second ask
+  })
+
   it('renew extends the lease; the wrong token or holder is told it lost it', () => {
     const t = table()
     t.acquire('s', ada, 0)

@@ -85,9 +85,12 @@ export class LeaseTable {
     this.expire(now)
     const current = this.state.leases[shapeId]
     if (current && current.holder.id === client.id) {
-      // Re-acquiring one's own lease refreshes it and keeps the token.
+      // Re-acquiring one's own lease refreshes it and keeps the token. It is announced like any
+      // grant: the asker may have forgotten it holds it (a reload, a reconnect, a server restart)
+      // and waits for the answer.
       current.expiresAt = now + this.config.ttlMs
       current.activeAt = now
+      this.events.push({ type: 'granted', lease: { ...current }, waitedMs: 0 })
       return { status: 'granted', lease: { ...current } }
     }
     if (current) {

@@ -65,6 +65,10 @@ export class TextEditing {
   private inFlight: Promise<void> | null = null
   /** Re-applied drafts, and pending editors closed before their grant, by shape. */
   private readonly queued = new Map<string, Queued>()
+  /** Sessions left (or queued texts being written) whose save is not answered yet, by shape. */
+  private readonly closing = new Map<string, EditingState>()
+  /** Shapes whose new editor waits for the lease a closing session of this tab still holds. */
+  private readonly handover = new Set<string>()
   private readonly recovery: DraftRecovery
   private readonly off: (() => void)[] = []
 
@@ -105,7 +109,29 @@ export class TextEditing {
       // Open at once, so what is typed while the lease is asked for lands in the draft.
       this.request = null
       const baseVersion = this.editor.readCommitted(shapeId)?.versions.text ?? 0
-      this.editing = { ...this.session(shapeId, 0, shape.text, baseVersion), status: 'pending' }
+      // A session on it that is still being saved has the latest text, maybe not even sent yet.
+      const closing = this.closing.get(shapeId)
+      const text = closing?.status === 'editing' ? closing.draft : shape.text
+      this.editing = { ...this.session(shapeId, 0, text, baseVersion), status: 'pending' }
+      const left = this.queued.get(shapeId)
+      if (left && left.base !== null) {
+        // Left and opened again before the lease came: go on with what was typed then. The request
+        // made for it answers for this editor too (a second one from the same tab goes unanswered).
+        this.queued.delete(shapeId)
+        this.editing.saved = left.base
+        this.editing.draft = left.draft
+        this.editor.notifyChange()
+        return
+      }
+      const held = this.leases.tokenOf(shapeId)
+      if (held !== null) {
+        // The lease is still this tab's (the last session on the shape is being saved): that session
+        // hands it over once answered. Asking the server again would go unanswered: it holds it.
+        if (this.closing.has(shapeId)) this.handover.add(shapeId)
+        else this.onGranted(shapeId, held)
+        this.editor.notifyChange()
+        return
+      }
     }
     this.leases.acquire(shapeId, false)
     this.editor.notifyChange()
@@ -179,14 +205,14 @@ export class TextEditing {
           this.leases.acquire(r.shapeId, r.status === 'waiting' || this.queued.has(r.shapeId))
         const ed = this.editing
         if (!ed?.offline) break
+        // The server let the lease go when the socket closed (or kept it for this session across
+        // its own restart): ask again. The grant goes on with what was typed offline if nobody
+        // changed the text meanwhile; otherwise, or if someone else has it now, the draft is kept
+        // and shown. Nothing is committed with the old token.
         ed.offline = false
-        if (ed.draft !== ed.saved) {
-          // Let the server judge the stale token: it refuses it if the lease moved on.
-          void this.flush()
-        } else {
-          ed.status = 'lost'
-          this.reportLost(ed, textNotice.lostReason('disconnected'))
-        }
+        ed.status = 'pending'
+        ed.token = 0
+        this.leases.acquire(ed.shapeId, false)
         break
       }
     }
@@ -207,6 +233,8 @@ export class TextEditing {
   private onGranted(shapeId: string, token: number): void {
     const { pending, typed, asked, wanted } = this.answerFor(shapeId)
     if (!wanted) {
+      // The open editor works under this shape's lease: never give it back from here.
+      if (this.isOpen(shapeId) && this.editing!.status === 'editing') return
       // A grant nobody is waiting for any more (the user cancelled or moved on): give it back.
       this.leases.release(shapeId)
       return
@@ -350,14 +378,15 @@ export class TextEditing {
   /** Writes a queued text under the lease granted for it, without opening the editor. */
   private async applyQueued(shapeId: string, token: number, shape: Shape, q: Queued): Promise<void> {
     if (q.base !== null && q.base !== shape.text) {
-      this.leases.release(shapeId)
       this.reportChanged(shape, q)
+      // To an editor opened on it meanwhile, else back to the server.
+      this.onGranted(shapeId, token)
       return
     }
     const ed = this.session(shapeId, token, shape.text, shape.versions.text)
     ed.draft = q.draft
-    await this.save(ed)
-    if (ed.status === 'editing' && !this.isOpen(shapeId)) this.leases.release(shapeId)
+    await this.saveClosed(ed)
+    this.afterSave(ed)
   }
 
   /** Leaves edit mode at once; what is left is saved, then the lease released. */
@@ -372,13 +401,36 @@ export class TextEditing {
       this.queued.set(ed.shapeId, { draft: ed.draft, base: ed.saved })
       return
     }
-    if (ed.status === 'editing') await this.save(ed)
-    // Lost while saving (reported with its draft), or opened again meanwhile (that session keeps the lease).
-    if (ed.status === 'lost' || this.isOpen(ed.shapeId)) return
-    if (ed.status === 'editing') this.leases.release(ed.shapeId)
+    if (ed.status === 'editing') {
+      await this.saveClosed(ed)
+      this.afterSave(ed)
+    }
+    // Lost while saving (reported with its draft), or in use again (opened again, a text queued).
+    if (ed.status === 'lost' || this.isOpen(ed.shapeId) || this.queued.has(ed.shapeId)) return
     // An empty new text shape goes away (a pending one's grant finds it deleted and gives it back).
     const shape = this.editor.getShape(ed.shapeId)
     if (shape?.kind === 'text' && ed.saved.trim() === '') this.editor.deleteShapes([ed.shapeId])
+  }
+
+  /** Saves a session no editor shows any more; an editor opened on the shape meanwhile starts from it. */
+  private async saveClosed(ed: EditingState): Promise<void> {
+    this.closing.set(ed.shapeId, ed)
+    try {
+      await this.save(ed)
+    } finally {
+      if (this.closing.get(ed.shapeId) === ed) this.closing.delete(ed.shapeId)
+    }
+  }
+
+  /**
+   * A left session's save is answered. Its lease goes to what this tab wants on the shape now (an
+   * editor opened again, a text queued), else back to the server; lost, whoever waited for it asks.
+   */
+  private afterSave(ed: EditingState): void {
+    const waited = this.handover.delete(ed.shapeId)
+    if (ed.status === 'editing' && this.leases.tokenOf(ed.shapeId) === ed.token)
+      this.onGranted(ed.shapeId, ed.token)
+    else if (waited && this.answerFor(ed.shapeId).wanted) this.leases.acquire(ed.shapeId, false)
   }
 
   /** An editor is open on the shape now (such a session holds the lease: do not release it). */
