@@ -42,7 +42,8 @@ export class ProtocolClient {
   readonly synced: Promise<void>
   readonly closed: Promise<{ code: number; reason: string }>
 
-  private constructor(
+  /** Wraps a socket that is still opening; `connect` also handshakes. */
+  constructor(
     readonly ws: WebSocket,
     readonly clientId: string,
     /** The client's replica; pass an existing one to reconnect with what it already has. */
