@@ -7,6 +7,7 @@ export default defineConfig({
       'server/src/**/*.test.ts',
       'server/test/**/*.test.ts',
       'client/src/**/*.test.ts',
+      'chaos/test/**/*.test.ts',
     ],
     testTimeout: 30_000,
     hookTimeout: 30_000,
