@@ -40,6 +40,6 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
 }
 
 /** Server settings for the e2e run (short lease timings make lock scenarios fast). */
-function e2eServerEnv(): Record<string, string> {
+export function e2eServerEnv(): Record<string, string> {
   return { LEASE_TTL_MS: '3000', LEASE_IDLE_MS: '20000' }
 }

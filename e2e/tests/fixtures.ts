@@ -37,6 +37,16 @@ export type Vec = { x: number; y: number }
 export type PeerJson = { name: string; color: string; cursor: Vec | null; selection: string[] }
 export type ConnectionJson = { status: string; synced: boolean; unsynced: number }
 
+/** How a user's browser is set up before the board opens (all optional). */
+export type OpenOptions = {
+  /** Origin the board is opened on (default EASEL_URL, the suite's server). */
+  baseURL?: string
+  /** The browser to open the context in (default the test's browser). */
+  browser?: Browser
+  /** Runs on the new context before its first page opens (routes, init scripts). */
+  setup?: (context: BrowserContext) => Promise<void>
+}
+
 /** One user on one board: a browser context of its own, driven through real mouse and keyboard. */
 export class BoardPage {
   constructor(
@@ -46,11 +56,22 @@ export class BoardPage {
     readonly name: string,
   ) {}
 
-  static async open(browser: Browser, room: string, name: string): Promise<BoardPage> {
-    const context = await browser.newContext({ baseURL: process.env.EASEL_URL })
+  static async open(
+    browser: Browser,
+    room: string,
+    name: string,
+    options: OpenOptions = {},
+  ): Promise<BoardPage> {
+    const context = await (options.browser ?? browser).newContext({
+      baseURL: options.baseURL ?? process.env.EASEL_URL,
+    })
     await context.addInitScript((n) => {
-      if (!localStorage.getItem('easel:name')) localStorage.setItem('easel:name', n)
+      // about:blank (a new page before its first navigation) has no localStorage: it throws there.
+      try {
+        if (!localStorage.getItem('easel:name')) localStorage.setItem('easel:name', n)
+      } catch {}
     }, name)
+    await options.setup?.(context)
     const page = await context.newPage()
     const board = new BoardPage(context, page, room, name)
     await board.goto()
@@ -156,6 +177,20 @@ export class BoardPage {
   async draw(tool: string, from: [number, number], to: [number, number]): Promise<void> {
     await this.tool(tool).click()
     await this.drag(from, to)
+  }
+
+  async dblclick(x: number, y: number): Promise<void> {
+    const p = await this.at(x, y)
+    await this.page.mouse.dblclick(p.x, p.y)
+  }
+
+  /** Places a sticky note centred on a canvas point, types its text, leaves the editor, returns it. */
+  async placeSticky(at: [number, number], text: string): Promise<ShapeJson> {
+    await this.tool('sticky').click()
+    await this.click(...at)
+    await this.typeText(text)
+    const s = await this.waitForShapes((all) => all.some((x) => x.kind === 'sticky' && x.text === text))
+    return s.find((x) => x.kind === 'sticky' && x.text === text)!
   }
 
   /** The in-place text editor (open while this user edits a text or sticky note). */
@@ -360,7 +395,7 @@ export function uniqueRoom(prefix: string): string {
 
 type Fixtures = {
   /** Opens a board for a new user (own browser context); all are closed after the test. */
-  openUser: (name: string, room?: string) => Promise<BoardPage>
+  openUser: (name: string, room?: string, options?: OpenOptions) => Promise<BoardPage>
   room: string
 }
 
@@ -371,8 +406,8 @@ export const test = base.extend<Fixtures>({
   },
   openUser: async ({ browser, room }, use) => {
     const opened: BoardPage[] = []
-    await use(async (name, r = room) => {
-      const b = await BoardPage.open(browser, r, name)
+    await use(async (name, r = room, options = {}) => {
+      const b = await BoardPage.open(browser, r, name, options)
       opened.push(b)
       return b
     })

@@ -1,28 +1,15 @@
-import type { BoardPage, ShapeJson } from './fixtures.ts'
+import type { BoardPage } from './fixtures.ts'
 import { expect, test } from './fixtures.ts'
 
 type Lock = { shapeId: string; holder: string; token: number; mine: boolean }
 const locks = (u: BoardPage) => u.page.evaluate(() => window.__easel!.locks() as Lock[])
 
-async function placeSticky(u: BoardPage, at: [number, number], text: string): Promise<ShapeJson> {
-  await u.tool('sticky').click()
-  await u.click(...at)
-  await u.typeText(text)
-  const s = await u.waitForShapes((all) => all.some((x) => x.kind === 'sticky' && x.text === text))
-  return s.find((x) => x.kind === 'sticky' && x.text === text)!
-}
-
-async function dblclick(u: BoardPage, x: number, y: number): Promise<void> {
-  const p = await u.at(x, y)
-  await u.page.mouse.dblclick(p.x, p.y)
-}
-
 test('B sees A’s editing badge and cannot type into A’s note', async ({ openUser }) => {
   const alice = await openUser('Alice')
   const bob = await openUser('Bob')
-  const note = await placeSticky(alice, [640, 400], 'Ideas')
+  const note = await alice.placeSticky([640, 400], 'Ideas')
   await bob.waitForShapes((s) => s.some((x) => x.id === note.id))
-  await dblclick(alice, 640, 400)
+  await alice.dblclick(640, 400)
   await expect(alice.textEditor).toBeFocused()
   await expect(bob.page.getByTestId('lock-badge')).toHaveText('Alice is editing')
   await expect
@@ -31,7 +18,7 @@ test('B sees A’s editing badge and cannot type into A’s note', async ({ open
   expect((await locks(alice))[0]).toMatchObject({ mine: true })
 
   // Bob tries: no editor opens, he is told who holds it, and his typing changes nothing.
-  await dblclick(bob, 640, 400)
+  await bob.dblclick(640, 400)
   await expect(bob.page.getByTestId('lock-prompt')).toContainText('Alice is editing')
   await expect(bob.textEditor).toHaveCount(0)
   await bob.page.keyboard.type('hijack')
@@ -47,15 +34,15 @@ test('B sees A’s editing badge and cannot type into A’s note', async ({ open
 test('A closes the browser while editing and B can edit at once', async ({ openUser }) => {
   const alice = await openUser('Alice')
   const bob = await openUser('Bob')
-  const note = await placeSticky(alice, [640, 400], 'Owner: Alice')
+  const note = await alice.placeSticky([640, 400], 'Owner: Alice')
   await bob.waitForShapes((s) => s.some((x) => x.id === note.id))
-  await dblclick(alice, 640, 400)
+  await alice.dblclick(640, 400)
   await expect(alice.textEditor).toBeFocused()
   await expect.poll(() => locks(bob)).toHaveLength(1)
   await alice.context.close()
   // Released when the socket closes, not after the lease TTL.
   await expect.poll(() => locks(bob), { timeout: 1000 }).toEqual([])
-  await dblclick(bob, 640, 400)
+  await bob.dblclick(640, 400)
   await expect(bob.textEditor).toBeFocused()
   await bob.page.keyboard.press('Control+A')
   await bob.page.keyboard.type('Owner: Bob')
@@ -68,9 +55,9 @@ test('A goes offline past the TTL; B takes over; A’s stale text is refused and
 }) => {
   const alice = await openUser('Alice')
   const bob = await openUser('Bob')
-  const note = await placeSticky(alice, [640, 400], 'Status')
+  const note = await alice.placeSticky([640, 400], 'Status')
   await bob.waitForShapes((s) => s.some((x) => x.id === note.id))
-  await dblclick(alice, 640, 400)
+  await alice.dblclick(640, 400)
   await expect(alice.textEditor).toBeFocused()
   await alice.setOffline(true)
   await expect(alice.page.getByTestId('connection-status')).toHaveAttribute('data-status', 'offline')
@@ -80,7 +67,7 @@ test('A goes offline past the TTL; B takes over; A’s stale text is refused and
   // Past the lease TTL (3 s in the e2e server): Bob takes the lock and writes.
   await alice.page.waitForTimeout(3500)
   await expect.poll(() => locks(bob)).toEqual([])
-  await dblclick(bob, 640, 400)
+  await bob.dblclick(640, 400)
   await expect(bob.textEditor).toBeFocused()
   await bob.page.keyboard.press('End')
   await bob.page.keyboard.type(': green (Bob)')
@@ -104,16 +91,16 @@ test('three users waiting for one sticky get it in the order they asked', async 
   const alice = await openUser('Alice')
   const bob = await openUser('Bob')
   const carol = await openUser('Carol')
-  const note = await placeSticky(alice, [640, 400], 'Queue')
+  const note = await alice.placeSticky([640, 400], 'Queue')
   for (const u of [bob, carol]) await u.waitForShapes((s) => s.some((x) => x.id === note.id))
-  await dblclick(alice, 640, 400)
+  await alice.dblclick(640, 400)
   await expect(alice.textEditor).toBeFocused()
   await expect.poll(() => locks(bob)).toHaveLength(1)
 
-  await dblclick(bob, 640, 400)
+  await bob.dblclick(640, 400)
   await bob.page.getByTestId('lock-prompt.wait').click()
   await expect(bob.page.getByTestId('lock-prompt')).toContainText('#1')
-  await dblclick(carol, 640, 400)
+  await carol.dblclick(640, 400)
   await carol.page.getByTestId('lock-prompt.wait').click()
   await expect(carol.page.getByTestId('lock-prompt')).toContainText('#2')
 
