@@ -59,6 +59,17 @@ async function sticky(room: FakeRoom, u: ReturnType<typeof user>, text = '') {
   return id
 }
 
+/** Users A and B on a note with `text`, A editing it under its lease. */
+async function aEditing(text: string) {
+  const room = new FakeRoom()
+  const a = user(room, 'A')
+  const b = user(room, 'B')
+  const id = await sticky(room, a, text)
+  a.text.start(id)
+  await settle(room)
+  return { room, a, b, id }
+}
+
 describe('typing while the lease is asked for', () => {
   it('opens the editor at once, buffers the keys and commits them after the grant', async () => {
     const room = new FakeRoom()
@@ -122,12 +133,7 @@ describe('typing while the lease is asked for', () => {
   })
 
   it('denied because someone else holds it: the editor closes, the draft is kept, re-apply waits and applies', async () => {
-    const room = new FakeRoom()
-    const a = user(room, 'A')
-    const b = user(room, 'B')
-    const id = await sticky(room, a, 'Agenda')
-    a.text.start(id)
-    await settle(room)
+    const { room, a, b, id } = await aEditing('Agenda')
     // B has not heard of A's lease yet.
     const live = b.peer.leases.bind(b.peer)
     b.peer.leases = () => []
@@ -209,12 +215,7 @@ describe('typing while the lease is asked for', () => {
   })
 
   it('opened again while its last save is unanswered, the note goes on under the lease still held', async () => {
-    const room = new FakeRoom()
-    const a = user(room, 'A')
-    const b = user(room, 'B')
-    const id = await sticky(room, a, 'Plan')
-    a.text.start(id)
-    await settle(room)
+    const { room, a, b, id } = await aEditing('Plan')
     a.text.input('Plan A')
     void a.text.stop()
     // The save is in flight (the lease is released only after its answer): open it again at once.
@@ -233,12 +234,7 @@ describe('typing while the lease is asked for', () => {
   })
 
   it('opened again while its last text still waits behind an earlier commit, the editor shows that text', async () => {
-    const room = new FakeRoom()
-    const a = user(room, 'A')
-    const b = user(room, 'B')
-    const id = await sticky(room, a, 'One')
-    a.text.start(id)
-    await settle(room)
+    const { room, a, b, id } = await aEditing('One')
     a.text.input('One A')
     void a.text.flush() // in flight
     a.text.input('One AB')
@@ -254,12 +250,7 @@ describe('typing while the lease is asked for', () => {
   })
 
   it('opened again and left again before that save is answered, what was typed is still written', async () => {
-    const room = new FakeRoom()
-    const a = user(room, 'A')
-    const b = user(room, 'B')
-    const id = await sticky(room, a, 'Plan')
-    a.text.start(id)
-    await settle(room)
+    const { room, a, b, id } = await aEditing('Plan')
     a.text.input('Plan A')
     void a.text.stop()
     a.text.start(id)
@@ -283,12 +274,7 @@ describe('a network blip while editing', () => {
   }
 
   it('on reconnect the lease is asked for again and what was typed offline is committed', async () => {
-    const room = new FakeRoom()
-    const a = user(room, 'A')
-    const b = user(room, 'B')
-    const id = await sticky(room, a, 'Plan')
-    a.text.start(id)
-    await settle(room)
+    const { room, a, b, id } = await aEditing('Plan')
     const online = blip(room, a, id)
     a.text.input('Plan v2')
     expect(a.text.editing).toMatchObject({ offline: true, draft: 'Plan v2' })
@@ -307,12 +293,7 @@ describe('a network blip while editing', () => {
   })
 
   it('if someone changed the text meanwhile, theirs stays and the offline draft is shown', async () => {
-    const room = new FakeRoom()
-    const a = user(room, 'A')
-    const b = user(room, 'B')
-    const id = await sticky(room, a, 'Plan')
-    a.text.start(id)
-    await settle(room)
+    const { room, a, b, id } = await aEditing('Plan')
     const online = blip(room, a, id)
     a.text.input('Plan (A offline)')
     b.text.start(id)
@@ -328,12 +309,7 @@ describe('a network blip while editing', () => {
   })
 
   it('a lease the server kept for this session (its own restart) goes on with the same token', async () => {
-    const room = new FakeRoom()
-    const a = user(room, 'A')
-    const b = user(room, 'B')
-    const id = await sticky(room, a, 'Plan')
-    a.text.start(id)
-    await settle(room)
+    const { room, a, b, id } = await aEditing('Plan')
     const token = a.text.editing!.token
     const online = blip(room, a, id, true)
     a.text.input('Plan kept')
