@@ -50,7 +50,7 @@ test('A closes the browser while editing and B can edit at once', async ({ openU
   await bob.waitForShapes((s) => s.some((x) => x.id === note.id && x.text === 'Owner: Bob'))
 })
 
-test('A goes offline past the TTL; B takes over; A’s stale text is refused and kept as a draft', async ({
+test('A goes offline past the TTL; B takes over; A’s offline text is not written over Bob’s and is kept as a draft', async ({
   openUser,
 }) => {
   const alice = await openUser('Alice')
@@ -74,10 +74,13 @@ test('A goes offline past the TTL; B takes over; A’s stale text is refused and
   await bob.press('Escape')
   await bob.waitForShapes((s) => s.some((x) => x.id === note.id && x.text === 'Status: green (Bob)'))
 
-  // Alice comes back: her text, fenced by an old token, is refused; she keeps it as a draft.
+  // Alice comes back: she asks for the lock again, sees that Bob changed the note meanwhile, and
+  // keeps her text as a draft; nothing is written over Bob's.
   await alice.setOffline(false)
   const notice = alice.page.getByTestId('notice')
-  await expect(notice).toContainText('lost the lock')
+  await expect(notice).toContainText(
+    'Bob changed the text of the sticky note “Status” while you were offline',
+  )
   await expect(alice.page.getByTestId('notice.draft')).toHaveValue('Status: red (Alice, offline)')
   await expect(alice.textEditor).toHaveCount(0)
   for (const u of [alice, bob]) {

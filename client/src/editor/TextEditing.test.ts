@@ -306,6 +306,9 @@ describe('a network blip while editing', () => {
     await settle(room)
     expect(a.editor.getShape(id)!.text).toBe('Plan (B)')
     expect(a.editor.notices.at(-1)).toMatchObject({ draft: 'Plan (A offline)' })
+    expect(a.editor.notices.at(-1)!.text).toMatch(/^B changed the text of .* while you were offline/)
+    expect(a.text.editing).toBeNull()
+    expect(room.leases.get(id, room.now)).toBeNull() // given back: A was not looking at B's text
   })
 
   it('a lease the server kept for this session (its own restart) goes on with the same token', async () => {

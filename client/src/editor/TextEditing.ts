@@ -35,9 +35,11 @@ export type EditingState = {
   status: 'pending' | 'editing' | 'lost'
   /**
    * The socket dropped (the server has released the lease). Typing goes on locally; on reconnect
-   * the draft is committed with the old token, which the server refuses unless nothing changed.
+   * the editor is pending again and asks for the lease anew.
    */
   offline: boolean
+  /** Pending again after being offline: if the text changed meanwhile, the editor closes. */
+  resumed?: boolean
 }
 
 /** A lease request in progress, for the "asking / waiting for Bo" prompt. */
@@ -211,6 +213,7 @@ export class TextEditing {
         // and shown. Nothing is committed with the old token.
         ed.offline = false
         ed.status = 'pending'
+        ed.resumed = true
         ed.token = 0
         this.leases.acquire(ed.shapeId, false)
         break
@@ -256,8 +259,13 @@ export class TextEditing {
     this.editor.select([shapeId])
     if (!typed) return
     // Only what nobody changed meanwhile goes on; otherwise edit their text and keep ours aside.
+    // Back from offline, the user was not looking at their text: close instead of editing it.
     if (typed.base === null || typed.base === shape.text) this.input(typed.draft)
-    else this.reportChanged(shape, typed)
+    else if (pending?.resumed) {
+      this.editing = null
+      this.leases.release(shapeId)
+      this.reportChanged(shape, typed, true)
+    } else this.reportChanged(shape, typed, false)
   }
 
   private onDenied(e: Extract<LeaseClientEvent, { type: 'denied' }>): void {
@@ -453,9 +461,9 @@ export class TextEditing {
   }
 
   /** Someone changed the text while we were asking for the lock: theirs stays, ours is kept aside. */
-  private reportChanged(shape: Shape, typed: Queued): void {
+  private reportChanged(shape: Shape, typed: Queued, whileOffline = false): void {
     const by = versionedMap(this.editor.doc).get(versionedKey(shape.id, 'text')) as FieldState | undefined
-    const text = textNotice.changed(shape, typed.base ?? shape.text, by?.by)
+    const text = textNotice.changed(shape, typed.base ?? shape.text, by?.by, whileOffline)
     this.offer(shape.id, 'conflict', text, typed.draft)
   }
 

@@ -22,10 +22,10 @@ export const textNotice = {
     `You lost the lock on ${name(shape)} (${why})${nowEditing ? `; ${nowEditing} is editing it now` : ''}. ` +
     'Your unsaved text was not written over anyone; it is kept below.',
 
-  /** Someone changed the text between opening the editor and the grant. */
-  changed: (shape: Shape, base: string, by: string | undefined) =>
-    `${by || 'Someone'} changed the text of ${name({ ...shape, text: base })} while you were asking for ` +
-    'the lock, so yours was not written over it. It is kept below.',
+  /** Someone changed the text between opening the editor (or going offline in it) and the grant. */
+  changed: (shape: Shape, base: string, by: string | undefined, whileOffline: boolean) =>
+    `${by || 'Someone'} changed the text of ${name({ ...shape, text: base })} while you were ` +
+    `${whileOffline ? 'offline' : 'asking for the lock'}, so yours was not written over it. It is kept below.`,
 
   held: (shape: Shape | undefined, holderName: string) =>
     `${holderName} is editing ${name(shape)}, so what you typed was not written. It is kept below.`,
