@@ -580,3 +580,102 @@ test('a client the server refuses for good is told why, keeps its shapes and get
   await expectHealthy(alice)
   await expect(alice.status).toHaveAttribute('data-unsynced', '0')
 })
+
+test('one long session: edits, a reload, a blip, kill -9 and SIGTERM restarts, typing at once, offline and closing mid-typing', async ({
+  openUser,
+  ownServer,
+}) => {
+  test.setTimeout(150_000)
+  const own = { baseURL: ownServer.url }
+  const alice = await openUser('Alice', undefined, own)
+  const bob = await openUser('Bob', undefined, own)
+  const both = [alice, bob]
+  const plan: [number, number] = [400, 550]
+  const notes: [number, number] = [900, 550]
+  /** Double-clicks a note and types at once (no wait for the lock), at the end of its text. */
+  const typeInto = async (u: BoardPage, at: [number, number], text: string) => {
+    await u.dblclick(...at)
+    await u.page.keyboard.press('End')
+    await u.page.keyboard.type(text)
+  }
+  const healthy = async () => {
+    for (const u of both) await expectHealthy(u)
+    return waitForConvergence(both)
+  }
+
+  // A while of editing: shapes, notes committed in bursts, a delete and its undo.
+  await alice.draw('rect', [300, 200], [450, 300])
+  await bob.draw('ellipse', [700, 200], [850, 300])
+  const a = await alice.placeSticky(plan, 'Plan')
+  const b = await bob.placeSticky(notes, 'Notes')
+  let planText = 'Plan'
+  let notesText = 'Notes'
+  for (const word of [' one', ' two', ' three']) {
+    await typeInto(bob, notes, word)
+    notesText += word
+    await waitForText(both, b.id, notesText)
+    await bob.press('Escape')
+  }
+  await alice.tool('select').click()
+  await alice.click(375, 250)
+  await alice.press('Delete')
+  await alice.waitForShapes((s) => s.length === 3)
+  await alice.press('Control+z')
+  await healthy()
+
+  // Bob reloads and goes on.
+  await bob.page.reload()
+  await typeInto(bob, notes, ' four')
+  notesText += ' four'
+  await bob.press('Escape')
+  await waitForText(both, b.id, notesText)
+  await healthy()
+
+  // Alice's network drops for a few seconds while she draws and types into her note.
+  await alice.setOffline(true)
+  await alice.draw('rect', [300, 650], [400, 720])
+  await typeInto(alice, plan, ' (offline)')
+  planText += ' (offline)'
+  await alice.page.waitForTimeout(3000)
+  await alice.setOffline(false)
+  await waitForText(both, a.id, planText)
+  await alice.press('Escape')
+  await healthy()
+
+  // kill -9 while Bob types; he goes on typing and Alice drawing while the server is down.
+  await typeInto(bob, notes, ' five')
+  await ownServer.kill('SIGKILL')
+  await bob.page.keyboard.type(' six')
+  notesText += ' five six'
+  await alice.draw('ellipse', [500, 650], [600, 720])
+  await ownServer.launch()
+  await waitForText(both, b.id, notesText)
+  await bob.press('Escape')
+  await healthy()
+  await ownServer.kill('SIGTERM')
+  await ownServer.launch()
+  await healthy()
+
+  // While the server is down, Alice opens her note and types at once.
+  await ownServer.kill('SIGKILL')
+  await expect(alice.status).not.toHaveAttribute('data-status', 'connected')
+  await typeInto(alice, plan, ' down')
+  planText += ' down'
+  await alice.press('Escape')
+  await ownServer.launch()
+  await waitForText(both, a.id, planText)
+
+  // Typing, then a reload at once; typing, then the tab closed at once.
+  await typeInto(alice, plan, ' reload')
+  planText += ' reload'
+  await alice.page.reload()
+  await typeInto(bob, notes, ' bye')
+  notesText += ' bye'
+  await bob.page.close({ runBeforeUnload: true })
+  await bob.openNewPage()
+  await waitForText(both, a.id, planText)
+  await waitForText(both, b.id, notesText)
+  const final = await healthy()
+  expect(final.map((s) => s.kind).sort()).toEqual(['ellipse', 'ellipse', 'rect', 'rect', 'sticky', 'sticky'])
+  for (const u of both) expect(await notices(u), `${u.name} was shown nothing to recover`).toEqual([])
+})

@@ -159,7 +159,7 @@ describe('typing while the lease is asked for', () => {
     expect(room.leases.get(id, room.now)).toBeNull() // given back after writing
   })
 
-  it('denied for another reason (offline): what was typed is kept in a notice', async () => {
+  it('denied for another reason (view-only): what was typed is kept in a notice', async () => {
     const room = new FakeRoom()
     const a = user(room, 'A')
     const id = await sticky(room, a, 'Hi')
@@ -172,11 +172,64 @@ describe('typing while the lease is asked for', () => {
       holderName: '',
       holderColor: '',
       position: null,
-      reason: 'offline',
+      reason: 'view-only',
     })
+
     expect(a.text.editing).toBeNull()
     expect(a.editor.notices.at(-1)).toMatchObject({ kind: 'error', draft: 'Hi there' })
     expect(a.drafts.get(id)?.draft).toBe('Hi there')
+  })
+
+  it('offline: the editor opens anyway, keeps every key, and commits them once connected', async () => {
+    const room = new FakeRoom()
+    const a = user(room, 'A')
+    const b = user(room, 'B')
+    const id = await sticky(room, a, 'Hi')
+    const connect = slowAcquire(a.peer)
+    a.text.start(id)
+    a.peer.emit({
+      type: 'denied',
+      shapeId: id,
+      holderName: '',
+      holderColor: '',
+      position: null,
+      reason: 'offline',
+    })
+    a.text.input('Hi offline')
+    expect(a.text.editing).toMatchObject({ status: 'pending', offline: true, draft: 'Hi offline' })
+    expect(a.editor.notices).toEqual([])
+    connect()
+    a.peer.emit({ type: 'online' })
+    await settle(room)
+    await settle(room)
+    expect(b.editor.getShape(id)!.text).toBe('Hi offline')
+    expect(a.text.editing).toMatchObject({ status: 'editing', offline: false })
+    expect(a.editor.notices).toEqual([])
+  })
+
+  it('offline: an editor closed before it could get the lock writes its text once connected', async () => {
+    const room = new FakeRoom()
+    const a = user(room, 'A')
+    const b = user(room, 'B')
+    const id = await sticky(room, a, 'Hi')
+    const connect = slowAcquire(a.peer)
+    a.text.start(id)
+    a.peer.emit({
+      type: 'denied',
+      shapeId: id,
+      holderName: '',
+      holderColor: '',
+      position: null,
+      reason: 'offline',
+    })
+    a.text.input('Hi, closed offline')
+    await a.text.stop()
+    connect()
+    a.peer.emit({ type: 'online' })
+    await settle(room)
+    await settle(room)
+    expect(b.editor.getShape(id)!.text).toBe('Hi, closed offline')
+    expect(a.editor.notices).toEqual([])
   })
 
   it('leaving the pending editor before the grant still writes what was typed', async () => {

@@ -200,22 +200,25 @@ export class TextEditing {
         break
       }
       case 'online': {
+        const ed = this.editing
+        if (ed?.offline) {
+          // The server let the lease go when the socket closed (or kept it for this session across
+          // its own restart), or never gave one (opened offline): ask now. The grant goes on with
+          // what was typed offline if nobody changed the text meanwhile; otherwise, or if someone
+          // else has it now, the draft is kept and shown. Nothing is committed with an old token.
+          ed.offline = false
+          ed.status = 'pending'
+          ed.resumed = true
+          ed.token = 0
+        }
         // Requests made before the socket dropped died with it (the server forgets them): ask again.
-        if (this.editing?.status === 'pending') this.leases.acquire(this.editing.shapeId, false)
+        if (ed?.status === 'pending') this.leases.acquire(ed.shapeId, false)
         const r = this.request
         if (r && r.status !== 'held')
           this.leases.acquire(r.shapeId, r.status === 'waiting' || this.queued.has(r.shapeId))
-        const ed = this.editing
-        if (!ed?.offline) break
-        // The server let the lease go when the socket closed (or kept it for this session across
-        // its own restart): ask again. The grant goes on with what was typed offline if nobody
-        // changed the text meanwhile; otherwise, or if someone else has it now, the draft is kept
-        // and shown. Nothing is committed with the old token.
-        ed.offline = false
-        ed.status = 'pending'
-        ed.resumed = true
-        ed.token = 0
-        this.leases.acquire(ed.shapeId, false)
+        // Texts left in an editor closed before its lease came.
+        for (const id of this.queued.keys())
+          if (id !== ed?.shapeId && id !== r?.shapeId) this.leases.acquire(id, true)
         break
       }
     }
@@ -271,6 +274,12 @@ export class TextEditing {
   private onDenied(e: Extract<LeaseClientEvent, { type: 'denied' }>): void {
     const { pending, typed, asked, wanted } = this.answerFor(e.shapeId)
     if (!wanted) return
+    if (e.reason === 'offline' && (pending || typed)) {
+      // Not connected (yet): the open editor keeps taking keys, a closed one's text stays queued;
+      // both ask for the lease once the socket is back.
+      if (pending) pending.offline = true
+      return
+    }
     if (pending) this.editing = null
     // Only a place in the line still leads to a grant; any other answer ends the request.
     if (e.reason || e.position === null) this.queued.delete(e.shapeId)

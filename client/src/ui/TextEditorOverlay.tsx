@@ -52,10 +52,10 @@ export function TextEditorOverlay({ editor, text }: { editor: Editor; text: Text
         onBlur={() => void text.stop()}
       />
       <div className="text-editor-status" data-testid="text-editor.status" data-status={ed.status}>
-        {ed.status === 'pending'
-          ? 'Asking for the lock…'
-          : ed.offline
-            ? 'Offline — your text is kept here; it is saved only if nobody took over the lock.'
+        {ed.offline
+          ? 'Offline — your text is kept here; it is saved once you are back, if nobody changed it meanwhile.'
+          : ed.status === 'pending'
+            ? 'Asking for the lock…'
             : ed.draft === ed.saved
               ? 'Saved · Esc to finish'
               : 'Saving…'}
