@@ -68,6 +68,7 @@ export class Room {
   /** Set while a client update is being integrated, if that went wrong. */
   private integrationFault: string | null = null
   private faultChangedDoc = false
+  private destroyed = false
 
   constructor(
     readonly name: string,
@@ -153,11 +154,6 @@ export class Room {
     this.log.error({ detail }, `room state discarded: ${reason}`)
     for (const conn of this.conns) conn.close(code, reason)
     this.options.onBroken?.(this)
-  }
-
-  /** True once the room has stopped storing and broadcasting (its owner forgets it). */
-  get isBroken(): boolean {
-    return this.broken
   }
 
   /** Folds the update log into one snapshot so the next load reads one row. */
@@ -370,8 +366,6 @@ export class Room {
     for (const ext of this.options.extensions) if (ext.onMessage?.(this, conn, message)) return
     conn.sendEasel({ t: 'error', code: 'unsupported', message: `no handler for ${message.t}` })
   }
-
-  private destroyed = false
 
   /** Frees the document (compacting it first unless its memory is not to be trusted). */
   destroy(): void {

@@ -121,7 +121,7 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
 
   /** A new room socket: checks the room id, loads the room, then hands frames to it. */
   const accept = (ws: WebSocket, roomName: string | undefined) => {
-    ws.on('error', (err) => log.debug({ err: err.message }, 'socket error before join'))
+    ws.on('error', (err) => log.warn({ err: err.message, room: roomName }, 'socket error'))
     if (roomName === undefined || !isValidRoomId(roomName)) {
       ws.close(CloseCode.InvalidRoom, 'invalid room id')
       return
@@ -171,8 +171,6 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
       rooms.release(room)
       conn.log.debug({ code }, 'connection closed')
     })
-    ws.removeAllListeners('error')
-    ws.on('error', (err) => conn.log.warn({ err: err.message }, 'socket error'))
     try {
       room.join(conn)
     } catch (err) {
