@@ -20,7 +20,7 @@ import {
   shapesMap,
   versionedMap,
 } from '@easel/shared'
-import { backoffDelay } from '../client/src/sync/CommitQueue.ts'
+import { backoffDelay } from '../client/src/sync/backoff.ts'
 import { connectMany, EaselClient } from './easelClient.ts'
 import { type EaselUnderTest, startEasel } from './easelServer.ts'
 import {
@@ -705,7 +705,7 @@ async function run(options: BenchOptions): Promise<BenchResult> {
         'closed loop: decide → commit with the base version last known → on conflict take `version` ' +
         'from the answer and retry → on success wait uniformly 0–' +
         `${THINK_MS} ms (“think”) and decide the next. **backoff**: retry after ` +
-        '`backoffDelay(attempt)` from `client/src/sync/CommitQueue.ts` (full jitter, uniform in ' +
+        '`backoffDelay(attempt)` from `client/src/sync/backoff.ts` (full jitter, uniform in ' +
         `[0, min(${BACKOFF.capMs}, ${BACKOFF.baseMs}·2^attempt)) ms); **immediate**: retry as soon as the ` +
         'conflict arrives; **backoff-live**: backoff, but every attempt uses the newest version the ' +
         'client’s own document shows (the server projects each commit into every client’s document, as ' +

@@ -1,6 +1,7 @@
 import { type Board, createBoard } from '@easel/client/board.ts'
 import type { Notice } from '@easel/client/editor/Editor.ts'
 import type { PendingCommit } from '@easel/client/sync/CommitQueue.ts'
+import { memoryStorage } from '@easel/client/sync/roomStorage.ts'
 import {
   type CommitRequest,
   type CommitResult,
@@ -12,14 +13,6 @@ import {
 import * as Y from 'yjs'
 import { FaultyNetwork } from './network.ts'
 import type { Random } from './random.ts'
-
-/** A Storage that outlives the simulated page (what localStorage is across reloads). */
-export class MemoryStorage {
-  private readonly items = new Map<string, string>()
-  getItem = (k: string): string | null => this.items.get(k) ?? null
-  setItem = (k: string, v: string): void => void this.items.set(k, v)
-  removeItem = (k: string): void => void this.items.delete(k)
-}
 
 /** A commit this user made and the answer it got (answers arrive also after reloads). */
 export type CommitRecord = { request: CommitRequest; label: string; result: CommitResult | null; at: number }
@@ -35,7 +28,8 @@ export type UserTimings = { answerTimeoutMs: number; textDebounceMs: number }
  * store, as a page reload does. Everything the invariants need is recorded across reloads.
  */
 export class SimUser {
-  readonly storage = new MemoryStorage()
+  /** Outlives the simulated page, as localStorage does across reloads. */
+  readonly storage = memoryStorage()
   readonly network: FaultyNetwork
   board: Board | null = null
   /** Offline as the browser sees it (navigator.onLine false). */

@@ -3,7 +3,7 @@ import { shapesMap, WS_PATH_PREFIX } from '@easel/shared'
 import { Canvas, isEditableTarget } from './canvas/Canvas.tsx'
 import { type Board, createBoard } from './board.ts'
 import type { ClipboardData } from './editor/Editor.ts'
-import { download, parseBoardFile, toBoardFile, toPng, toSvg } from './editor/exportBoard.ts'
+import { download, downloadBoardFile, parseBoardFile, toPng, toSvg } from './editor/exportBoard.ts'
 import { loadUser, saveUserName } from './identity.ts'
 import { handleShortcut } from './shortcuts.ts'
 import { ConnectionStatus } from './ui/ConnectionStatus.tsx'
@@ -195,13 +195,7 @@ function BoardView({ board, room }: { board: Board; room: string }) {
               type="button"
               role="menuitem"
               data-testid="export.json"
-              onClick={run(() =>
-                download(
-                  `easel-${room}.json`,
-                  JSON.stringify(toBoardFile(exportShapes()), null, 2),
-                  'application/json',
-                ),
-              )}
+              onClick={run(() => downloadBoardFile(room, exportShapes()))}
             >
               Export JSON
             </button>

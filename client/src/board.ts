@@ -1,11 +1,11 @@
 import type { LeaseConfig } from '@easel/shared'
-import { DraftStore, type DraftStorage } from './editor/drafts.ts'
+import { DraftStore } from './editor/drafts.ts'
 import { Editor, type User } from './editor/Editor.ts'
 import { TEXT_COMMIT_DEBOUNCE_MS, TextEditing } from './editor/TextEditing.ts'
 import { BoardSync, type BoardSyncOptions } from './sync/BoardSync.ts'
 import { CommitQueue, type CommitQueueOptions } from './sync/CommitQueue.ts'
 import { LeaseClient } from './sync/LeaseClient.ts'
-import { roomStorageKeys } from './sync/roomStorage.ts'
+import { type KeyValueStorage, roomStorageKeys } from './sync/roomStorage.ts'
 
 /** Where a board runs: the browser's globals by default; a Node harness passes its own. */
 export type BoardEnvironment = {
@@ -13,7 +13,7 @@ export type BoardEnvironment = {
   serverUrl: string
   user: User
   /** localStorage or an equivalent: commit queue and text drafts (the unsynced counter too). */
-  storage: DraftStorage
+  storage: KeyValueStorage
   /** BoardSync's environment (WebSocket class, online events, local store name, client id...). */
   sync?: Omit<BoardSyncOptions, 'serverUrl' | 'name' | 'color' | 'storage'>
   /** Commit queue timings (tests shorten them). */

@@ -1115,7 +1115,7 @@ function describeChange(field: VersionedField, value: unknown, shape: Shape | un
   }
 }
 
-function capitalize(s: string): string {
+export function capitalize(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1)
 }
 

@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import type { PendingCommit } from '../sync/CommitQueue.ts'
 import { FakeRoom, type FakePeer } from '../testing/FakeRoom.ts'
-import { type DraftNotice, type DraftStorage, DraftStore, memoryStorage } from './drafts.ts'
+import { type KeyValueStorage, memoryStorage } from '../sync/roomStorage.ts'
+import { type DraftNotice, DraftStore } from './drafts.ts'
 import { Editor } from './Editor.ts'
 import { TextEditing } from './TextEditing.ts'
 
 const ROOM = 'r1'
 
-function user(room: FakeRoom, name: string, storage: DraftStorage = memoryStorage(), debounceMs = 0) {
+function user(room: FakeRoom, name: string, storage: KeyValueStorage = memoryStorage(), debounceMs = 0) {
   const peer = room.join(name)
   const editor = new Editor(peer.doc, {
     user: { id: name, name, color: '#e03131' },
@@ -39,7 +40,7 @@ function slowAcquire(peer: FakePeer) {
 }
 
 /** Copies what is on "disk", as a closed tab leaves it (later writes of the old page do not count). */
-function snapshot(storage: DraftStorage, key: string): DraftStorage {
+function snapshot(storage: KeyValueStorage, key: string): KeyValueStorage {
   const copy = memoryStorage()
   const v = storage.getItem(key)
   if (v !== null) copy.setItem(key, v)

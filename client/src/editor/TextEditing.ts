@@ -10,7 +10,8 @@ import {
 import type { PendingCommit } from '../sync/CommitQueue.ts'
 import type { LeaseClientEvent, LeasePort } from '../sync/LeaseClient.ts'
 import { DraftRecovery } from './draftRecovery.ts'
-import { DraftStore, memoryStorage, offerDraft } from './drafts.ts'
+import { memoryStorage } from '../sync/roomStorage.ts'
+import { DraftStore, offerDraft } from './drafts.ts'
 import type { Editor, Notice } from './Editor.ts'
 import { textNotice } from './textNotices.ts'
 
@@ -38,8 +39,8 @@ export type EditingState = {
    * the editor is pending again and asks for the lease anew.
    */
   offline: boolean
-  /** Pending again after being offline: if the text changed meanwhile, the editor closes. */
-  resumed?: boolean
+  /** Pending after being offline: if the text changed meanwhile, the editor closes. */
+  wasOffline?: boolean
 }
 
 /** A lease request in progress, for the "asking / waiting for Bo" prompt. */
@@ -208,7 +209,7 @@ export class TextEditing {
           // else has it now, the draft is kept and shown. Nothing is committed with an old token.
           ed.offline = false
           ed.status = 'pending'
-          ed.resumed = true
+          ed.wasOffline = true
           ed.token = 0
         }
         // Requests made before the socket dropped died with it (the server forgets them): ask again.
@@ -264,7 +265,7 @@ export class TextEditing {
     // Only what nobody changed meanwhile goes on; otherwise edit their text and keep ours aside.
     // Back from offline, the user was not looking at their text: close instead of editing it.
     if (typed.base === null || typed.base === shape.text) this.input(typed.draft)
-    else if (pending?.resumed) {
+    else if (pending?.wasOffline) {
       this.editing = null
       this.leases.release(shapeId)
       this.reportChanged(shape, typed, true)

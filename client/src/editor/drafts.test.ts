@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { DraftStore, memoryStorage } from './drafts.ts'
+import { memoryStorage } from '../sync/roomStorage.ts'
+import { DraftStore } from './drafts.ts'
 
 describe('DraftStore', () => {
   it('keeps one entry per shape under one key per room, and clears only the matching text', () => {

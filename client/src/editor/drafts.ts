@@ -1,19 +1,8 @@
+import type { KeyValueStorage } from '../sync/roomStorage.ts'
 import type { Editor, Notice } from './Editor.ts'
 
 /** Text typed into a shape that the server has not acknowledged yet, and what it was typed over. */
 export type StoredDraft = { draft: string; baseText: string; baseVersion: number; at: number }
-
-export type DraftStorage = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>
-
-/** A Storage that lives as long as the page (tests, or a browser without localStorage). */
-export function memoryStorage(): DraftStorage {
-  const items = new Map<string, string>()
-  return {
-    getItem: (k) => items.get(k) ?? null,
-    setItem: (k, v) => void items.set(k, v),
-    removeItem: (k) => void items.delete(k),
-  }
-}
 
 function isDraft(d: unknown): d is StoredDraft {
   const o = d as StoredDraft | null
@@ -37,7 +26,7 @@ export class DraftStore {
 
   constructor(
     room: string,
-    private readonly storage: DraftStorage | null = globalThis.localStorage ?? null,
+    private readonly storage: KeyValueStorage | null = globalThis.localStorage ?? null,
     private readonly now: () => number = Date.now,
   ) {
     this.key = `easel:drafts:${room}`

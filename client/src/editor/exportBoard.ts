@@ -127,6 +127,11 @@ export async function toPng(shapes: readonly Shape[], scale = 2): Promise<Blob> 
   }
 }
 
+/** Saves shapes as the board file `easel-<room>.json` (what "Import JSON" reads back). */
+export function downloadBoardFile(room: string, shapes: readonly Shape[]): void {
+  download(`easel-${room}.json`, JSON.stringify(toBoardFile(shapes), null, 2), 'application/json')
+}
+
 export function download(name: string, data: Blob | string, type = 'application/octet-stream'): void {
   const blob = typeof data === 'string' ? new Blob([data], { type }) : data
   const url = URL.createObjectURL(blob)

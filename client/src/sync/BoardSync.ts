@@ -14,7 +14,7 @@ import {
   serverMessage,
 } from '@easel/shared'
 import { type Backoff, decideClose, reconnectDelay, type WayBack } from './closePolicy.ts'
-import { roomStorageKeys } from './roomStorage.ts'
+import { type KeyValueStorage, roomStorageKeys } from './roomStorage.ts'
 
 export type ConnectionStatus = 'connected' | 'connecting' | 'offline'
 
@@ -63,7 +63,7 @@ export type BoardSyncOptions = {
   /** WebSocket class (default globalThis.WebSocket); Node passes `ws`. */
   WebSocket?: typeof WebSocket
   /** Where the unsynced counter lives (default localStorage; null = nowhere). */
-  storage?: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> | null
+  storage?: KeyValueStorage | null
   /** Source of 'online'/'offline' events (default window; null = none). */
   events?: Pick<EventTarget, 'addEventListener' | 'removeEventListener'> | null
   /** Whether the browser thinks it is online (default () => navigator.onLine !== false). */
@@ -96,7 +96,7 @@ export class BoardSync {
   private readonly easelListeners = new Set<(m: ServerMessage) => void>()
   private welcomed = false
   private readonly keys: ReturnType<typeof roomStorageKeys>
-  private readonly storage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> | null
+  private readonly storage: KeyValueStorage | null
   private readonly events: Pick<EventTarget, 'addEventListener' | 'removeEventListener'> | null
   private readonly isOnline: () => boolean
   /** Closes seen since the last successful sync: drives the backoff window. */
@@ -359,7 +359,7 @@ export class BoardSync {
 }
 
 /** localStorage when there is one; reading it throws where the browser disables storage. */
-function defaultStorage(): Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> | null {
+function defaultStorage(): KeyValueStorage | null {
   try {
     return globalThis.localStorage ?? null
   } catch {

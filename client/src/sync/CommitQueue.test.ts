@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { CommitRequest, CommitResult } from '@easel/shared'
-import { backoffDelay, CommitQueue } from './CommitQueue.ts'
+import { backoffDelay } from './backoff.ts'
+import { CommitQueue } from './CommitQueue.ts'
 
 /** Timers run by hand: `advance(ms)` fires everything due. */
 function fakeTimers() {

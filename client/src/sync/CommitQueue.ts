@@ -1,14 +1,9 @@
 import type { CommitRequest, CommitResult } from '@easel/shared'
+import { type BackoffOptions, backoffDelay } from './backoff.ts'
+import type { KeyValueStorage } from './roomStorage.ts'
 
 /** A commit waiting for its answer; `label` says what the user did, for notices after a reload. */
 export type PendingCommit = { request: CommitRequest; label: string; queuedAt: number }
-
-export type BackoffOptions = { baseMs: number; capMs: number; random: () => number }
-
-/** Exponential backoff with full jitter: a uniformly random wait in [0, min(cap, base * 2^attempt)). */
-export function backoffDelay(attempt: number, o: BackoffOptions): number {
-  return Math.floor(o.random() * Math.min(o.capMs, o.baseMs * 2 ** attempt))
-}
 
 export type CommitTransport = {
   /** Sends the request; false when the socket is not ready (the queue waits for `resume`). */
@@ -16,7 +11,7 @@ export type CommitTransport = {
 }
 
 export type CommitQueueOptions = {
-  storage?: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> | null
+  storage?: KeyValueStorage | null
   storageKey: string
   /** Resend if no answer arrives within this time while connected. */
   answerTimeoutMs?: number

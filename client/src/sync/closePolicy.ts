@@ -1,4 +1,5 @@
 import { CloseCode } from '@easel/shared'
+import { backoffDelay } from './backoff.ts'
 
 /**
  * How soon to reconnect after a transient close: `prompt` when the server asks for it (the room
@@ -121,10 +122,10 @@ export function reconnectDelay(
   attempt: number,
   random: () => number = Math.random,
 ): number {
-  const { baseMs, capMs } = BACKOFF[backoff]
-  const window = Math.min(capMs, baseMs * 2 ** attempt)
-  if (backoff === 'slow') return Math.floor(window / 2 + (random() * window) / 2)
-  return Math.floor(random() * window)
+  const o = { ...BACKOFF[backoff], random }
+  if (backoff !== 'slow') return backoffDelay(attempt, o)
+  const window = Math.min(o.capMs, o.baseMs * 2 ** attempt)
+  return Math.floor(window / 2 + backoffDelay(attempt, o) / 2)
 }
 
 const BACKOFF: Record<Backoff, { baseMs: number; capMs: number }> = {

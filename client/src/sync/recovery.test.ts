@@ -174,8 +174,10 @@ describe('reloadFromServer', () => {
     const steps: string[] = []
     const sync = {
       room: 'r1',
+      // As BoardSync.clearLocalCopy: the local copy and the unsynced counter go.
       clearLocalCopy: async () => {
         steps.push(`clear (stash ${storage.map.has('easel:recovered:r1') ? 'kept' : 'missing'})`)
+        storage.removeItem('easel:unsynced:r1')
       },
     }
     const outcome = await reloadFromServer({

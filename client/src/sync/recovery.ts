@@ -13,7 +13,7 @@ import {
 } from '@easel/shared'
 import { CREATE_ORIGIN } from '../editor/Editor.ts'
 import { type BoardFile, parseBoardFile } from '../editor/exportBoard.ts'
-import { roomStorageKeys } from './roomStorage.ts'
+import { type KeyValueStorage, roomStorageKeys } from './roomStorage.ts'
 
 /**
  * "Reload from the server" keeps the local board as a stash (the JSON board file) and, once the
@@ -22,10 +22,9 @@ import { roomStorageKeys } from './roomStorage.ts'
  */
 
 export type StashedShape = BoardFile['shapes'][number]
-type Store = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>
 
 /** Keeps the board file for after the reload; false when the browser refuses it (too big). */
-export function writeStash(storage: Store, room: string, boardJson: string): boolean {
+export function writeStash(storage: KeyValueStorage, room: string, boardJson: string): boolean {
   try {
     storage.setItem(roomStorageKeys(room).recovered, boardJson)
     return true
@@ -35,7 +34,7 @@ export function writeStash(storage: Store, room: string, boardJson: string): boo
 }
 
 /** The stashed shapes, or null when there is no stash (an unreadable one is dropped: it cannot help). */
-export function readStash(storage: Store, room: string): StashedShape[] | null {
+export function readStash(storage: KeyValueStorage, room: string): StashedShape[] | null {
   const key = roomStorageKeys(room).recovered
   const raw = storage.getItem(key)
   if (raw === null) return null
@@ -47,7 +46,7 @@ export function readStash(storage: Store, room: string): StashedShape[] | null {
   }
 }
 
-export function deleteStash(storage: Store, room: string): void {
+export function deleteStash(storage: KeyValueStorage, room: string): void {
   storage.removeItem(roomStorageKeys(room).recovered)
 }
 

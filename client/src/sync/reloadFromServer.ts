@@ -1,10 +1,10 @@
 import type { BoardSync } from './BoardSync.ts'
 import { writeStash } from './recovery.ts'
-import { roomStorageKeys } from './roomStorage.ts'
+import { type KeyValueStorage, roomStorageKeys } from './roomStorage.ts'
 
 export type ReloadFromServerOptions = {
   sync: Pick<BoardSync, 'room' | 'clearLocalCopy'>
-  storage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>
+  storage: KeyValueStorage
   /** The local board as a board file (JSON), kept to re-apply after the reload; null = keep nothing. */
   boardJson: string | null
   reload: () => void
@@ -21,9 +21,7 @@ export async function reloadFromServer(o: ReloadFromServerOptions): Promise<'too
   await o.sync.clearLocalCopy()
   // Queued commits belong to the copy being dropped; replayed after the reload they would apply
   // edits the user has not chosen to re-apply.
-  const keys = roomStorageKeys(room)
-  o.storage.removeItem(keys.commits)
-  o.storage.removeItem(keys.unsynced)
+  o.storage.removeItem(roomStorageKeys(room).commits)
   o.reload()
   return 'reloading'
 }

@@ -1,6 +1,6 @@
 import { useId, useState } from 'react'
 import type { Editor } from '../editor/Editor.ts'
-import { download, toBoardFile } from '../editor/exportBoard.ts'
+import { downloadBoardFile, toBoardFile } from '../editor/exportBoard.ts'
 import type { BoardSync, SyncProblem } from '../sync/BoardSync.ts'
 import { reloadFromServer } from '../sync/reloadFromServer.ts'
 
@@ -17,11 +17,7 @@ export function ConnectionProblem({ sync, editor, room, problem, unsynced }: Pro
   const boardJson = () => JSON.stringify(toBoardFile(editor.getShapes()))
 
   const exportBoard = () => {
-    download(
-      `easel-${room}.json`,
-      JSON.stringify(toBoardFile(editor.getShapes()), null, 2),
-      'application/json',
-    )
+    downloadBoardFile(room, editor.getShapes())
     setExported(true)
   }
   const fromServer = (keepCopy: boolean) => {

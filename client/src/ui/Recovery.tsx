@@ -1,5 +1,5 @@
 import { useState, useSyncExternalStore } from 'react'
-import { describe, type Editor } from '../editor/Editor.ts'
+import { capitalize, describe, type Editor } from '../editor/Editor.ts'
 import type { BoardSync } from '../sync/BoardSync.ts'
 import { applyRecovery, deleteStash, type RecoveryPlan, readStash } from '../sync/recovery.ts'
 import { copyText } from './copyText.ts'
@@ -99,8 +99,4 @@ function RecoveryReport({ plan, onClose }: { plan: RecoveryPlan; onClose: () => 
       </div>
     </div>
   )
-}
-
-function capitalize(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1)
 }
