@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process'
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
+import { ServerProcess } from '@easel/testkit/serverProcess.ts'
 
 const ROOT = path.resolve(import.meta.dirname, '..')
 
@@ -13,29 +12,12 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   if (!fs.existsSync(path.join(ROOT, 'client/dist/index.html'))) {
     throw new Error('client/dist is missing: run `pnpm build` first (pnpm test:e2e does)')
   }
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'easel-e2e-'))
-  // One node process with tsx as a loader (the tsx CLI forks a child), so the signal at teardown
-  // reaches the server itself.
-  const args = ['--port', '0', '--host', '127.0.0.1', '--data', dataDir, '--log-level', 'warn']
-  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'server/src/main.ts'), ...args], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    cwd: path.join(ROOT, 'server'),
-    env: { ...process.env, ...e2eServerEnv() },
-  })
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = ''
-    proc.stdout!.on('data', (d) => {
-      out += d
-      const m = /Easel listening on (\S+)/.exec(out)
-      if (m) resolve(m[1]!)
-    })
-    proc.once('exit', (code) => reject(new Error(`server exited early with ${code}`)))
-  })
-  process.env.EASEL_URL = url
-  process.env.EASEL_DATA_DIR = dataDir
+  const server = await ServerProcess.start({ env: e2eServerEnv() })
+  process.env.EASEL_URL = server.url
   return async () => {
-    proc.kill('SIGTERM')
-    await new Promise((r) => proc.once('exit', r))
+    await server.kill('SIGTERM')
+    if (server.crashed) console.error(server.crashed)
+    fs.rmSync(server.dataDir, { recursive: true, force: true })
   }
 }
 

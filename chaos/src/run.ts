@@ -7,7 +7,7 @@ import { type Violation, checkSettled, durableSince, type Snapshot, snapshot } f
 import { Observer } from './observer.ts'
 import { type Fault, planScenario, type Step } from './plan.ts'
 import { Random } from './random.ts'
-import { ServerProcess } from './serverProcess.ts'
+import { ServerProcess } from '@easel/testkit/serverProcess.ts'
 import { SimUser } from './simUser.ts'
 
 export type ChaosOptions = {
@@ -60,18 +60,12 @@ export async function runScenario(
   const started = Date.now()
   const random = new Random(seed)
   const plan = steps ?? planScenario(random, o)
-  const server = await ServerProcess.start([
-    '--lease-ttl-ms',
-    String(o.leaseTtlMs),
-    '--lease-idle-ms',
-    String(o.leaseIdleMs),
-    '--ping-interval-ms',
-    '1000',
-    '--compact-after',
-    '40',
-    '--log-level',
-    'error',
-  ])
+  const server = await ServerProcess.start({
+    args: [
+      ...['--lease-ttl-ms', String(o.leaseTtlMs), '--lease-idle-ms', String(o.leaseIdleMs)],
+      ...['--ping-interval-ms', '1000', '--compact-after', '40', '--log-level', 'error'],
+    ],
+  })
   const room = `chaos-${seed}`
   const violations: Violation[] = []
   const stats: RunStats = {
@@ -195,13 +189,13 @@ async function applyFault(f: Fault, users: SimUser[], server: ServerProcess): Pr
       u!.network.faults = { maxDelayMs: f.maxDelayMs, duplicateRate: f.duplicateRate }
       return
     case 'kill':
-      await server.kill()
+      await server.kill('SIGKILL')
       return
     case 'terminate':
-      await server.terminate()
+      await server.kill('SIGTERM')
       return
     case 'restart':
-      if (!server.running) await server.start()
+      if (!server.running) await server.launch()
       return
   }
 }
@@ -216,7 +210,7 @@ function goOnline(u: SimUser): void {
 
 /** Ends every fault: the server is up, networks are healthy, nobody is mid-edit. */
 async function healAll(users: SimUser[], server: ServerProcess): Promise<void> {
-  if (!server.running) await server.start()
+  if (!server.running) await server.launch()
   for (const u of users) {
     u.network.faults = { maxDelayMs: 0, duplicateRate: 0 }
     u.network.thaw()

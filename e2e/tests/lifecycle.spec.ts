@@ -10,7 +10,8 @@ import {
   type OpenOptions,
   waitForConvergence,
 } from './fixtures.ts'
-import { ServerProcess } from './serverProcess.ts'
+import { ServerProcess } from '@easel/testkit/serverProcess.ts'
+import { e2eServerEnv } from '../globalSetup.ts'
 
 /**
  * Lifecycles: commits then a blip and a reload, typing during the lease round trip, a tab closed
@@ -30,7 +31,7 @@ type Fixtures = {
 const test = base.extend<Fixtures>({
   // biome-ignore lint/correctness/noEmptyPattern: Playwright fixtures must destructure their dependencies
   ownServer: async ({}, use, testInfo) => {
-    const server = await ServerProcess.start()
+    const server = await ServerProcess.start({ env: e2eServerEnv() })
     await use(server)
     if (testInfo.status !== testInfo.expectedStatus) {
       await testInfo.attach('own server output', { body: server.output, contentType: 'text/plain' })

@@ -9,7 +9,6 @@
  */
 
 import {
-  type CrdtProps,
   insertShape,
   MessageType,
   PROTOCOL_VERSION,
@@ -27,6 +26,8 @@ import fc from 'fast-check'
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
+import { RECT } from './protocolClient.ts'
+import { encodeDecodedUpdate } from './yjsForge.ts'
 
 // ---------------------------------------------------------------------------------------------
 // Encoding helpers
@@ -100,41 +101,7 @@ export function encodeAwareness(entries: readonly { client: number; clock: numbe
 }
 
 type Decoded = ReturnType<typeof Y.decodeUpdate>
-type AnyStruct = Decoded['structs'][number]
 type WritableItem = Omit<Y.Item, 'parent'> & { parent: Y.ID | string | null }
-
-/**
- * Re-encodes a decoded (and possibly edited) V1 update. Structs are grouped by client in order of
- * first appearance; each group is written from its first struct's clock, so editing `id` of the
- * first struct of a group moves the whole group (clocks inside a group are implicit in V1).
- */
-export function encodeDecodedUpdate({ structs, ds }: Decoded): Uint8Array {
-  const groups = new Map<number, AnyStruct[]>()
-  for (const s of structs) {
-    const g = groups.get(s.id.client)
-    if (g) g.push(s)
-    else groups.set(s.id.client, [s])
-  }
-  const enc = new Y.UpdateEncoderV1()
-  encoding.writeVarUint(enc.restEncoder, groups.size)
-  for (const [client, list] of groups) {
-    encoding.writeVarUint(enc.restEncoder, list.length)
-    enc.writeClient(client)
-    encoding.writeVarUint(enc.restEncoder, list[0]!.id.clock)
-    for (const s of list) s.write(enc, 0)
-  }
-  encoding.writeVarUint(enc.restEncoder, ds.clients.size)
-  for (const [client, ranges] of ds.clients) {
-    enc.resetDsCurVal()
-    encoding.writeVarUint(enc.restEncoder, client)
-    encoding.writeVarUint(enc.restEncoder, ranges.length)
-    for (const r of ranges) {
-      enc.writeDsClock(r.clock)
-      enc.writeDsLen(r.len)
-    }
-  }
-  return enc.toUint8Array()
-}
 
 /** The Yjs update inside a sync step 2 / update frame, or null. */
 export function splitUpdateFrame(bytes: Uint8Array): { step: number; update: Uint8Array } | null {
@@ -318,15 +285,6 @@ export const replicaOp: fc.Arbitrary<ReplicaOp> = fc.oneof(
   },
 )
 
-const RECT_BASE: Omit<CrdtProps, 'kind' | 'x' | 'y' | 'w' | 'h'> = {
-  rotation: 0,
-  z: 'a0',
-  stroke: '#1e1e1e',
-  fill: 'transparent',
-  strokeWidth: 2,
-  opacity: 1,
-}
-
 /** Applies `ops` to `doc` in one transaction (origin 'fuzz'). Never throws on missing targets. */
 export function applyReplicaOps(doc: Y.Doc, ops: readonly ReplicaOp[], seq: { n: number }): void {
   doc.transact(() => {
@@ -345,7 +303,7 @@ function applyReplicaOp(doc: Y.Doc, op: ReplicaOp, seq: { n: number }): void {
     case 'addShape': {
       const id = `fz${doc.clientID.toString(36)}-${seq.n++}`
       insertShape(doc, id, {
-        ...RECT_BASE,
+        ...RECT,
         kind: SHAPE_KINDS[op.kind]!,
         x: op.x,
         y: op.y,
@@ -427,14 +385,14 @@ function applyReplicaOp(doc: Y.Doc, op: ReplicaOp, seq: { n: number }): void {
       const id = pick(shapeIds(doc), op.target)
       if (id === undefined) return
       if (op.replace) {
-        insertShape(doc, id, { ...RECT_BASE, kind: 'rect', x: 1, y: 1, w: 1, h: 1 })
+        insertShape(doc, id, { ...RECT, kind: 'rect', x: 1, y: 1, w: 1, h: 1 })
       } else shapesMap(doc).delete(id)
       return
     }
     case 'transientShape': {
       const id = `fz${doc.clientID.toString(36)}-${seq.n++}`
-      insertShape(doc, id, { ...RECT_BASE, kind: 'rect', x: 2, y: 2, w: 2, h: 2 })
-      if (op.replace) insertShape(doc, id, { ...RECT_BASE, kind: 'ellipse', x: 3, y: 3, w: 3, h: 3 })
+      insertShape(doc, id, { ...RECT, kind: 'rect', x: 2, y: 2, w: 2, h: 2 })
+      if (op.replace) insertShape(doc, id, { ...RECT, kind: 'ellipse', x: 3, y: 3, w: 3, h: 3 })
       else shapesMap(doc).delete(id)
       return
     }

@@ -31,10 +31,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
 import type { EaselServer } from '../src/index.ts'
+import { encodeDecodedUpdate } from './yjsForge.ts'
 import {
   applyReplicaOps,
   easelFrame,
-  encodeDecodedUpdate,
   type FrameSpec,
   gapFrame,
   hex,

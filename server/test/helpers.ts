@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import fs from 'node:fs'
+import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import WebSocket from 'ws'
@@ -9,6 +10,15 @@ import { type ConfigInput, createServer, type EaselServer, type ServerDeps } fro
 
 export function tempDir(prefix = 'easel-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix))
+}
+
+/** A port nobody listens on right now, for a server that must restart where its clients expect it. */
+export async function freePort(): Promise<number> {
+  const probe = net.createServer()
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', () => r()))
+  const { port } = probe.address() as net.AddressInfo
+  await new Promise((r) => probe.close(r))
+  return port
 }
 
 /** An in-process server on port 0 with a fresh data dir. */

@@ -15,7 +15,16 @@ import { CloseCode, insertShape, MessageType, versionedMap } from '@easel/shared
 import type { EaselServer } from '../src/index.ts'
 import { SqlitePersistence } from '../src/persistence/SqlitePersistence.ts'
 import { MAX_UNRESOLVED_UPDATES } from '../src/Room.ts'
-import { closeCode, rawSocket, startServer, stockClient, tempDir, waitFor, wsUrl } from './helpers.ts'
+import {
+  closeCode,
+  freePort,
+  rawSocket,
+  startServer,
+  stockClient,
+  tempDir,
+  waitFor,
+  wsUrl,
+} from './helpers.ts'
 import { ProtocolClient, RECT } from './protocolClient.ts'
 import { encodeItems, withoutDeletes } from './yjsForge.ts'
 
@@ -314,14 +323,6 @@ function shapeIds(update: Uint8Array): string[] {
       (s): s is Y.Item => s instanceof Y.Item && (s.parent as unknown) === 'shapes' && s.parentSub !== null,
     )
     .map((s) => s.parentSub!)
-}
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer()
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()))
-  const { port } = srv.address() as net.AddressInfo
-  await new Promise((r) => srv.close(r))
-  return port
 }
 
 /** Sends a raw HTTP upgrade request and returns the first line of the answer. */

@@ -1,10 +1,58 @@
 /**
  * Hand-made Yjs updates, for tests of what a hostile or broken client can send: structs Yjs itself
- * never produces (forward references, repeated clients, keyless map entries) and updates with
- * their delete set stripped.
+ * never produces (forward references, repeated clients, keyless map entries), edited decoded
+ * updates, and updates with their delete set stripped.
  */
 import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
+
+type Decoded = ReturnType<typeof Y.decodeUpdate>
+type Struct = Decoded['structs'][number]
+type Run = { client: number; structs: Struct[] }
+
+/**
+ * Writes runs of structs as a V1 update. Each run is written from its first struct's clock (clocks
+ * inside a run are implicit), so editing the `id` of a run's first struct moves the whole run.
+ */
+function encodeRuns(runs: Run[], ds: Decoded['ds']): Uint8Array {
+  const enc = new Y.UpdateEncoderV1()
+  encoding.writeVarUint(enc.restEncoder, runs.length)
+  for (const { client, structs } of runs) {
+    encoding.writeVarUint(enc.restEncoder, structs.length)
+    enc.writeClient(client)
+    encoding.writeVarUint(enc.restEncoder, structs[0]!.id.clock)
+    for (const s of structs) s.write(enc, 0)
+  }
+  encoding.writeVarUint(enc.restEncoder, ds.clients.size)
+  for (const [client, ranges] of ds.clients) {
+    enc.resetDsCurVal()
+    encoding.writeVarUint(enc.restEncoder, client)
+    encoding.writeVarUint(enc.restEncoder, ranges.length)
+    for (const r of ranges) {
+      enc.writeDsClock(r.clock)
+      enc.writeDsLen(r.len)
+    }
+  }
+  return enc.toUint8Array()
+}
+
+/** Re-encodes a decoded (and possibly edited) update, one run per client in order of appearance. */
+export function encodeDecodedUpdate({ structs, ds }: Decoded): Uint8Array {
+  const runs = new Map<number, Run>()
+  for (const s of structs) {
+    const run = runs.get(s.id.client)
+    if (run) run.structs.push(s)
+    else runs.set(s.id.client, { client: s.id.client, structs: [s] })
+  }
+  return encodeRuns([...runs.values()], ds)
+}
+
+const NO_DELETES = { clients: new Map() } as unknown as Decoded['ds']
+
+/** The same structs with an empty delete set (what a hostile client can send). */
+export function withoutDeletes(update: Uint8Array): Uint8Array {
+  return encodeDecodedUpdate({ structs: Y.decodeUpdate(update).structs, ds: NO_DELETES })
+}
 
 export type ItemSpec = {
   client: number
@@ -18,55 +66,24 @@ export type ItemSpec = {
   newRun?: boolean
 }
 
-/** Encodes hand-made structs as a v1 update with an empty delete set. */
+/** Encodes hand-made items as a V1 update with an empty delete set. */
 export function encodeItems(specs: ItemSpec[]): Uint8Array {
-  const runs: { client: number; items: ItemSpec[] }[] = []
-  for (const spec of specs) {
+  const runs: Run[] = []
+  for (const s of specs) {
+    const parent = s.parent as unknown as Y.AbstractType<unknown>
+    const item = new Y.Item(
+      Y.createID(s.client, s.clock),
+      null,
+      s.origin ?? null,
+      null,
+      s.rightOrigin ?? null,
+      parent,
+      s.parentSub ?? null,
+      s.content,
+    )
     const last = runs.at(-1)
-    if (last && last.client === spec.client && !spec.newRun) last.items.push(spec)
-    else runs.push({ client: spec.client, items: [spec] })
+    if (last && last.client === s.client && !s.newRun) last.structs.push(item)
+    else runs.push({ client: s.client, structs: [item] })
   }
-  const encoder = new Y.UpdateEncoderV1()
-  encoding.writeVarUint(encoder.restEncoder, runs.length)
-  for (const run of runs) {
-    encoding.writeVarUint(encoder.restEncoder, run.items.length)
-    encoder.writeClient(run.client)
-    encoding.writeVarUint(encoder.restEncoder, run.items[0]!.clock)
-    for (const s of run.items) {
-      const id = Y.createID(s.client, s.clock)
-      const parent = s.parent as unknown as Y.AbstractType<unknown>
-      new Y.Item(
-        id,
-        null,
-        s.origin ?? null,
-        null,
-        s.rightOrigin ?? null,
-        parent,
-        s.parentSub ?? null,
-        s.content,
-      ).write(encoder, 0)
-    }
-  }
-  encoding.writeVarUint(encoder.restEncoder, 0)
-  return encoder.toUint8Array()
-}
-
-/** The same structs with an empty delete set (what a hostile client can send). */
-export function withoutDeletes(update: Uint8Array): Uint8Array {
-  const encoder = new Y.UpdateEncoderV1()
-  const byClient = new Map<number, (Y.Item | Y.GC)[]>()
-  for (const s of Y.decodeUpdate(update).structs) {
-    const list = byClient.get(s.id.client) ?? []
-    list.push(s as Y.Item | Y.GC)
-    byClient.set(s.id.client, list)
-  }
-  encoding.writeVarUint(encoder.restEncoder, byClient.size)
-  for (const [client, structs] of byClient) {
-    encoding.writeVarUint(encoder.restEncoder, structs.length)
-    encoder.writeClient(client)
-    encoding.writeVarUint(encoder.restEncoder, structs[0]!.id.clock)
-    for (const s of structs) s.write(encoder, 0)
-  }
-  encoding.writeVarUint(encoder.restEncoder, 0)
-  return encoder.toUint8Array()
+  return encodeRuns(runs, NO_DELETES)
 }
