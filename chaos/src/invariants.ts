@@ -1,7 +1,7 @@
 import { type CommitResult, readShapes, type Shape, versionedKey, versionedMap } from '@easel/shared'
 import * as Y from 'yjs'
 import type { Observer } from './observer.ts'
-import { committedText, docContentJson, type SimUser } from './simUser.ts'
+import { committedText, type SimUser } from './simUser.ts'
 
 /** One broken guarantee. `kind` groups them (shrinking keeps a trace failing the same way). */
 export type Violation = {
@@ -244,4 +244,3 @@ function sameValue(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b)
 }
 
-export { docContentJson }

@@ -21,7 +21,6 @@ import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import WebSocket from 'ws'
 import * as syncProtocol from 'y-protocols/sync'
-import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
 import type { EaselServer } from '../src/index.ts'
 import {
@@ -32,7 +31,7 @@ import {
   materialize,
   syncReplica,
 } from './frameArbitraries.ts'
-import { startServer, tempDir, wsUrl } from './helpers.ts'
+import { startServer, stockClient, tempDir, wsUrl } from './helpers.ts'
 import { ProtocolClient, RECT } from './protocolClient.ts'
 
 export const ROOM = 'fuzz-room'
@@ -79,38 +78,14 @@ class GuardedWebSocket extends WebSocket {
   }
 }
 
-type StockClient = {
-  doc: Y.Doc
-  provider: WebsocketProvider
-  synced: Promise<void>
-  closes: { code: number; reason: string }[]
-  closed: Promise<{ code: number; reason: string }>
-  destroy(): void
-}
+type StockClient = ReturnType<typeof stockClient>
 
-/** The stock y-websocket provider (as in helpers.stockClient), recording every close it sees. */
+/** The stock y-websocket provider, through the guarded socket, reconnecting quickly. */
 export function stockProvider(server: EaselServer, room: string, doc = new Y.Doc()): StockClient {
-  const provider = new WebsocketProvider(wsUrl(server), room, doc, {
+  return stockClient(wsUrl(server), room, doc, {
     WebSocketPolyfill: GuardedWebSocket as unknown as typeof globalThis.WebSocket,
-    disableBc: true,
     maxBackoffTime: 100,
   })
-  const closes: { code: number; reason: string }[] = []
-  let resolveClosed!: (c: { code: number; reason: string }) => void
-  const closed = new Promise<{ code: number; reason: string }>((r) => {
-    resolveClosed = r
-  })
-  provider.on('connection-close', (ev) => {
-    if (!ev) return
-    const c = { code: ev.code, reason: ev.reason }
-    closes.push(c)
-    resolveClosed(c)
-  })
-  const synced = new Promise<void>((resolve) => {
-    if (provider.synced) resolve()
-    else provider.on('sync', (s: boolean) => s && resolve())
-  })
-  return { doc, provider, synced, closes, closed, destroy: () => provider.destroy() }
 }
 
 type TrackedProtocolClient = { client: ProtocolClient; closed: Promise<{ code: number; reason: string }> }

@@ -40,17 +40,38 @@ export function wsUrl(server: { url: string }): string {
   return `${server.url.replace(/^http/, 'ws')}/ws`
 }
 
-/** A stock y-websocket client (the library's own provider, not project code). */
-export function stockClient(serverWsUrl: string, room: string, doc = new Y.Doc()) {
+type Close = { code: number; reason: string }
+
+/**
+ * A stock y-websocket client (the library's own provider, not project code), recording every
+ * close the server sent it (`closes`; `closed` resolves with the first).
+ */
+export function stockClient(
+  serverWsUrl: string,
+  room: string,
+  doc = new Y.Doc(),
+  options: { WebSocketPolyfill?: typeof globalThis.WebSocket; maxBackoffTime?: number } = {},
+) {
   const provider = new WebsocketProvider(serverWsUrl, room, doc, {
     WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
     disableBc: true,
+    ...options,
+  })
+  const closes: Close[] = []
+  let firstClose!: (c: Close) => void
+  const closed = new Promise<Close>((r) => {
+    firstClose = r
+  })
+  provider.on('connection-close', (ev) => {
+    if (!ev) return
+    closes.push({ code: ev.code, reason: ev.reason })
+    firstClose(closes[0]!)
   })
   const synced = new Promise<void>((resolve) => {
     if (provider.synced) resolve()
     else provider.once('sync', (s: boolean) => s && resolve())
   })
-  return { doc, provider, synced, destroy: () => provider.destroy() }
+  return { doc, provider, synced, closes, closed, destroy: () => provider.destroy() }
 }
 
 /** Resolves when `predicate` holds, polling; rejects with `what` after `timeoutMs`. */

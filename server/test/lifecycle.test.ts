@@ -111,12 +111,10 @@ describe('reconnects and reloads after versioned commits (finding 1)', () => {
     Y.applyUpdate(reloaded, Y.encodeStateAsUpdate(a.doc))
     const stock = stockClient(wsUrl(server), 'texts', reloaded)
     cleanups.push(stock.destroy)
-    const closes: number[] = []
-    stock.provider.on('connection-close', (e: { code: number } | null) => closes.push(e?.code ?? 0))
     await stock.synced
     insertShape(reloaded, 's3', RECT)
     await waitFor(() => hasShape('texts', 's3'), 'edit after reload')
-    expect(closes).toEqual([])
+    expect(stock.closes).toEqual([])
   })
 
   it('a stock client that reconnects after a server restart resyncs and goes on', async () => {
@@ -132,15 +130,13 @@ describe('reconnects and reloads after versioned commits (finding 1)', () => {
     cleanups.push(stock.destroy)
     await stock.synced
     await waitFor(() => (versionedMap(doc).get('s1:text') as { version: number })?.version === 2, 'synced')
-    const closes: number[] = []
-    stock.provider.on('connection-close', (e: { code: number } | null) => closes.push(e?.code ?? 0))
 
     await server.close()
     server = await startServer({ dataDir, port })
     await waitFor(() => stock.provider.wsconnected && stock.provider.synced, 'reconnected', 15_000)
     insertShape(doc, 's2', RECT)
     await waitFor(() => hasShape('restart', 's2'), 'edit after restart')
-    expect(closes).toEqual([CloseCode.GoingAway])
+    expect(stock.closes.map((c) => c.code)).toEqual([CloseCode.GoingAway])
   })
 })
 
