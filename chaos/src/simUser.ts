@@ -16,7 +16,7 @@ import type { Random } from './random.ts'
 
 /** A commit this user made and the answer it got (answers arrive also after reloads). */
 export type CommitRecord = { request: CommitRequest; label: string; result: CommitResult | null; at: number }
-export type LoggedNotice = Omit<Notice, 'actions' | 'id'> & { at: number }
+export type LoggedNotice = Omit<Notice, 'actions' | 'onDismiss' | 'id'> & { at: number }
 
 /** Harness timings (short leases make expiry and handover happen within a run). */
 export type UserTimings = { answerTimeoutMs: number; textDebounceMs: number }

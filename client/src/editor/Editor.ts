@@ -80,6 +80,8 @@ export type Notice = {
   actions: { label: string; run: () => void }[]
   /** Text the user typed that could not be saved, offered to copy or re-apply. */
   draft?: string
+  /** Runs when the user dismisses the notice (not when one of its actions closes it). */
+  onDismiss?: () => void
 }
 
 type HistoryEntry =
@@ -137,7 +139,7 @@ export class Editor {
   readonly commits: CommitPort | null
   /** Notices currently shown, and every notice shown so far (for tests). */
   notices: Notice[] = []
-  readonly noticeLog: Omit<Notice, 'actions'>[] = []
+  readonly noticeLog: Omit<Notice, 'actions' | 'onDismiss'>[] = []
   private nextNoticeId = 1
   /** Versioned values of commits in flight, by shape: shown until the server answers. */
   private pendingValues = new Map<string, Partial<VersionedValues>>()
@@ -745,7 +747,7 @@ export class Editor {
   notify(notice: Omit<Notice, 'id'>): Notice {
     const n = { ...notice, id: this.nextNoticeId++ }
     this.notices = [...this.notices, n]
-    const { actions: _a, ...logged } = n
+    const { actions: _a, onDismiss: _d, ...logged } = n
     this.noticeLog.push(logged)
     this.emit()
     return n

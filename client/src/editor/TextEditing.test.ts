@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { PendingCommit } from '../sync/CommitQueue.ts'
 import { FakeRoom, type FakePeer } from '../testing/FakeRoom.ts'
 import { type KeyValueStorage, memoryStorage } from '../sync/roomStorage.ts'
-import { type DraftNotice, DraftStore } from './drafts.ts'
+import { DraftStore } from './drafts.ts'
 import { Editor } from './Editor.ts'
 import { TextEditing } from './TextEditing.ts'
 
@@ -432,7 +432,7 @@ describe('text typed just before the tab closes', () => {
     again.text.recoverDrafts()
     expect(again.editor.notices).toHaveLength(1)
     expect(again.drafts.get(saved)).toBeUndefined()
-    const n = again.editor.notices[0] as DraftNotice
+    const n = again.editor.notices[0]!
     expect(n.draft).toBe('New')
     n.onDismiss!()
     expect(again.drafts.all()).toEqual({})

@@ -78,19 +78,13 @@ export class DraftStore {
   }
 }
 
-/**
- * A notice that carries text the user typed and that was not saved. `onDismiss` runs when the user
- * dismisses it (not when an action closes it). Notice in Editor.ts has no such field, so it rides
- * along as an extra property that Notices.tsx reads.
- */
-export type DraftNotice = Notice & { onDismiss?: () => void }
-
+/** Shows text the user typed that was not saved, with "Re-apply my text" where that can work. */
 export function offerDraft(
   editor: Editor,
   drafts: DraftStore,
   n: { kind: Notice['kind']; shapeId: string; text: string; draft: string; reapply?: () => void },
 ): Notice {
-  const notice: Omit<DraftNotice, 'id'> = {
+  const notice: Omit<Notice, 'id'> = {
     kind: n.kind,
     shapeId: n.shapeId,
     text: n.text,

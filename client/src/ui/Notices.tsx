@@ -1,5 +1,4 @@
 import { useRef, useState } from 'react'
-import type { DraftNotice } from '../editor/drafts.ts'
 import type { Editor, Notice } from '../editor/Editor.ts'
 import { copyText } from './copyText.ts'
 
@@ -68,7 +67,7 @@ function NoticeCard({ editor, notice: n }: { editor: Editor; notice: Notice }) {
           data-testid="notice.dismiss"
           onClick={() => {
             editor.dismissNotice(n.id)
-            ;(n as DraftNotice).onDismiss?.()
+            n.onDismiss?.()
           }}
         >
           Dismiss
