@@ -243,4 +243,3 @@ function fieldValue(shape: Shape | undefined, field: string): unknown {
 function sameValue(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b)
 }
-
