@@ -181,7 +181,8 @@ describe('typing while the lease is asked for', () => {
     expect(a.drafts.get(id)?.draft).toBe('Hi there')
   })
 
-  it('offline: the editor opens anyway, keeps every key, and commits them once connected', async () => {
+  /** A opens a note while not connected: the lease request is refused as offline. */
+  async function aOpensOffline() {
     const room = new FakeRoom()
     const a = user(room, 'A')
     const b = user(room, 'B')
@@ -196,11 +197,19 @@ describe('typing while the lease is asked for', () => {
       position: null,
       reason: 'offline',
     })
+    const online = () => {
+      connect()
+      a.peer.emit({ type: 'online' })
+    }
+    return { room, a, b, id, online }
+  }
+
+  it('offline: the editor opens anyway, keeps every key, and commits them once connected', async () => {
+    const { room, a, b, id, online } = await aOpensOffline()
     a.text.input('Hi offline')
     expect(a.text.editing).toMatchObject({ status: 'pending', offline: true, draft: 'Hi offline' })
     expect(a.editor.notices).toEqual([])
-    connect()
-    a.peer.emit({ type: 'online' })
+    online()
     await settle(room)
     await settle(room)
     expect(b.editor.getShape(id)!.text).toBe('Hi offline')
@@ -209,24 +218,10 @@ describe('typing while the lease is asked for', () => {
   })
 
   it('offline: an editor closed before it could get the lock writes its text once connected', async () => {
-    const room = new FakeRoom()
-    const a = user(room, 'A')
-    const b = user(room, 'B')
-    const id = await sticky(room, a, 'Hi')
-    const connect = slowAcquire(a.peer)
-    a.text.start(id)
-    a.peer.emit({
-      type: 'denied',
-      shapeId: id,
-      holderName: '',
-      holderColor: '',
-      position: null,
-      reason: 'offline',
-    })
+    const { room, a, b, id, online } = await aOpensOffline()
     a.text.input('Hi, closed offline')
     await a.text.stop()
-    connect()
-    a.peer.emit({ type: 'online' })
+    online()
     await settle(room)
     await settle(room)
     expect(b.editor.getShape(id)!.text).toBe('Hi, closed offline')
