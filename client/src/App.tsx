@@ -2,6 +2,7 @@ import { useEffect, useRef, useState, useSyncExternalStore } from 'react'
 import { shapesMap, WS_PATH_PREFIX } from '@easel/shared'
 import { Canvas, isEditableTarget } from './canvas/Canvas.tsx'
 import { type Board, createBoard } from './board.ts'
+import type { EaselDebug } from './debug.ts'
 import type { ClipboardData } from './editor/Editor.ts'
 import { download, downloadBoardFile, parseBoardFile, toPng, toSvg } from './editor/exportBoard.ts'
 import { loadUser, saveUserName } from './identity.ts'
@@ -14,29 +15,6 @@ import { LockPrompt, TextEditorOverlay } from './ui/TextEditorOverlay.tsx'
 import { People } from './ui/People.tsx'
 import { StylePanel } from './ui/StylePanel.tsx'
 import { Toolbar } from './ui/Toolbar.tsx'
-
-/** The read-only testing and debugging surface, `window.__easel`. */
-export type EaselDebug = {
-  shapes(): unknown[]
-  presence(): { name: string; color: string; cursor: unknown; selection: string[] }[]
-  connection(): unknown
-  invalid(): { id: string; error: string }[]
-  camera(): unknown
-  /** Notices shown so far (also dismissed ones): kind, shape id, text. */
-  notices(): { kind: string; shapeId: string | null; text: string }[]
-  /** Live leases: shape id, holder name, token, and whether this user holds it. */
-  locks(): { shapeId: string; holder: string; token: number; mine: boolean }[]
-  /** Commits not yet answered by the server. */
-  pendingCommits(): number
-  /** Shapes deleted through a commit (kept in the document so they can be restored). */
-  deletedShapes(): unknown[]
-}
-
-declare global {
-  interface Window {
-    __easel?: EaselDebug
-  }
-}
 
 const CLIPBOARD_KEY = 'easel:clipboard'
 
@@ -83,7 +61,7 @@ export function App({ room }: { room: string }) {
             [...shapesMap(sync.doc).keys()].map((id) => editor.readCommitted(id)).filter((s) => s?.deleted),
           ),
         ),
-    }
+    } satisfies EaselDebug
     return () => {
       window.__easel = undefined
       window.removeEventListener('pagehide', flushText)

@@ -1,8 +1,7 @@
 import type { BoardPage, ShapeJson } from './fixtures.ts'
 import { expect, test } from './fixtures.ts'
 
-type Notice = { kind: string; shapeId: string | null; text: string }
-const notices = (u: BoardPage) => u.page.evaluate(() => window.__easel!.notices() as Notice[])
+const notices = (u: BoardPage) => u.page.evaluate(() => window.__easel!.notices())
 const pending = (u: BoardPage) => u.page.evaluate(() => window.__easel!.pendingCommits())
 
 /** Places a sticky note at a canvas point and types its text. */
@@ -122,9 +121,7 @@ test('commits made offline replay on reconnect, also after a reload, without dou
   for (const u of [alice, bob]) await u.waitForShapes((s) => s.length === 0, 'deleted everywhere')
   await expect.poll(() => pending(alice)).toBe(0)
   // Applied exactly once: the deletion is version 1 of each shape, as Bob sees it.
-  const deleted = await bob.page.evaluate(
-    () => window.__easel!.deletedShapes() as { id: string; versions: { deleted: number } }[],
-  )
+  const deleted = await bob.page.evaluate(() => window.__easel!.deletedShapes())
   expect(deleted.map((d) => [d.id, d.versions.deleted]).sort()).toEqual(
     [
       [rect!.id, 1],

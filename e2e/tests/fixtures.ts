@@ -8,34 +8,14 @@ import {
   type Locator,
   type Page,
 } from '@playwright/test'
+import type { DebugPeer, DebugVec, EaselDebug } from '@easel/client/debug.ts'
+import type { Shape } from '@easel/shared'
 
-export type ShapeJson = {
-  id: string
-  kind: string
-  x: number
-  y: number
-  w: number
-  h: number
-  rotation: number
-  z: string
-  stroke: string
-  fill: string
-  strokeWidth: number
-  opacity: number
-  points?: number[]
-  text: string
-  fontSize?: number
-  createdBy?: string
-  deleted: boolean
-  binding?: { start: string | null; end: string | null }
-  parent?: string | null
-  versions: Record<string, number>
-}
-
-export type Camera = { x: number; y: number; z: number }
-export type Vec = { x: number; y: number }
-export type PeerJson = { name: string; color: string; cursor: Vec | null; selection: string[] }
-export type ConnectionJson = { status: string; synced: boolean; unsynced: number }
+export type ShapeJson = Shape
+export type Camera = ReturnType<EaselDebug['camera']>
+export type Vec = DebugVec
+export type PeerJson = DebugPeer
+export type ConnectionJson = ReturnType<EaselDebug['connection']>
 
 /** How a user's browser is set up before the board opens (all optional). */
 export type OpenOptions = {
@@ -93,7 +73,7 @@ export class BoardPage {
 
   async waitConnected(): Promise<void> {
     await expect
-      .poll(() => this.page.evaluate(() => (window.__easel?.connection() as { synced?: boolean })?.synced), {
+      .poll(() => this.page.evaluate(() => window.__easel?.connection().synced), {
         message: `${this.name} is connected and synced`,
       })
       .toBe(true)
@@ -276,7 +256,7 @@ export class BoardPage {
   }
 
   shapes(): Promise<ShapeJson[]> {
-    return this.page.evaluate(() => window.__easel!.shapes() as ShapeJson[])
+    return this.page.evaluate(() => window.__easel!.shapes())
   }
 
   async shape(id: string): Promise<ShapeJson | undefined> {
@@ -284,15 +264,15 @@ export class BoardPage {
   }
 
   camera(): Promise<Camera> {
-    return this.page.evaluate(() => window.__easel!.camera() as Camera)
+    return this.page.evaluate(() => window.__easel!.camera())
   }
 
   presence(): Promise<PeerJson[]> {
-    return this.page.evaluate(() => window.__easel!.presence() as PeerJson[])
+    return this.page.evaluate(() => window.__easel!.presence())
   }
 
   connection(): Promise<ConnectionJson> {
-    return this.page.evaluate(() => window.__easel!.connection() as ConnectionJson)
+    return this.page.evaluate(() => window.__easel!.connection())
   }
 
   async waitForShapes(predicate: (shapes: ShapeJson[]) => boolean, message = 'shapes'): Promise<ShapeJson[]> {

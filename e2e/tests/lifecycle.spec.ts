@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { type Browser, chromium, type Page, type WebSocketRoute } from '@playwright/test'
-import { CHROMIUM_ARGS } from '../playwright.config.ts'
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '@easel/testkit/chromium.ts'
 import {
   type BoardPage,
   test as base,
@@ -41,7 +41,7 @@ const test = base.extend<Fixtures>({
   // biome-ignore lint/correctness/noEmptyPattern: Playwright fixtures must destructure their dependencies
   lanBrowser: async ({}, use) => {
     const browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      executablePath: CHROMIUM_PATH,
       args: [...CHROMIUM_ARGS, '--host-resolver-rules=MAP easel.test 127.0.0.1'],
     })
     await use(browser)
@@ -49,10 +49,8 @@ const test = base.extend<Fixtures>({
   },
 })
 
-type Lock = { shapeId: string; holder: string; token: number; mine: boolean }
-type Notice = { kind: string; shapeId: string | null; text: string }
-const locks = (u: BoardPage) => u.page.evaluate(() => window.__easel!.locks() as Lock[])
-const notices = (u: BoardPage) => u.page.evaluate(() => window.__easel!.notices() as Notice[])
+const locks = (u: BoardPage) => u.page.evaluate(() => window.__easel!.locks())
+const notices = (u: BoardPage) => u.page.evaluate(() => window.__easel!.notices())
 const editorStatus = (u: BoardPage) => u.page.getByTestId('text-editor.status')
 const problemPanel = (u: BoardPage) => u.page.getByTestId('connection-problem')
 const textOf = async (u: BoardPage, id: string) => (await u.shape(id))?.text

@@ -1,8 +1,7 @@
 import type { BoardPage } from './fixtures.ts'
 import { expect, test } from './fixtures.ts'
 
-type Lock = { shapeId: string; holder: string; token: number; mine: boolean }
-const locks = (u: BoardPage) => u.page.evaluate(() => window.__easel!.locks() as Lock[])
+const locks = (u: BoardPage) => u.page.evaluate(() => window.__easel!.locks())
 
 test('B sees A’s editing badge and cannot type into A’s note', async ({ openUser }) => {
   const alice = await openUser('Alice')

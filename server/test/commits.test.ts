@@ -2,8 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { readShapes, versionedMap } from '@easel/shared'
 import type { EaselServer } from '../src/index.ts'
-import { startServer, tempDir, waitFor, wsUrl } from './helpers.ts'
-import { newOpId, ProtocolClient } from './protocolClient.ts'
+import { newOpId, ProtocolClient } from '@easel/testkit/protocolClient.ts'
+import { tempDir } from '@easel/testkit/serverProcess.ts'
+import { waitFor } from '@easel/testkit/waitFor.ts'
+import { startServer, wsUrl } from './helpers.ts'
 
 let server: EaselServer | undefined
 const clients: ProtocolClient[] = []

@@ -26,7 +26,7 @@ import fc from 'fast-check'
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
-import { RECT } from './protocolClient.ts'
+import { RECT } from '@easel/testkit/protocolClient.ts'
 import { encodeDecodedUpdate } from './yjsForge.ts'
 
 // ---------------------------------------------------------------------------------------------

@@ -54,7 +54,8 @@ import {
   snapshot,
   stockProvider,
 } from './fuzzHarness.ts'
-import { spawnServer, startServer, tempDir } from './helpers.ts'
+import { spawnServer, tempDir } from '@easel/testkit/serverProcess.ts'
+import { startServer } from './helpers.ts'
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 0)
 const runs = (dflt: number) => (RUNS > 0 ? RUNS : dflt)

@@ -31,8 +31,9 @@ import {
   materialize,
   syncReplica,
 } from './frameArbitraries.ts'
-import { startServer, stockClient, tempDir, wsUrl } from './helpers.ts'
-import { ProtocolClient, RECT } from './protocolClient.ts'
+import { ProtocolClient, RECT } from '@easel/testkit/protocolClient.ts'
+import { tempDir } from '@easel/testkit/serverProcess.ts'
+import { startServer, stockClient, wsUrl } from './helpers.ts'
 
 export const ROOM = 'fuzz-room'
 /** Per step of an honest client (open, welcome, sync, see a write); FUZZ_STEP_TIMEOUT_MS overrides. */

@@ -1,8 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { readShapes, type ServerMessage } from '@easel/shared'
 import type { EaselServer } from '../src/index.ts'
-import { spawnServer, startServer, tempDir, waitFor, wsUrl } from './helpers.ts'
-import { ProtocolClient } from './protocolClient.ts'
+import { ProtocolClient } from '@easel/testkit/protocolClient.ts'
+import { spawnServer, tempDir } from '@easel/testkit/serverProcess.ts'
+import { waitFor } from '@easel/testkit/waitFor.ts'
+import { startServer, wsUrl } from './helpers.ts'
 
 let server: EaselServer | undefined
 const clients: ProtocolClient[] = []

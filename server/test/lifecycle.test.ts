@@ -15,17 +15,10 @@ import { CloseCode, insertShape, MessageType, versionedMap } from '@easel/shared
 import type { EaselServer } from '../src/index.ts'
 import { SqlitePersistence } from '../src/persistence/SqlitePersistence.ts'
 import { MAX_UNRESOLVED_UPDATES } from '../src/Room.ts'
-import {
-  closeCode,
-  freePort,
-  rawSocket,
-  startServer,
-  stockClient,
-  tempDir,
-  waitFor,
-  wsUrl,
-} from './helpers.ts'
-import { ProtocolClient, RECT } from './protocolClient.ts'
+import { ProtocolClient, RECT } from '@easel/testkit/protocolClient.ts'
+import { freePort, tempDir } from '@easel/testkit/serverProcess.ts'
+import { waitFor } from '@easel/testkit/waitFor.ts'
+import { closeCode, rawSocket, startServer, stockClient, wsUrl } from './helpers.ts'
 import { encodeItems, withoutDeletes } from './yjsForge.ts'
 
 let server: EaselServer | undefined

@@ -1,5 +1,7 @@
 import { afterEach, expect, it } from 'vitest'
-import { spawnServer, stockClient, tempDir, waitFor } from './helpers.ts'
+import { spawnServer, tempDir } from '@easel/testkit/serverProcess.ts'
+import { waitFor } from '@easel/testkit/waitFor.ts'
+import { stockClient } from './helpers.ts'
 
 let proc: import('node:child_process').ChildProcess | undefined
 afterEach(() => proc?.kill('SIGKILL'))

@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { SqliteAuthority, SqlitePersistence } from '../src/index.ts'
 import { runAuthorityTests } from './authoritySuite.ts'
-import { tempDir } from './helpers.ts'
+import { tempDir } from '@easel/testkit/serverProcess.ts'
 
 runAuthorityTests('SQLite', async () => {
   const dir = tempDir()

@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { CloseCode, MessageType } from '@easel/shared'
 import type { EaselServer } from '../src/index.ts'
-import { closeCode, rawSocket, startServer, stockClient, waitFor, wsUrl } from './helpers.ts'
+import { waitFor } from '@easel/testkit/waitFor.ts'
+import { closeCode, rawSocket, startServer, stockClient, wsUrl } from './helpers.ts'
 
 let server: EaselServer
 const cleanups: (() => void)[] = []
