@@ -20,9 +20,9 @@ import {
   shapesMap,
   versionedMap,
 } from '@easel/shared'
-import { backoffDelay } from '../client/src/sync/backoff.ts'
-import { connectMany, EaselClient } from './easelClient.ts'
-import { type EaselUnderTest, startEasel } from './easelServer.ts'
+import { backoffDelay } from '@easel/client/sync/backoff.ts'
+import { connectMany, ProtocolClient, RECT } from '@easel/testkit/protocolClient.ts'
+import { sleep, waitFor } from '@easel/testkit/waitFor.ts'
 import {
   BUSY_OTHER_PCT,
   CPU_COLUMNS,
@@ -33,19 +33,9 @@ import {
   settleMachine,
   summarize,
   type WindowSample,
-  waitUntil,
 } from './measure.ts'
-import {
-  type Benchmark,
-  type BenchOptions,
-  type BenchResult,
-  type Cell,
-  fixed,
-  progress,
-  sleep,
-} from './report.ts'
-import { serverVersions } from './servers.ts'
-import { RECT } from '../server/test/protocolClient.ts'
+import { type Benchmark, type BenchOptions, type BenchResult, type Cell, fixed, progress } from './report.ts'
+import { type EaselUnderTest, LOAD_CLIENT, OBSERVER, serverVersions, startEasel } from './servers.ts'
 
 type Config = {
   /** Rounds of part (a); tiers alternate which goes first. */
@@ -101,7 +91,7 @@ type RttRow = {
   otherBeforePct: number | null
 }
 
-type Writer = { client: EaselClient; shapeId: string; version: number; deleted: boolean; seq: number }
+type Writer = { client: ProtocolClient; shapeId: string; version: number; deleted: boolean; seq: number }
 
 type Schedule = { start: number; measureStart: number; end: number }
 
@@ -163,7 +153,7 @@ async function drain(remaining: () => number): Promise<void> {
 async function commitPhase(
   server: EaselUnderTest,
   writers: Writer[],
-  observer: EaselClient,
+  observer: ProtocolClient,
   cfg: Config,
   round: number,
   otherBeforePct: number | null,
@@ -264,7 +254,7 @@ type YjsPayload = { t: number; m: boolean }
 async function yjsPhase(
   server: EaselUnderTest,
   writers: Writer[],
-  observer: EaselClient,
+  observer: ProtocolClient,
   cfg: Config,
   round: number,
   otherBeforePct: number | null,
@@ -313,18 +303,20 @@ async function yjsPhase(
 async function roundTrips(cfg: Config, options: BenchOptions, notes: string[]): Promise<RttRow[]> {
   const rows: RttRow[] = []
   const server = await startEasel({}, { cpuProfileDir: options.cpuProfileDir, tag: 'commits-rtt' })
-  const clients: EaselClient[] = []
+  const clients: ProtocolClient[] = []
   try {
     const room = 'bench-commit-rtt'
-    clients.push(...(await connectMany(server.wsUrl, room, WRITERS, (i) => ({ name: `writer${i}` }))))
-    const observer = await EaselClient.connect(server.wsUrl, room, { name: 'observer', applyUpdates: true })
+    clients.push(
+      ...(await connectMany(server.wsUrl, room, WRITERS, (i) => ({ ...LOAD_CLIENT, name: `writer${i}` }))),
+    )
+    const observer = await ProtocolClient.connect(server.wsUrl, room, { ...OBSERVER, name: 'observer' })
     clients.push(observer)
     const writers: Writer[] = clients.slice(0, WRITERS).map((client, i) => {
       insertShape(client.doc, `shape${i}`, RECT)
       return { client, shapeId: `shape${i}`, version: 0, deleted: false, seq: 0 }
     })
     // The observer sees them only after the server stored and broadcast them.
-    await waitUntil(() => shapesMap(observer.doc).size >= WRITERS, 10_000, 'the shapes on the server')
+    await waitFor(() => shapesMap(observer.doc).size >= WRITERS, 'the shapes on the server', 10_000)
     const before = await server.stats()
     for (let round = 1; round <= cfg.rounds; round++) {
       const order: Tier[] = round % 2 === 1 ? ['commit', 'yjs'] : ['yjs', 'commit']
@@ -422,7 +414,7 @@ type HotRow = {
 }
 
 async function hotClient(
-  c: EaselClient,
+  c: ProtocolClient,
   strategy: Strategy,
   start: number,
   end: number,
@@ -506,24 +498,24 @@ async function hotKey(
     {},
     { cpuProfileDir: options.cpuProfileDir, tag: `commits-hot-${strategy}-r${round}` },
   )
-  const clients: EaselClient[] = []
+  const clients: ProtocolClient[] = []
   try {
     const room = `bench-hot-${strategy}`
     // Every client applies the room's updates (same driver work for every strategy); only
     // backoff-live reads them.
     clients.push(
       ...(await connectMany(server.wsUrl, room, HOT_CLIENTS, (i) => ({
+        ...OBSERVER,
         name: `hot${i}`,
-        applyUpdates: true,
       }))),
     )
-    const observer = await EaselClient.connect(server.wsUrl, room, { name: 'observer', applyUpdates: true })
+    const observer = await ProtocolClient.connect(server.wsUrl, room, { ...OBSERVER, name: 'observer' })
     clients.push(observer)
     const first = clients[0]!
     insertShape(first.doc, 'hot', ARROW)
     insertShape(first.doc, 't1', RECT)
     insertShape(first.doc, 't2', RECT)
-    await waitUntil(() => shapesMap(observer.doc).size >= 3, 10_000, 'the shapes on the server')
+    await waitFor(() => shapesMap(observer.doc).size >= 3, 'the shapes on the server', 10_000)
     progress(`commits: hot key, ${HOT_CLIENTS} clients, ${strategy}, round ${round} …`)
     const start = performance.now() + 20
     const end = start + cfg.hotMs
@@ -688,7 +680,7 @@ async function run(options: BenchOptions): Promise<BenchResult> {
       `- **Server.** Easel (\`server/src/main.ts\` via the tsx loader, SQLite in a fresh temp dir, ` +
         `\`--rate-limit-per-sec 100000\`, log level warn; yjs ${versions.yjs}, ws ${versions.ws}), one ` +
         'child process on 127.0.0.1, fresh for part (a) and for every hot-key run. Clients are raw `ws` ' +
-        'sockets (`bench/easelClient.ts`: y-websocket sync + `hello`); they ignore the room’s later Yjs ' +
+        'sockets (`@easel/testkit/protocolClient.ts`: y-websocket sync + `hello`); they ignore the room’s later Yjs ' +
         'updates except one **observer** client that applies everything and stands for another user.',
       `- **(a) Round trip.** ${WRITERS} clients × ${RATE_PER_WRITER}/s = ${WRITERS * RATE_PER_WRITER}/s offered, ` +
         'open loop on a fixed schedule (clients phase-shifted; a client more than one period late skips ' +

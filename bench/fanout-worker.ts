@@ -5,6 +5,7 @@
  */
 import { performance } from 'node:perf_hooks'
 import { parentPort } from 'node:worker_threads'
+import { sleep } from '@easel/testkit/waitFor.ts'
 import WebSocket from 'ws'
 import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
@@ -70,7 +71,6 @@ const PADDING = 'x'.repeat(64)
 
 /** The shared clock: consistent across worker threads of one process to a few microseconds. */
 const now = () => performance.timeOrigin + performance.now()
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 const port = parentPort
 if (!port) throw new Error('fanout-worker.ts must run in a worker thread')

@@ -6,8 +6,9 @@
 import { performance } from 'node:perf_hooks'
 import { Worker } from 'node:worker_threads'
 import type { WorkerReply, WorkerRequest } from './fanout-worker.ts'
-import { type Benchmark, type BenchOptions, type Cell, fixed, percentile, progress, sleep } from './report.ts'
-import { machineCpuMs, waitForQuietMachine } from './machine.ts'
+import { BUSY_OTHER_PCT, SETTLE_WAIT_MS, sampleWindow, settleMachine } from './measure.ts'
+import { sleep } from '@easel/testkit/waitFor.ts'
+import { type Benchmark, type BenchOptions, type Cell, fixed, percentile, progress } from './report.ts'
 import { type RunningServer, type ServerKind, serverVersions, startServer } from './servers.ts'
 
 type Scenario = {
@@ -32,20 +33,12 @@ const WARMUP_MS = 1_000
  */
 const DRAIN_STALL_MS = 3_000
 const DRAIN_MAX_MS = 30_000
-/**
- * Before each measurement, wait (up to QUIET_WAIT_MS) until other processes use at most QUIET_PCT %
- * of one core: the machine may be shared, and a busy neighbour dominates every latency.
- */
-const QUIET_PCT = 20
-const QUIET_WAIT_MS = 60_000
-/** Measurements per row: one disturbed by background load (BUSY_MACHINE_PCT) is repeated. */
+/** Measurements per row: one disturbed by background load (BUSY_OTHER_PCT) is repeated. */
 const MAX_ATTEMPTS = 3
 const SYNC_TIMEOUT_MS = 30_000
 /** Pause between measurements so the previous server's teardown does not overlap the next one. */
 const SETTLE_MS = 500
 const CLOSE_TIMEOUT_MS = 10_000
-/** Background load (% of one core) above which a row is flagged in the notes. */
-const BUSY_MACHINE_PCT = 20
 /**
  * Client threads in the driver process (clients are dealt round-robin). One event loop cannot
  * absorb ~20k deliveries/s of N=100, S=100 on this class of machine; `FANOUT_DRIVER_THREADS`
@@ -81,15 +74,13 @@ type RunResult = {
   driverCpuPct: number | null
   /** Everything else on the machine (other processes, kernel threads) during the window. */
   otherCpuPct: number | null
-  /** The same, in the second before the server was started (see QUIET_PCT). */
+  /** The same, in the second before the server was started (see `settleMachine`). */
   otherCpuBeforePct: number | null
   /** Socket closes seen by clients between sync and teardown (should be 0). */
   disconnects: number
   /** Measurements made for this row; earlier ones were discarded for background load. */
   attempts: number
 }
-
-type CpuSample = { server: number | null; driverMs: number; machine: number | null }
 
 const now = () => performance.timeOrigin + performance.now()
 
@@ -166,7 +157,7 @@ async function measure(
     Array.from({ length: sc.clients }, (_, i) => i).filter((i) => i % threadCount === k),
   )
   const threads = shards.map(() => new DriverThread())
-  const timers = new Set<NodeJS.Timeout>()
+  let window: ReturnType<typeof sampleWindow> | undefined
   try {
     const syncStart = performance.now()
     await Promise.all(
@@ -191,18 +182,15 @@ async function measure(
     const start = now() + 50
     const measureStart = start + WARMUP_MS
     const measureEnd = measureStart + sc.durationMs
-    const cpu: { start?: CpuSample; end?: CpuSample } = {}
-    const sampleCpu = (): CpuSample => {
-      const u = process.cpuUsage()
-      return { server: server.cpuMs(), driverMs: (u.user + u.system) / 1000, machine: machineCpuMs() }
-    }
-    timers.add(setTimeout(() => (cpu.start = sampleCpu()), measureStart - now()))
-    timers.add(setTimeout(() => (cpu.end = sampleCpu()), measureEnd - now()))
+    window = sampleWindow(
+      server.cpuMs,
+      measureStart - performance.timeOrigin,
+      measureEnd - performance.timeOrigin,
+    )
     const written = await Promise.all(
       threads.map((th) => th.call({ t: 'write', start, measureStart, measureEnd }, 'written')),
     )
-    // Bounded: the threads return at measureEnd; make sure the end sample was taken.
-    while (cpu.end === undefined && now() < measureEnd + 1000) await sleep(5)
+    const { cpu } = await window.done
 
     const sent = written.reduce((sum, w) => sum + w.sent, 0)
     // A thread's clients see every update except the ones they sent themselves.
@@ -229,11 +217,6 @@ async function measure(
 
     const expected = sent * (sc.clients - 1)
     const received = sorted.length
-    const cpuPct = (a: number | null | undefined, b: number | null | undefined) =>
-      a == null || b == null ? null : ((b - a) / sc.durationMs) * 100
-    const serverCpuPct = cpuPct(cpu.start?.server, cpu.end?.server)
-    const driverCpuPct = cpuPct(cpu.start?.driverMs, cpu.end?.driverMs)
-    const machineCpuPct = cpuPct(cpu.start?.machine, cpu.end?.machine)
     return {
       server: server.kind,
       round,
@@ -254,18 +237,15 @@ async function measure(
       mean: received > 0 ? sorted.reduce((a, b) => a + b, 0) / received : Number.NaN,
       deliveriesPerSec: received / (sc.durationMs / 1000),
       syncMs,
-      serverCpuPct,
-      driverCpuPct,
-      otherCpuPct:
-        machineCpuPct === null || serverCpuPct === null || driverCpuPct === null
-          ? null
-          : Math.max(0, machineCpuPct - serverCpuPct - driverCpuPct),
+      serverCpuPct: cpu.serverPct,
+      driverCpuPct: cpu.driverPct,
+      otherCpuPct: cpu.otherPct,
       disconnects: drained.reduce((sum, d) => sum + d.disconnects, 0),
       otherCpuBeforePct,
       attempts: 1,
     }
   } finally {
-    for (const timer of timers) clearTimeout(timer)
+    window?.cancel()
     await Promise.all(threads.map((th) => th.close()))
   }
 }
@@ -321,14 +301,8 @@ async function measureWithRetries(
 ): Promise<RunResult> {
   const label = `N=${sc.clients} S=${sc.writers} @${sc.rate}/s, round ${round}, ${kind}`
   const attempts = options.quick ? 1 : MAX_ATTEMPTS
-  const quietWait = options.quick ? 5_000 : QUIET_WAIT_MS
   for (let attempt = 1; ; attempt++) {
-    const before = await waitForQuietMachine(QUIET_PCT, quietWait)
-    if (before !== null && before > QUIET_PCT) {
-      progress(
-        `other processes still use ${fixed(before, 0)}% of a core after ${quietWait / 1000} s; going on`,
-      )
-    }
+    const before = await settleMachine(options.quick)
     const server = await startServer(kind, {
       cpuProfileDir: options.cpuProfileDir,
       tag: `${tag}-a${attempt}`,
@@ -347,7 +321,7 @@ async function measureWithRetries(
         `p99 ${fixed(r.p99, 2)} ms, CPU % server ${fixed(r.serverCpuPct, 0)}, driver ${fixed(r.driverCpuPct, 0)}, ` +
         `other ${fixed(r.otherCpuPct, 0)}`,
     )
-    if ((r.otherCpuPct ?? 0) <= BUSY_MACHINE_PCT || attempt >= attempts) return r
+    if ((r.otherCpuPct ?? 0) <= BUSY_OTHER_PCT || attempt >= attempts) return r
     progress('  the machine was busy during the window; measuring again')
   }
 }
@@ -382,10 +356,10 @@ async function run(options: BenchOptions) {
         .join(', ')}.`,
     )
   }
-  const busy = results.filter((r) => (r.otherCpuPct ?? 0) > BUSY_MACHINE_PCT)
+  const busy = results.filter((r) => (r.otherCpuPct ?? 0) > BUSY_OTHER_PCT)
   if (busy.length > 0) {
     notes.push(
-      `Other processes used more than ${BUSY_MACHINE_PCT}% of a core during: ${busy
+      `Other processes used more than ${BUSY_OTHER_PCT}% of a core during: ${busy
         .map(
           (r) => `${r.server} N=${r.clients} S=${r.writers} round ${r.round} (${fixed(r.otherCpuPct, 0)}%)`,
         )
@@ -429,8 +403,8 @@ async function run(options: BenchOptions) {
         'Latency percentiles are nearest-rank over every delivery. CPU % is CPU time (user + system, all ' +
         'threads) during the window in % of one core, from /proc: the server process, the driver process, ' +
         'and everything else on the machine (“other”: this machine may be shared, so check it). Before ' +
-        `each measurement the runner waits up to ${QUIET_WAIT_MS / 1000} s for “other” to drop to ` +
-        `${QUIET_PCT}% of a core, and a measurement during which it exceeded ${BUSY_MACHINE_PCT}% is ` +
+        `each measurement the runner waits up to ${SETTLE_WAIT_MS / 1000} s for “other” to drop to ` +
+        `${BUSY_OTHER_PCT}% of a core, and a measurement during which it exceeded ${BUSY_OTHER_PCT}% is ` +
         `repeated on a fresh server (at most ${MAX_ATTEMPTS} attempts; the last one is kept).`,
       `- **Fairness.** Rounds run in ABBA order (round 1: reference then Easel; round 2: Easel then reference) ` +
         'and both rounds are reported as measured, not aggregated.',
@@ -442,7 +416,7 @@ async function run(options: BenchOptions) {
       warmupMs: WARMUP_MS,
       drainStallMs: DRAIN_STALL_MS,
       drainMaxMs: DRAIN_MAX_MS,
-      quietPct: QUIET_PCT,
+      quietPct: BUSY_OTHER_PCT,
       driverThreads: DRIVER_THREADS,
       versions,
       results,

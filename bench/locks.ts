@@ -9,8 +9,8 @@
  */
 import { performance } from 'node:perf_hooks'
 import { insertShape, type ServerMessage, shapesMap } from '@easel/shared'
-import { connectMany, EaselClient } from './easelClient.ts'
-import { type EaselUnderTest, startEasel } from './easelServer.ts'
+import { connectMany, ProtocolClient, RECT } from '@easel/testkit/protocolClient.ts'
+import { sleep, waitFor } from '@easel/testkit/waitFor.ts'
 import {
   BUSY_OTHER_PCT,
   CPU_COLUMNS,
@@ -21,11 +21,9 @@ import {
   settleMachine,
   summarize,
   type WindowSample,
-  waitUntil,
 } from './measure.ts'
-import { type Benchmark, type BenchOptions, type BenchResult, fixed, progress, sleep } from './report.ts'
-import { serverVersions } from './servers.ts'
-import { RECT } from '../server/test/protocolClient.ts'
+import { type Benchmark, type BenchOptions, type BenchResult, fixed, progress } from './report.ts'
+import { type EaselUnderTest, LOAD_CLIENT, OBSERVER, serverVersions, startEasel } from './servers.ts'
 
 type Config = {
   acquireWarmupMs: number
@@ -79,17 +77,20 @@ async function setupRoom(
   room: string,
   count: number,
   shapes: string[],
-  into: EaselClient[],
-): Promise<{ clients: EaselClient[]; observer: EaselClient }> {
-  const clients = await connectMany(server.wsUrl, room, count, (i) => ({ name: `${room}-${i}` }))
+  into: ProtocolClient[],
+): Promise<{ clients: ProtocolClient[]; observer: ProtocolClient }> {
+  const clients = await connectMany(server.wsUrl, room, count, (i) => ({
+    ...LOAD_CLIENT,
+    name: `${room}-${i}`,
+  }))
   into.push(...clients)
-  const observer = await EaselClient.connect(server.wsUrl, room, { name: 'observer', applyUpdates: true })
+  const observer = await ProtocolClient.connect(server.wsUrl, room, { ...OBSERVER, name: 'observer' })
   into.push(observer)
   for (const id of shapes) insertShape(clients[0]!.doc, id, RECT)
-  await waitUntil(
+  await waitFor(
     () => shapes.every((id) => shapesMap(observer.doc).has(id)),
-    10_000,
     'the shapes on the server',
+    10_000,
   )
   return { clients, observer }
 }
@@ -113,7 +114,7 @@ type AcquireResult = {
 async function acquireRtt(cfg: Config, options: BenchOptions): Promise<AcquireResult> {
   const otherBeforePct = await settleMachine(options.quick)
   const server = await startEasel({}, { cpuProfileDir: options.cpuProfileDir, tag: 'locks-acquire' })
-  const all: EaselClient[] = []
+  const all: ProtocolClient[] = []
   try {
     const shapes = Array.from({ length: ACQUIRE_CLIENTS }, (_, i) => `lock${i}`)
     const { clients } = await setupRoom(server, 'bench-lock-rtt', ACQUIRE_CLIENTS, shapes, all)
@@ -202,12 +203,15 @@ type HandoverRep = {
 async function handoverOnce(
   server: EaselUnderTest,
   room: string,
-  waiter: EaselClient,
+  waiter: ProtocolClient,
   failure: Failure,
   ttlMs: number,
   rep: number,
 ): Promise<HandoverRep> {
-  const holder = await EaselClient.connect(server.wsUrl, room, { name: `holder-${failure}-${rep}` })
+  const holder = await ProtocolClient.connect(server.wsUrl, room, {
+    ...LOAD_CLIENT,
+    name: `holder-${failure}-${rep}`,
+  })
   try {
     const lostMessages: Lost[] = []
     holder.onMessage = (m) => {
@@ -247,7 +251,7 @@ async function handoverOnce(
     const token = (granted.message as Granted).token
     if (failure === 'freeze') {
       // The holder is told in the same server operation that handed the lock over.
-      await waitUntil(() => lostMessages.length > 0, 1_000, 'lock.lost at the frozen holder').catch(() => {})
+      await waitFor(() => lostMessages.length > 0, 'lock.lost at the frozen holder', 1_000).catch(() => {})
     }
     const gone = waiter.next((m) => m.t === 'leases' && !m.leases.some((l) => l.shapeId === 'h'))
     waiter.send({ t: 'lock.release', shapeId: 'h', token })
@@ -272,7 +276,7 @@ async function handover(cfg: Config, options: BenchOptions): Promise<{ reps: Han
     { leaseTtlMs: ttlMs, leaseIdleMs: ttlMs * 30 },
     { cpuProfileDir: options.cpuProfileDir, tag: 'locks-handover' },
   )
-  const all: EaselClient[] = []
+  const all: ProtocolClient[] = []
   const reps: HandoverRep[] = []
   try {
     const room = 'bench-handover'
@@ -322,7 +326,7 @@ type ContentionResult = {
 async function contention(cfg: Config, options: BenchOptions): Promise<ContentionResult> {
   const otherBeforePct = await settleMachine(options.quick)
   const server = await startEasel({}, { cpuProfileDir: options.cpuProfileDir, tag: 'locks-contention' })
-  const all: EaselClient[] = []
+  const all: ProtocolClient[] = []
   try {
     const shapeId = 'edit'
     const { clients } = await setupRoom(server, 'bench-lock-contention', CONTENTION_CLIENTS, [shapeId], all)
@@ -494,7 +498,7 @@ async function run(options: BenchOptions): Promise<BenchResult> {
       `- **Server.** Easel (\`server/src/main.ts\` via the tsx loader, SQLite in a fresh temp dir, ` +
         `\`--rate-limit-per-sec 100000\`, log level warn; yjs ${versions.yjs}, ws ${versions.ws}), a fresh ` +
         'child process on 127.0.0.1 for each part. Clients are raw `ws` sockets ' +
-        '(`bench/easelClient.ts`: y-websocket sync + `hello`); timing with `performance.now()` in one process.',
+        '(`@easel/testkit/protocolClient.ts`: y-websocket sync + `hello`); timing with `performance.now()` in one process.',
       `- **(a) Acquire round trip.** ${ACQUIRE_CLIENTS} clients, each on its own rectangle, loop: ` +
         '`lock.acquire` (wait: false) → `lock.granted`, `lock.release`, pause ' +
         `${ACQUIRE_PAUSE_MS} ms. ${cfg.acquireWarmupMs / 1000} s warm-up, ${cfg.acquireMs / 1000} s window.`,

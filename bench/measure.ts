@@ -1,6 +1,10 @@
-/** Latency summaries and CPU accounting over a measurement window, shared by `commits` and `locks`. */
+/**
+ * Latency summaries, and the one CPU sampler of the benchmarks: CPU time from /proc (Linux) of the
+ * servers, the browser, this driver and the rest of the machine over a measurement window.
+ */
+import fs from 'node:fs'
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
-import { machineCpuMs, waitForQuietMachine } from './machine.ts'
+import { sleep } from '@easel/testkit/waitFor.ts'
 import { fixed, percentile, progress } from './report.ts'
 
 export type Summary = {
@@ -14,7 +18,7 @@ export type Summary = {
 }
 
 /** Nearest-rank percentiles of `values` (not modified). */
-export function summarize(values: readonly number[]): Summary {
+export function summarize(values: ArrayLike<number>): Summary {
   const sorted = Float64Array.from(values).sort()
   const n = sorted.length
   return {
@@ -30,45 +34,44 @@ export function summarize(values: readonly number[]): Summary {
 
 export const ms = (v: number, digits = 2) => fixed(v, digits)
 
-export type CpuUse = {
-  /** CPU time in % of one core during the window (user + system, all threads). */
-  serverPct: number | null
-  driverPct: number | null
-  /** Everything else on the machine: other processes, kernel threads. */
-  otherPct: number | null
+/** Linux USER_HZ is 100 on every mainstream configuration. */
+const CLOCK_TICKS_PER_SEC = 100
+
+/** utime + stime of a /proc `stat` line in ms (fields 14 and 15, after the command name). */
+function statCpuMs(stat: string): number | null {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  const ticks = Number(fields[11]) + Number(fields[12])
+  return Number.isFinite(ticks) ? (ticks * 1000) / CLOCK_TICKS_PER_SEC : null
 }
 
-/** CPU use of the server, this process and the rest of the machine between `start` and `stop`. */
-export class CpuWindow {
-  private readonly t0 = performance.now()
-  private readonly server0: number | null
-  private readonly driver0: number
-  private readonly machine0: number | null
-
-  constructor(private readonly serverCpuMs: () => number | null) {
-    this.server0 = serverCpuMs()
-    this.driver0 = driverCpuMs()
-    this.machine0 = machineCpuMs()
+/** User + system CPU time of a process (all threads) in ms; null where /proc is unavailable. */
+export function processCpuMs(pid: number): number | null {
+  try {
+    return statCpuMs(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'))
+  } catch {
+    return null
   }
+}
 
-  stop(): CpuUse {
-    const elapsed = performance.now() - this.t0
-    const server1 = this.serverCpuMs()
-    const driver1 = driverCpuMs()
-    const machine1 = machineCpuMs()
-    const pct = (a: number | null, b: number | null) =>
-      a === null || b === null || elapsed <= 0 ? null : ((b - a) / elapsed) * 100
-    const serverPct = pct(this.server0, server1)
-    const driverPct = pct(this.driver0, driver1)
-    const machinePct = pct(this.machine0, machine1)
-    return {
-      serverPct,
-      driverPct,
-      otherPct:
-        machinePct === null || serverPct === null || driverPct === null
-          ? null
-          : Math.max(0, machinePct - serverPct - driverPct),
-    }
+/** The same for the main thread (tid = pid) only. */
+export function mainThreadCpuMs(pid: number): number | null {
+  try {
+    return statCpuMs(fs.readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8'))
+  } catch {
+    return null
+  }
+}
+
+/** Busy CPU time of the whole machine (all cores, everything but idle and iowait) in ms; null without /proc. */
+function machineCpuMs(): number | null {
+  try {
+    const line = fs.readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!
+    // cpu  user nice system idle iowait irq softirq steal …
+    const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number)
+    const ticks = user! + nice! + system! + irq! + softirq! + steal!
+    return Number.isFinite(ticks) ? (ticks * 1000) / CLOCK_TICKS_PER_SEC : null
+  } catch {
+    return null
   }
 }
 
@@ -77,34 +80,95 @@ function driverCpuMs(): number {
   return (u.user + u.system) / 1000
 }
 
-/** Other processes' load (% of one core) above which a measurement is flagged. */
-export const BUSY_OTHER_PCT = 20
+/** CPU time in ms so far of something measured: a process, a process tree, one thread. */
+export type CpuSource = () => number | null
+
+export type CpuReading<K extends string> = {
+  elapsedMs: number
+  /** CPU time of each source during the window in % of one core (user + system, all threads). */
+  pct: Record<K, number | null>
+  driverPct: number | null
+  /** Everything else on the machine: other processes, kernel threads. */
+  otherPct: number | null
+}
 
 /**
- * Waits (bounded) for the rest of the machine to calm down before a measurement; returns the last
- * sample of other processes' load in % of one core. A quick (smoke) run does not wait.
+ * CPU use of `sources`, this process and the rest of the machine between construction and
+ * `stop`. Sources named in `partsOf` are parts of another source (a thread of a process) and are
+ * not subtracted again from "other".
+ */
+export class CpuWindow<K extends string> {
+  private readonly t0 = performance.now()
+  private readonly start: Record<K | 'driver' | 'machine', number | null>
+
+  constructor(
+    private readonly sources: Record<K, CpuSource>,
+    private readonly partsOf: readonly NoInfer<K>[] = [],
+  ) {
+    this.start = this.sample()
+  }
+
+  private sample(): Record<K | 'driver' | 'machine', number | null> {
+    const out = { driver: driverCpuMs(), machine: machineCpuMs() } as Record<
+      K | 'driver' | 'machine',
+      number | null
+    >
+    for (const key of Object.keys(this.sources) as K[]) out[key] = this.sources[key]()
+    return out
+  }
+
+  stop(): CpuReading<K> {
+    const end = this.sample()
+    const elapsedMs = performance.now() - this.t0
+    const pct = (key: K | 'driver' | 'machine') => {
+      const a = this.start[key]
+      const b = end[key]
+      return a === null || b === null || elapsedMs <= 0 ? null : ((b - a) / elapsedMs) * 100
+    }
+    const keys = Object.keys(this.sources) as K[]
+    const byKey = Object.fromEntries(keys.map((k) => [k, pct(k)])) as Record<K, number | null>
+    const driverPct = pct('driver')
+    const counted = [driverPct, ...keys.filter((k) => !this.partsOf.includes(k)).map((k) => byKey[k])]
+    const machinePct = pct('machine')
+    const otherPct =
+      machinePct === null || counted.some((c) => c === null)
+        ? null
+        : Math.max(0, machinePct - counted.reduce<number>((a, c) => a + c!, 0))
+    return { elapsedMs, pct: byKey, driverPct, otherPct }
+  }
+}
+
+export type CpuUse = { serverPct: number | null; driverPct: number | null; otherPct: number | null }
+
+/** Other processes' load (% of one core) above which a machine counts as busy: waited for, flagged. */
+export const BUSY_OTHER_PCT = 20
+/** How long a full run waits for a busy machine to calm down before a measurement. */
+export const SETTLE_WAIT_MS = 20_000
+
+/**
+ * Waits (bounded) until the rest of the machine (everything but this process) uses at most
+ * {@link BUSY_OTHER_PCT} % of one core over a one-second sample; returns that load, null without
+ * /proc. A quick (smoke) run does not wait.
  */
 export async function settleMachine(quick: boolean): Promise<number | null> {
   if (quick) return null
-  const waitMs = 20_000
-  const other = await waitForQuietMachine(BUSY_OTHER_PCT, waitMs)
-  if (other !== null && other > BUSY_OTHER_PCT) {
-    progress(`other processes still use ${fixed(other, 0)}% of a core after ${waitMs / 1000} s; going on`)
+  const deadline = Date.now() + SETTLE_WAIT_MS
+  for (;;) {
+    const window = new CpuWindow({})
+    await sleep(1000)
+    const { otherPct } = window.stop()
+    if (otherPct === null || otherPct <= BUSY_OTHER_PCT) return otherPct
+    if (Date.now() >= deadline) {
+      progress(
+        `other processes still use ${fixed(otherPct, 0)}% of a core after ${SETTLE_WAIT_MS / 1000} s; going on`,
+      )
+      return otherPct
+    }
   }
-  return other
 }
 
 export const cpuCells = (c: CpuUse) => [fixed(c.serverPct, 0), fixed(c.driverPct, 0), fixed(c.otherPct, 0)]
 export const CPU_COLUMNS = ['server CPU %', 'driver CPU %', 'other CPU %']
-
-/** Polls `predicate` every 10 ms; rejects after `timeoutMs`. */
-export async function waitUntil(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = performance.now() + timeoutMs
-  while (!predicate()) {
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
 
 export type WindowSample = {
   cpu: CpuUse
@@ -112,23 +176,28 @@ export type WindowSample = {
   loopDelayP99: number
 }
 
+export const NO_SAMPLE: WindowSample = {
+  cpu: { serverPct: null, driverPct: null, otherPct: null },
+  loopDelayP99: Number.NaN,
+}
+
 /**
  * Samples CPU use and the driver's event-loop delay between two `performance.now()` times. `done`
  * resolves at `endAt`; `cancel` stops early (the promise then never resolves).
  */
 export function sampleWindow(
-  serverCpuMs: () => number | null,
+  serverCpuMs: CpuSource,
   startAt: number,
   endAt: number,
 ): { done: Promise<WindowSample>; cancel(): void } {
   const lag = monitorEventLoopDelay({ resolution: 5 })
-  let cpu: CpuWindow | undefined
+  let cpu: CpuWindow<'server'> | undefined
   let t1: NodeJS.Timeout | undefined
   let t2: NodeJS.Timeout | undefined
   const done = new Promise<WindowSample>((resolve) => {
     t1 = setTimeout(
       () => {
-        cpu = new CpuWindow(serverCpuMs)
+        cpu = new CpuWindow({ server: serverCpuMs })
         lag.enable()
       },
       Math.max(0, startAt - performance.now()),
@@ -136,8 +205,11 @@ export function sampleWindow(
     t2 = setTimeout(
       () => {
         lag.disable()
-        const use = cpu?.stop() ?? { serverPct: null, driverPct: null, otherPct: null }
-        resolve({ cpu: use, loopDelayP99: lag.count > 0 ? lag.percentile(99) / 1e6 : Number.NaN })
+        const r = cpu?.stop()
+        resolve({
+          cpu: r ? { serverPct: r.pct.server, driverPct: r.driverPct, otherPct: r.otherPct } : NO_SAMPLE.cpu,
+          loopDelayP99: lag.count > 0 ? lag.percentile(99) / 1e6 : Number.NaN,
+        })
       },
       Math.max(0, endAt - performance.now()),
     )

@@ -1,27 +1,20 @@
 /**
  * Board generation and seeding for the render benchmark: a deterministic mix of shapes on a grid,
- * written into a room through a stock y-websocket provider (tier-1 props) and Easel's own commit
- * protocol (sticky-note text is a leased field, so each note is locked, committed and released).
+ * written into a room through the test kit's protocol client: tier-1 props as Yjs updates, sticky-note
+ * text through Easel's commit protocol (a leased field, so each note is locked, committed and released).
  */
-import { randomUUID } from 'node:crypto'
-import WebSocket from 'ws'
-import { WebsocketProvider } from 'y-websocket'
-import * as Y from 'yjs'
 import {
   type CrdtProps,
-  encodeEaselFrame,
   insertShape,
-  MessageType,
-  PROTOCOL_VERSION,
-  readEaselPayload,
   type ServerMessage,
-  serverMessage,
   shapesMap,
   versionedKey,
   versionedMap,
   zBetweenN,
 } from '@easel/shared'
-import { sleep } from './report.ts'
+import { ProtocolClient } from '@easel/testkit/protocolClient.ts'
+import { waitFor } from '@easel/testkit/waitFor.ts'
+import * as Y from 'yjs'
 
 /** Grid pitch of the generated board, in page px. */
 export const GRID_SPACING = 150
@@ -177,20 +170,6 @@ export type SeedStats = {
   kinds: Record<string, number>
 }
 
-function provider(wsUrl: string, room: string, doc: Y.Doc): WebsocketProvider {
-  return new WebsocketProvider(wsUrl, room, doc, {
-    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
-    disableBc: true,
-  })
-}
-
-async function until(what: string, cond: () => boolean, deadline: number): Promise<void> {
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`seeding: timed out waiting for ${what}`)
-    await sleep(20)
-  }
-}
-
 /**
  * Writes `shapes` into `room` and returns once a second, fresh client sees all of them (and all
  * texts) from the server. Every socket is closed before it returns, also on failure.
@@ -198,97 +177,49 @@ async function until(what: string, cond: () => boolean, deadline: number): Promi
 export async function seedRoom(wsUrl: string, room: string, shapes: SeedShape[]): Promise<SeedStats> {
   const started = performance.now()
   const deadline = Date.now() + SEED_TIMEOUT_MS
-  const doc = new Y.Doc()
-  const writer = provider(wsUrl, room, doc)
-  const easel: ServerMessage[] = []
-  writer.messageHandlers[MessageType.Easel] = (_enc, dec) => {
-    easel.push(readEaselPayload(dec, serverMessage))
-  }
-  writer.on('status', ({ status }) => {
-    if (status === 'connected') {
-      const hello = { t: 'hello', protocol: PROTOCOL_VERSION, name: 'bench', clientId: randomUUID() } as const
-      writer.ws?.send(encodeEaselFrame(hello) as Uint8Array<ArrayBuffer>)
-    }
-  })
-  const checkDoc = new Y.Doc()
-  let checker: WebsocketProvider | null = null
+  const left = () => Math.max(0, deadline - Date.now())
+  const writer = await ProtocolClient.connect(wsUrl, room, { name: 'bench', applyUpdates: false })
+  let checker: ProtocolClient | null = null
   try {
-    await until('the writer to sync', () => writer.synced && easel.some((m) => m.t === 'welcome'), deadline)
     for (let i = 0; i < shapes.length; i += CHUNK) {
-      doc.transact(() => {
-        for (const s of shapes.slice(i, i + CHUNK)) insertShape(doc, s.id, s.props)
+      writer.doc.transact(() => {
+        for (const s of shapes.slice(i, i + CHUNK)) insertShape(writer.doc, s.id, s.props)
       })
     }
-    const docBytes = Y.encodeStateAsUpdate(doc).byteLength
+    const docBytes = Y.encodeStateAsUpdate(writer.doc).byteLength
 
     // Texts: lock, commit, release, with a bounded number of notes in flight.
     const texts = shapes.filter((s) => s.text !== undefined)
-    const send = (m: Parameters<typeof encodeEaselFrame>[0]) =>
-      writer.ws?.send(encodeEaselFrame(m) as Uint8Array<ArrayBuffer>)
-    const byId = new Map(texts.map((s) => [s.id, s]))
-    const opToShape = new Map<string, string>()
     let next = 0
-    let done = 0
-    let inFlight = 0
-    const startOne = () => {
-      const s = texts[next++]
-      if (!s) return
-      inFlight++
-      send({ t: 'lock.acquire', shapeId: s.id, wait: false })
-    }
-    while (inFlight < TEXT_WINDOW && next < texts.length) startOne()
-    while (done < texts.length) {
-      if (Date.now() > deadline) throw new Error(`seeding: only ${done}/${texts.length} texts committed`)
-      const m = easel.shift()
-      if (!m) {
-        await sleep(5)
-        continue
-      }
-      if (m.t === 'lock.granted') {
-        const s = byId.get(m.shapeId)
-        if (!s) continue
-        const opId = randomUUID()
-        opToShape.set(opId, s.id)
-        send({
-          t: 'commit',
-          opId,
-          token: m.token,
+    const commitNext = async (): Promise<void> => {
+      for (let s = texts[next++]; s; s = texts[next++]) {
+        const granted = writer.next((m) => m.t === 'lock.granted' && m.shapeId === s.id, left())
+        writer.send({ t: 'lock.acquire', shapeId: s.id, wait: false })
+        const { token } = (await granted) as Extract<ServerMessage, { t: 'lock.granted' }>
+        const result = await writer.commit({
+          token,
           ops: [{ shapeId: s.id, field: 'text', baseVersion: 0, value: s.text }],
         })
-        send({ t: 'lock.release', shapeId: s.id, token: m.token })
-      } else if (m.t === 'commitResult') {
-        if (!opToShape.has(m.opId)) continue
-        if (m.result.status !== 'ok')
-          throw new Error(`seeding: text commit refused: ${JSON.stringify(m.result)}`)
-        done++
-        inFlight--
-        startOne()
-      } else if (m.t === 'lock.denied' || m.t === 'error') {
-        throw new Error(`seeding: ${JSON.stringify(m)}`)
+        if (result.status !== 'ok') throw new Error(`seeding: text commit refused: ${JSON.stringify(result)}`)
+        writer.send({ t: 'lock.release', shapeId: s.id, token })
       }
     }
+    await Promise.all(Array.from({ length: TEXT_WINDOW }, commitNext))
 
     // Verify from a fresh client: the server has every shape and every text.
-    checker = provider(wsUrl, room, checkDoc)
-    const textCount = () => {
-      const v = versionedMap(checkDoc)
-      let n = 0
-      for (const s of texts) if (v.has(versionedKey(s.id, 'text'))) n++
-      return n
-    }
-    await until(
+    checker = await ProtocolClient.connect(wsUrl, room, { name: 'bench-check', timeoutMs: left() })
+    const v = versionedMap(checker.doc)
+    const doc = checker.doc
+    await waitFor(
+      () => shapesMap(doc).size === shapes.length && texts.every((s) => v.has(versionedKey(s.id, 'text'))),
       'the server to hold every shape',
-      () => checker!.synced && shapesMap(checkDoc).size === shapes.length && textCount() === texts.length,
-      deadline,
+      left(),
     )
     const kinds: Record<string, number> = {}
     for (const s of shapes) kinds[s.props.kind] = (kinds[s.props.kind] ?? 0) + 1
     return { ms: performance.now() - started, docBytes, texts: texts.length, kinds }
   } finally {
-    writer.destroy()
-    checker?.destroy()
-    doc.destroy()
-    checkDoc.destroy()
+    await Promise.all([writer.close(), checker?.close()])
   }
 }
 
@@ -296,24 +227,17 @@ export async function seedRoom(wsUrl: string, room: string, shapes: SeedShape[])
 export type Peer = {
   /** Writes the k-th position of a small circle around the shape's start (one transaction). */
   move(k: number): void
-  destroy(): void
+  destroy(): Promise<void>
 }
 
 export async function connectPeer(wsUrl: string, room: string, shapeId: string): Promise<Peer> {
-  const doc = new Y.Doc()
-  const peer = provider(wsUrl, room, doc)
-  try {
-    await until(
-      'the peer to sync',
-      () => peer.synced && shapesMap(doc).has(shapeId),
-      Date.now() + SEED_TIMEOUT_MS,
-    )
-  } catch (err) {
-    peer.destroy()
-    doc.destroy()
-    throw err
+  const peer = await ProtocolClient.connect(wsUrl, room, { name: 'peer', timeoutMs: SEED_TIMEOUT_MS })
+  const { doc } = peer
+  const map = shapesMap(doc).get(shapeId)
+  if (!map) {
+    await peer.close()
+    throw new Error(`the peer does not see ${shapeId}`)
   }
-  const map = shapesMap(doc).get(shapeId)!
   const x0 = map.get('x') as number
   const y0 = map.get('y') as number
   return {
@@ -324,10 +248,7 @@ export async function connectPeer(wsUrl: string, room: string, shapeId: string):
         map.set('y', Math.round((y0 + 40 * Math.sin(a)) * 10) / 10)
       })
     },
-    destroy() {
-      peer.destroy()
-      doc.destroy()
-    },
+    destroy: () => peer.close(),
   }
 }
 

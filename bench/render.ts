@@ -8,8 +8,19 @@ import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { type Browser, type BrowserContext, chromium, type Page } from '@playwright/test'
-import { machineCpuMs, processCpuMs, waitForQuietMachine } from './machine.ts'
-import { type Benchmark, type BenchOptions, type Cell, fixed, percentile, progress, sleep } from './report.ts'
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '@easel/testkit/chromium.ts'
+import { sleep } from '@easel/testkit/waitFor.ts'
+import * as esbuild from 'esbuild'
+import {
+  BUSY_OTHER_PCT,
+  type CpuSource,
+  CpuWindow,
+  mainThreadCpuMs,
+  processCpuMs,
+  SETTLE_WAIT_MS,
+  settleMachine,
+} from './measure.ts'
+import { type Benchmark, type BenchOptions, type Cell, fixed, percentile, progress } from './report.ts'
 import {
   CATEGORIES,
   type CpuProfile,
@@ -29,12 +40,11 @@ import {
   seedRoom,
   shapeIdAt,
 } from './render-seed.ts'
+import type { VariantId } from './renderPage.ts'
 import { type RunningServer, startServer } from './servers.ts'
-import { CHROMIUM_ARGS } from '../e2e/playwright.config.ts'
 
 const ROOT = path.resolve(import.meta.dirname, '..')
 const DIST_DIR = path.join(ROOT, 'client/dist')
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const VIEWPORT = { width: 1280, height: 800 }
 const sourceMapFor = distSourceMapLoader(DIST_DIR)
 
@@ -45,21 +55,22 @@ type Mode = {
   profile: { sizes: number[]; phases: PhaseId[]; ms: number }
   /** Sizes at which the what-if variants of the zoomed-out pan run. */
   variantSizes: number[]
-  quietWaitMs: number
+  /** A smoke run: does not wait for a busy machine to calm down. */
+  quick: boolean
 }
 const FULL: Mode = {
   sizes: [1_000, 5_000, 10_000],
   phaseMs: 6_000,
   profile: { sizes: [1_000, 5_000, 10_000], phases: ['panFit', 'remoteFit', 'pan100', 'zoom100'], ms: 4_000 },
   variantSizes: [10_000],
-  quietWaitMs: 20_000,
+  quick: false,
 }
 const QUICK: Mode = {
   sizes: [1_000],
   phaseMs: 2_000,
   profile: { sizes: [1_000], phases: ['panFit'], ms: 2_000 },
   variantSizes: [1_000],
-  quietWaitMs: 3_000,
+  quick: true,
 }
 
 /** Wheel events per second, like a trackpad (each one awaits the renderer's ack, so a busy page gets fewer). */
@@ -70,10 +81,6 @@ const PEER_HZ = 30
 const TARGET_P95_MS = 33
 const LOAD_TIMEOUT_MS = 180_000
 const STEP_TIMEOUT_MS = 60_000
-/** Other processes above this share of one core during a phase get the row flagged. */
-const BUSY_PCT = 25
-/** Before each phase, wait (bounded) until other processes use at most this share of one core. */
-const QUIET_PCT = 25
 /** Sampling interval of the CPU profiler, µs. */
 const PROFILE_SAMPLING_US = 250
 
@@ -126,188 +133,31 @@ function wheelStep(phase: PhaseId, k: number): { dx: number; dy: number } {
  * What-if variants of the zoomed-out pan: bench-only monkeypatches of Konva in the page (the
  * client is not changed) that estimate what a change to the renderer would save.
  */
-type Variant = { id: string; label: string; patch: string; unpatch: string }
+type Variant = { id: VariantId; label: string }
 /** The phases the variants are run for. */
 const VARIANT_PHASES: PhaseId[] = ['panFit', 'remoteFit']
 const VARIANTS: Variant[] = [
-  {
-    // A node that already has a bitmap keeps it: the upper bound of re-rendering the bitmap less often.
-    id: 'noRecache',
-    label: 'what-if: cached bitmap never re-rendered',
-    patch:
-      'window.__rbCache ??= window.Konva.Node.prototype.cache; window.Konva.Node.prototype.cache = function () { return this.isCached() ? this : window.__rbCache.apply(this, arguments) };',
-    unpatch: 'window.Konva.Node.prototype.cache = window.__rbCache;',
-  },
+  { id: 'noRecache', label: 'what-if: cached bitmap never re-rendered' },
   // The unpatched client once more: the spread between the two baseline rows is the noise level.
-  { id: 'again', label: 'as built, again', patch: '', unpatch: '' },
+  { id: 'again', label: 'as built, again' },
 ]
 
-/**
- * A floor for the zoomed-out redraw: the same shapes drawn with plain canvas 2D calls (no Konva, no
- * React) into an offscreen canvas of the viewport's size at the current camera, one call per shape
- * outline and one `fillText` per note, then flushed with a 1-pixel `getImageData`. Median of 10, ms.
- */
-const PLAIN_CANVAS = `(() => {
-  const shapes = window.__easel.shapes()
-  const cam = window.__easel.camera()
-  const c = document.createElement('canvas')
-  c.width = ${VIEWPORT.width}
-  c.height = ${VIEWPORT.height}
-  const ctx = c.getContext('2d')
-  const draw = () => {
-    ctx.setTransform(1, 0, 0, 1, 0, 0)
-    ctx.clearRect(0, 0, c.width, c.height)
-    ctx.setTransform(cam.z, 0, 0, cam.z, cam.x * cam.z, cam.y * cam.z)
-    for (const s of shapes) {
-      ctx.globalAlpha = s.opacity
-      if (s.kind === 'line' || s.kind === 'arrow' || s.kind === 'pen') {
-        const stride = s.kind === 'pen' ? 3 : 2
-        const p = s.points || []
-        ctx.beginPath()
-        for (let i = 0; i + 1 < p.length; i += stride) {
-          if (i === 0) ctx.moveTo(s.x + p[i], s.y + p[i + 1])
-          else ctx.lineTo(s.x + p[i], s.y + p[i + 1])
-        }
-        ctx.strokeStyle = s.stroke
-        ctx.lineWidth = s.strokeWidth
-        ctx.stroke()
-        continue
-      }
-      const fill = s.kind === 'sticky' && s.fill === 'transparent' ? '#fff3a3' : s.fill
-      if (fill !== 'transparent') {
-        ctx.fillStyle = fill
-        ctx.fillRect(s.x, s.y, s.w, s.h)
-      }
-      if (s.stroke !== 'transparent' && s.strokeWidth > 0) {
-        ctx.strokeStyle = s.stroke
-        ctx.lineWidth = s.strokeWidth
-        ctx.strokeRect(s.x, s.y, s.w, s.h)
-      }
-      if (s.text) {
-        ctx.fillStyle = '#1e1e1e'
-        ctx.font = '20px system-ui, sans-serif'
-        ctx.fillText(s.text, s.x + 14, s.y + 34, Math.max(1, s.w - 28))
-      }
-    }
-    ctx.getImageData(0, 0, 1, 1)
-  }
-  draw()
-  const times = []
-  for (let i = 0; i < 10; i++) {
-    const t = performance.now()
-    draw()
-    times.push(performance.now() - t)
-  }
-  times.sort((a, b) => a - b)
-  return times[5]
-})()`
-
-type RawRecording = {
-  frames: number[]
-  zooms: number[]
-  /** Konva `Layer#draw` calls: start, duration, layer index, shapes (ShapeView groups) in the layer. */
-  draws: [number, number, number, number][]
-  /** Konva `Node#cache` calls (re-rendering a node into its bitmap cache): start, duration. */
-  caches: [number, number][]
-  /** long-animation-frame entries: start, duration, renderStart, styleAndLayoutStart, blocking, script. */
-  loaf: [number, number, number, number, number, number][]
-  loafSupported: boolean
-  wheel: number
-}
-
-/**
- * Page side, installed once per page: a frame recorder (rAF loop), Konva layer draw timing (a wrapper
- * around `Konva.Layer.prototype.draw`; Konva puts itself on `window`), a wheel counter and a
- * long-animation-frame observer. Plain JS in a string: functions passed to `page.evaluate` would be
- * serialised after tsx's transform, which may reference helpers that do not exist in the page.
- */
-const RECORDER = `(() => {
-  if (window.__renderBench) return true
-  const rec = { active: false, frames: [], zooms: [], draws: [], caches: [], loaf: [], wheel: 0, keyAt: 0, lastMounted: -1, countKey: -1, po: null, loafSupported: false }
-  window.__renderBench = rec
-  // ShapeView roots are Groups named "shape", directly in the layer or a few levels down.
-  const countShapes = (node, depth) => {
-    let n = 0
-    for (const c of node.children || []) {
-      if (c.attrs.name === 'shape') n++
-      else if (depth < 3) n += countShapes(c, depth + 1)
-    }
-    return n
-  }
-  const K = window.Konva
-  if (K && K.Layer && K.Layer.prototype.draw) {
-    const orig = K.Layer.prototype.draw
-    K.Layer.prototype.draw = function () {
-      const t0 = performance.now()
-      const result = orig.apply(this, arguments)
-      const t1 = performance.now()
-      // Counted after the timed part, for the shape layer (the first one) only, and recounted only
-      // when the number of its children or grandchildren changed.
-      let shapes = 0
-      if (this.index === 0) {
-        let key = this.children.length
-        for (const c of this.children) key = key * 31 + (c.children ? c.children.length : 0)
-        if (key !== rec.countKey) {
-          rec.countKey = key
-          rec.lastMounted = countShapes(this, 0)
-        }
-        shapes = rec.lastMounted
-      }
-      if (rec.active) rec.draws.push([t0, t1 - t0, this.index, shapes])
-      return result
-    }
-  }
-  if (K && K.Node && K.Node.prototype.cache) {
-    const origCache = K.Node.prototype.cache
-    K.Node.prototype.cache = function () {
-      const t0 = performance.now()
-      const result = origCache.apply(this, arguments)
-      if (rec.active) rec.caches.push([t0, performance.now() - t0])
-      return result
-    }
-  }
-  window.addEventListener('wheel', () => { if (rec.active) rec.wheel++ }, { capture: true, passive: true })
-  window.addEventListener('keydown', () => { rec.keyAt = performance.now() }, { capture: true })
-  const onLoaf = (entries) => {
-    if (!rec.active) return
-    for (const e of entries) {
-      let script = 0
-      for (const s of e.scripts || []) script += s.duration
-      rec.loaf.push([e.startTime, e.duration, e.renderStart, e.styleAndLayoutStart, e.blockingDuration, script])
-    }
-  }
-  try {
-    rec.po = new PerformanceObserver((list) => onLoaf(list.getEntries()))
-    rec.po.observe({ type: 'long-animation-frame', buffered: false })
-    rec.loafSupported = true
-  } catch {}
-  rec.start = () => {
-    rec.frames = []; rec.zooms = []; rec.draws = []; rec.caches = []; rec.loaf = []; rec.wheel = 0
-    rec.active = true
-    const loop = (t) => {
-      if (!rec.active) return
-      rec.frames.push(t)
-      rec.zooms.push(window.__easel ? window.__easel.camera().z : NaN)
-      requestAnimationFrame(loop)
-    }
-    requestAnimationFrame(loop)
-  }
-  rec.stop = () => {
-    if (rec.po) onLoaf(rec.po.takeRecords())
-    rec.active = false
-    return { frames: rec.frames, zooms: rec.zooms, draws: rec.draws, caches: rec.caches, loaf: rec.loaf, loafSupported: rec.loafSupported, wheel: rec.wheel }
-  }
-  return true
-})()`
-
-/** Resolves after the frame following the next one was produced: whatever was committed is on screen. */
-const TWO_FRAMES = `new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(performance.now()))))`
+/** The page side (`renderPage.ts`) as one script, evaluated in each page once the board has loaded. */
+const PAGE_SCRIPT = (
+  await esbuild.build({
+    entryPoints: [path.join(import.meta.dirname, 'renderPage.ts')],
+    bundle: true,
+    format: 'iife',
+    target: 'es2022',
+    write: false,
+  })
+).outputFiles[0]!.text
 
 type PhaseResult = {
   n: number
   phase: PhaseId
   /** A {@link Variant} id, or null for the client as built. */
-  variant: string | null
+  variant: VariantId | null
   durationMs: number
   wheelSent: number
   wheelHandled: number
@@ -359,7 +209,7 @@ type SizeResult = {
   fitZoom: number
   /** The bundle the page ran (client/dist may be rebuilt by someone else during a run). */
   bundle: string
-  /** {@link PLAIN_CANVAS} at the fit zoom, where the variants run; null elsewhere. */
+  /** `plainCanvas` of the page at the fit zoom, where the variants run; null elsewhere. */
   plainCanvasMs: number | null
   phases: PhaseResult[]
   profiles: { phase: PhaseId; summary: ProfileSummary }[]
@@ -401,17 +251,6 @@ function descendants(): number[] {
   return out
 }
 
-/** Main thread (tid = pid) CPU ms of a process, from /proc/<pid>/task/<pid>/stat. */
-function mainThreadCpuMs(pid: number): number | null {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8')
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100
-  } catch {
-    return null
-  }
-}
-
 function processType(pid: number): string | null {
   try {
     return /--type=([a-z-]+)/.exec(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8'))?.[1] ?? null
@@ -420,68 +259,40 @@ function processType(pid: number): string | null {
   }
 }
 
+/** The browser's processes: every descendant of this process but the server. */
+function browserPids(serverPid: number): { pid: number; type: string | null }[] {
+  return descendants()
+    .filter((pid) => pid !== serverPid)
+    .map((pid) => ({ pid, type: processType(pid) }))
+}
+
+const sum = (pids: number[], cpu: (pid: number) => number | null) =>
+  pids.reduce((total, pid) => total + (cpu(pid) ?? 0), 0)
+
 /**
- * CPU ms of the browser's processes (every descendant but the server), of the renderers' main
- * threads, and of the GPU process (with --disable-gpu it composites and may rasterise in software).
+ * CPU of the server, the whole browser, the renderers' main threads and the GPU process (with
+ * --disable-gpu it composites and may rasterise in software); the last two are parts of the browser.
  */
-function browserCpuMs(serverPid: number): { all: number; rendererMain: number; gpu: number } | null {
-  try {
-    let all = 0
-    let rendererMain = 0
-    let gpu = 0
-    for (const pid of descendants()) {
-      if (pid === serverPid) continue
-      const ms = processCpuMs(pid) ?? 0
-      all += ms
-      const type = processType(pid)
-      if (type === 'renderer') rendererMain += mainThreadCpuMs(pid) ?? 0
-      else if (type === 'gpu-process') gpu += ms
-    }
-    return { all, rendererMain, gpu }
-  } catch {
-    return null
+function cpuWindow(server: RunningServer) {
+  const sources: Record<'server' | 'browser' | 'rendererMain' | 'gpu', CpuSource> = {
+    server: server.cpuMs,
+    browser: () =>
+      sum(
+        browserPids(server.pid).map((p) => p.pid),
+        processCpuMs,
+      ),
+    rendererMain: () =>
+      sum(
+        browserPids(server.pid).flatMap((p) => (p.type === 'renderer' ? [p.pid] : [])),
+        mainThreadCpuMs,
+      ),
+    gpu: () =>
+      sum(
+        browserPids(server.pid).flatMap((p) => (p.type === 'gpu-process' ? [p.pid] : [])),
+        processCpuMs,
+      ),
   }
-}
-
-type CpuMark = {
-  browser: number | null
-  rendererMain: number | null
-  gpu: number | null
-  server: number | null
-  self: number
-  machine: number | null
-  at: number
-}
-
-function cpuMark(server: RunningServer): CpuMark {
-  const u = process.cpuUsage()
-  const b = browserCpuMs(server.pid)
-  return {
-    browser: b?.all ?? null,
-    rendererMain: b?.rendererMain ?? null,
-    gpu: b?.gpu ?? null,
-    server: server.cpuMs(),
-    self: (u.user + u.system) / 1000,
-    machine: machineCpuMs(),
-    at: performance.now(),
-  }
-}
-
-function cpuPcts(a: CpuMark, b: CpuMark) {
-  const span = b.at - a.at
-  const pct = (x: number | null, y: number | null) =>
-    x === null || y === null ? null : ((y - x) / span) * 100
-  const browser = pct(a.browser, b.browser)
-  const server = pct(a.server, b.server)
-  const machine = pct(a.machine, b.machine)
-  const self = ((b.self - a.self) / span) * 100
-  const other =
-    machine === null || browser === null || server === null
-      ? null
-      : Math.max(0, machine - browser - server - self)
-  const rendererMainMs =
-    a.rendererMain === null || b.rendererMain === null ? null : b.rendererMain - a.rendererMain
-  return { browser, server, other, rendererMainMs, gpu: pct(a.gpu, b.gpu) }
+  return new CpuWindow(sources, ['rendererMain', 'gpu'])
 }
 
 /**
@@ -530,21 +341,20 @@ async function measurePhase(
   peer: Peer | null,
   variant: Variant | null = null,
 ): Promise<PhaseResult> {
-  const before = await waitForQuietMachine(QUIET_PCT, mode.quietWaitMs)
-  if (variant) await page.evaluate(variant.patch)
+  const before = await settleMachine(mode.quick)
+  if (variant) await page.evaluate((id) => window.__renderBench!.patch(id), variant.id)
   await page.mouse.move(VIEWPORT.width / 2, VIEWPORT.height / 2)
-  await page.evaluate(TWO_FRAMES)
-  await page.evaluate('window.__renderBench.start()')
-  const c0 = cpuMark(server)
-  const t0 = performance.now()
+  await twoFrames(page)
+  await page.evaluate(() => window.__renderBench!.start())
+  const sampling = cpuWindow(server)
   const sent = await withControl(page, phase === 'zoom100', () => drive(page, phase, mode.phaseMs, peer))
-  const durationMs = performance.now() - t0
-  const c1 = cpuMark(server)
+  const cpu = sampling.stop()
+  const durationMs = cpu.elapsedMs
   // Let the last input's frame land before stopping the recorder.
-  await withTimeout(page.evaluate(TWO_FRAMES), STEP_TIMEOUT_MS, 'last frame')
-  const rec = (await page.evaluate('window.__renderBench.stop()')) as RawRecording
-  if (variant) await page.evaluate(variant.unpatch)
-  const cpu = cpuPcts(c0, c1)
+  await withTimeout(twoFrames(page), STEP_TIMEOUT_MS, 'last frame')
+  const rec = await page.evaluate(() => window.__renderBench!.stop())
+  if (variant) await page.evaluate(() => window.__renderBench!.unpatch())
+  const rendererMainMs = cpu.pct.rendererMain === null ? null : (cpu.pct.rendererMain * durationMs) / 100
 
   const intervals = Float64Array.from(rec.frames.slice(1).map((t, i) => t - rec.frames[i]!)).sort()
   const span = (rec.frames.at(-1) ?? 0) - (rec.frames[0] ?? 0)
@@ -582,16 +392,14 @@ async function measurePhase(
     longTaskMs: loaf ? meanOf(loaf.map(([s, , r]) => (r > 0 ? r - s : 0))) : null,
     longRafMs: loaf ? meanOf(loaf.map(([, , r, sl]) => (r > 0 && sl > 0 ? sl - r : 0))) : null,
     longPaintMs: loaf ? meanOf(loaf.map(([s, d, , sl]) => (sl > 0 ? s + d - sl : 0))) : null,
-    browserCpuPct: cpu.browser,
+    browserCpuPct: cpu.pct.browser,
     // An update is one camera change (a wheel event the page received) or one peer edit sent.
     mainCpuMsPerUpdate:
-      cpu.rendererMainMs === null
-        ? null
-        : cpu.rendererMainMs / Math.max(1, phase === 'remoteFit' ? sent : rec.wheel),
-    mainCpuPct: cpu.rendererMainMs === null ? null : (cpu.rendererMainMs / durationMs) * 100,
-    gpuCpuPct: cpu.gpu,
-    serverCpuPct: cpu.server,
-    otherCpuPct: cpu.other,
+      rendererMainMs === null ? null : rendererMainMs / Math.max(1, phase === 'remoteFit' ? sent : rec.wheel),
+    mainCpuPct: cpu.pct.rendererMain,
+    gpuCpuPct: cpu.pct.gpu,
+    serverCpuPct: cpu.pct.server,
+    otherCpuPct: cpu.otherPct,
     otherBeforePct: before,
   }
 }
@@ -607,10 +415,10 @@ async function profilePhase(
     await cdp.send('Profiler.enable')
     await cdp.send('Profiler.setSamplingInterval', { interval: PROFILE_SAMPLING_US })
     await page.mouse.move(VIEWPORT.width / 2, VIEWPORT.height / 2)
-    await page.evaluate(TWO_FRAMES)
+    await twoFrames(page)
     await cdp.send('Profiler.start')
     await withControl(page, phase === 'zoom100', () => drive(page, phase, ms, peer))
-    await withTimeout(page.evaluate(TWO_FRAMES), STEP_TIMEOUT_MS, 'last frame')
+    await withTimeout(twoFrames(page), STEP_TIMEOUT_MS, 'last frame')
     const { profile } = await cdp.send('Profiler.stop')
     return summarizeProfile(profile as CpuProfile, sourceMapFor)
   } finally {
@@ -629,9 +437,13 @@ async function resetView(page: Page, phase: PhaseId): Promise<void> {
 
 async function pressAndPaint(page: Page, key: string): Promise<number> {
   await page.keyboard.press(key)
-  const painted = (await withTimeout(page.evaluate(TWO_FRAMES), STEP_TIMEOUT_MS, key)) as number
-  const keyAt = (await page.evaluate('window.__renderBench.keyAt')) as number
-  return painted - keyAt
+  const painted = await withTimeout(twoFrames(page), STEP_TIMEOUT_MS, key)
+  return painted - (await page.evaluate(() => window.__renderBench!.keyAt))
+}
+
+/** Resolves once the frame after the next one was produced, with its time in the page. */
+function twoFrames(page: Page): Promise<number> {
+  return page.evaluate(() => window.__renderBench!.twoFrames())
 }
 
 async function measureSize(
@@ -653,52 +465,43 @@ async function measureSize(
     const seed = await seedRoom(server.wsUrl, room, shapes)
     progress(`  seeded ${n} shapes (${seed.texts} texts) in ${fixed(seed.ms / 1000, 1)} s`)
 
-    await waitForQuietMachine(QUIET_PCT, mode.quietWaitMs)
+    await settleMachine(mode.quick)
     context = await browser.newContext({ viewport: VIEWPORT })
     const page = await context.newPage()
     const errors: string[] = []
     page.on('pageerror', (err) => errors.push(err.message))
     const origin = server.wsUrl.replace(/^ws:/, 'http:').replace(/\/ws$/, '')
     await withTimeout(page.goto(`${origin}/b/${room}`), LOAD_TIMEOUT_MS, 'page load')
-    await page.waitForFunction('window.__easel?.connection?.().synced === true', undefined, {
+    await page.waitForFunction(() => window.__easel?.connection().synced === true, undefined, {
       polling: 50,
       timeout: LOAD_TIMEOUT_MS,
     })
-    // The sync message carries the whole board, so `synced` means the editor has every shape
-    // (shapes() deep-copies all of them, so it is not polled).
-    const load = (await withTimeout(
-      page.evaluate(`(async () => {
-        const deadline = performance.now() + ${LOAD_TIMEOUT_MS}
-        let count = window.__easel.shapes().length
-        while (count !== ${n} && performance.now() < deadline) {
-          await new Promise((r) => setTimeout(r, 20))
-          count = window.__easel.shapes().length
-        }
-        const readyAt = performance.now()
-        const paintedAt = await ${TWO_FRAMES}
-        return { count, readyAt, paintedAt }
-      })()`),
+    await page.evaluate(PAGE_SCRIPT)
+    // The sync message carries the whole board, so `synced` means the editor has every shape.
+    const load = await withTimeout(
+      page.evaluate(({ count, ms }) => window.__renderBench!.waitForShapes(count, ms), {
+        count: n,
+        ms: LOAD_TIMEOUT_MS,
+      }),
       LOAD_TIMEOUT_MS,
       'all shapes in the editor',
-    )) as { count: number; readyAt: number; paintedAt: number }
+    )
     if (load.count !== n) throw new Error(`render: the page shows ${load.count} of ${n} shapes`)
     progress(
       `  page: all ${n} shapes after ${fixed(load.readyAt, 0)} ms, painted at ${fixed(load.paintedAt, 0)} ms`,
     )
-    await page.evaluate(RECORDER)
+    await page.evaluate(() => window.__renderBench!.instrument())
     // Read the bundle's source maps now, while they match what the page runs.
-    const scripts = ((await page.evaluate('[...document.scripts].map((s) => s.src)')) as string[]).filter(
-      Boolean,
-    )
+    const scripts = (await page.evaluate(() => [...document.scripts].map((s) => s.src))).filter(Boolean)
     for (const src of scripts) sourceMapFor(src)
 
     // The first zoom to fit mounts every shape: the time until all N are on screen.
     await page.mouse.move(VIEWPORT.width / 2, VIEWPORT.height / 2)
     const fitMs = await pressAndPaint(page, 'Shift+Digit1')
-    const fitState = (await page.evaluate(`({
-      z: window.__easel.camera().z,
-      mounted: window.__renderBench.lastMounted,
-    })`)) as { z: number; mounted: number }
+    const fitState = await page.evaluate(() => ({
+      z: window.__easel!.camera().z,
+      mounted: window.__renderBench!.lastMounted,
+    }))
     progress(
       `  zoom to fit: ${fixed(fitMs, 0)} ms to paint ${fitState.mounted} shapes, z=${fixed(fitState.z, 3)}`,
     )
@@ -734,11 +537,11 @@ async function measureSize(
     if (mode.variantSizes.includes(n)) {
       for (const phase of VARIANT_PHASES) for (const v of VARIANTS) await runPhase(phase, v)
       await resetView(page, 'panFit')
-      plainCanvasMs = (await withTimeout(
-        page.evaluate(PLAIN_CANVAS),
+      plainCanvasMs = await withTimeout(
+        page.evaluate(({ width, height }) => window.__renderBench!.plainCanvas(width, height), VIEWPORT),
         STEP_TIMEOUT_MS,
         'plain canvas',
-      )) as number
+      )
       progress(`  plain canvas 2D redraw of all ${n} shapes at the fit zoom: ${fixed(plainCanvasMs, 1)} ms`)
     }
 
@@ -770,7 +573,7 @@ async function measureSize(
       profiles,
     }
   } finally {
-    peerRef.current?.destroy()
+    await peerRef.current?.destroy()
     await context?.close().catch(() => {})
     await server.stop()
   }
@@ -972,10 +775,10 @@ async function run(options: BenchOptions) {
   }
 
   const notes: string[] = []
-  const busy = all.filter((r) => (r.otherCpuPct ?? 0) > BUSY_PCT)
+  const busy = all.filter((r) => (r.otherCpuPct ?? 0) > BUSY_OTHER_PCT)
   if (busy.length > 0) {
     notes.push(
-      `Other processes used more than ${BUSY_PCT}% of a core during: ${busy
+      `Other processes used more than ${BUSY_OTHER_PCT}% of a core during: ${busy
         .map(
           (r) =>
             `N=${r.n} ${PHASE_LABEL[r.phase]}${r.variant ? ` (${r.variant})` : ''} (${fixed(r.otherCpuPct, 0)}%)`,
@@ -1037,8 +840,8 @@ async function run(options: BenchOptions) {
         'is % of one core over the phase: the renderer main thread, the GPU process (with --disable-gpu it ' +
         'composites, and may rasterise canvases, in software: main-thread CPU then excludes that work), the ' +
         'whole Chromium process tree, and everything else on the ' +
-        `machine. Before each phase the runner waits up to ${mode.quietWaitMs / 1000} s for other processes to ` +
-        `drop below ${QUIET_PCT}% of a core. “Main-thread CPU ms / update” is the CPU time of the renderer's ` +
+        `machine. Before each phase a full run waits up to ${SETTLE_WAIT_MS / 1000} s for other processes to ` +
+        `drop below ${BUSY_OTHER_PCT}% of a core. “Main-thread CPU ms / update” is the CPU time of the renderer's ` +
         'main thread (from /proc) divided by the updates: wheel events the page handled (each moves the ' +
         'camera once), or edits the peer sent: ' +
         'the work per view update, which a busy machine inflates much less than the frame intervals. ' +

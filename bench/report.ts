@@ -53,8 +53,6 @@ export function markdownTable(table: Table): string {
   return lines.join('\n')
 }
 
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
-
 /** Progress output goes to stderr so stdout carries only the Markdown results. */
 export function progress(message: string): void {
   process.stderr.write(`[bench] ${message}\n`)

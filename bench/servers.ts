@@ -1,27 +1,35 @@
 /**
- * Starts the servers under test as child processes on 127.0.0.1 and stops them again. Every child is
- * also killed when the benchmark process exits, whatever the reason.
+ * The servers under test as child processes on 127.0.0.1: Easel through the test kit's
+ * `spawnServer`, and the stock `@y/websocket-server` script for comparison.
  */
-import { type ChildProcess, spawn } from 'node:child_process'
 import fs from 'node:fs'
-import net from 'node:net'
-import os from 'node:os'
 import path from 'node:path'
-import { createInterface } from 'node:readline'
-import { pathToFileURL } from 'node:url'
-import { processCpuMs } from './machine.ts'
+import type { AuthorityStats } from '@easel/server'
+import type { ConnectOptions } from '@easel/testkit/protocolClient.ts'
+import {
+  freePort,
+  type ReadyProcess,
+  SERVER_DIR,
+  spawnReady,
+  spawnServer,
+  tempDir,
+} from '@easel/testkit/serverProcess.ts'
+import { processCpuMs } from './measure.ts'
 
-const ROOT = path.resolve(import.meta.dirname, '..')
-const SERVER_DIR = path.join(ROOT, 'server')
-const EASEL_MAIN = path.join(SERVER_DIR, 'src/main.ts')
 /** The stock y-websocket server script, by its real path so that its own dependencies resolve. */
 const REFERENCE_MAIN = fs.realpathSync(
   path.join(import.meta.dirname, 'node_modules/@y/websocket-server/src/server.js'),
 )
-const READY_TIMEOUT_MS = 30_000
-const STOP_TIMEOUT_MS = 5_000
 
 export type ServerKind = 'reference' | 'easel'
+
+/**
+ * How the commit and lock benchmarks connect: without compression, and a load generator ignores
+ * the room's Yjs updates after the initial sync. One observer per room applies everything and
+ * stands for "another user".
+ */
+export const LOAD_CLIENT: ConnectOptions = { perMessageDeflate: false, applyUpdates: false }
+export const OBSERVER: ConnectOptions = { perMessageDeflate: false, applyUpdates: true }
 
 export type StartOptions = {
   /** Write V8 CPU profiles (one per thread) into `<cpuProfileDir>/<kind>-<tag>/` on exit. */
@@ -40,39 +48,61 @@ export type RunningServer = {
   stop(): Promise<void>
 }
 
-const live = new Set<ChildProcess>()
-process.on('exit', () => {
-  for (const child of live) child.kill('SIGKILL')
-})
-
-export function startServer(kind: ServerKind, options: StartOptions = {}): Promise<RunningServer> {
-  return kind === 'easel' ? startEasel(options) : startReference(options)
+/** Easel server settings, passed as the environment variables `server/src/config.ts` reads. */
+export type EaselSettings = {
+  leaseTtlMs?: number
+  leaseIdleMs?: number
 }
 
-/** Easel from source (`tsx` as an `--import` loader so that the server is a single process). */
-async function startEasel(options: StartOptions): Promise<RunningServer> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'easel-bench-'))
-  const tsxLoader = pathToFileURL(
-    path.join(fs.realpathSync(path.join(SERVER_DIR, 'node_modules/tsx')), 'dist/loader.mjs'),
-  ).href
-  const args = [
-    '--import',
-    tsxLoader,
-    ...profileArgs('easel', options),
-    EASEL_MAIN,
-    ...['--port', '0', '--host', '127.0.0.1', '--data', dataDir, '--log-level', 'warn'],
-    ...['--rate-limit-per-sec', '100000', '--rate-limit-burst', '100000'],
-  ]
-  const server = await launch('easel', args, {
-    cwd: SERVER_DIR,
-    env: process.env,
-    ready: /Easel listening on http:\/\/([\d.]+:\d+)/,
-  })
+export type EaselUnderTest = RunningServer & {
+  /** `http://host:port` of the server. */
+  httpUrl: string
+  /** The server's own commit and lease counters (`GET /api/stats`). */
+  stats(): Promise<AuthorityStats>
+}
+
+export function startServer(kind: ServerKind, options: StartOptions = {}): Promise<RunningServer> {
+  return kind === 'easel' ? startEasel({}, options) : startReference(options)
+}
+
+function running(kind: ServerKind, wsUrl: string, child: ReadyProcess): RunningServer {
+  const pid = child.proc.pid!
+  // Anything a server prints during a run (warnings, errors) is worth seeing.
+  for (const stream of [child.proc.stdout!, child.proc.stderr!]) {
+    stream.on('data', (d: Buffer) => {
+      const text = String(d).replace(/^Easel listening on .*\n/m, '')
+      if (text) process.stderr.write(`[${kind} ${pid}] ${text}`)
+    })
+  }
+  return { kind, wsUrl, pid, cpuMs: () => processCpuMs(pid), stop: () => child.stop() }
+}
+
+/** Easel from source, SQLite in a fresh temp dir, rate limits out of the way. */
+export async function startEasel(
+  settings: EaselSettings = {},
+  options: StartOptions = {},
+): Promise<EaselUnderTest> {
+  const dataDir = tempDir('easel-bench-')
+  const env: Record<string, string> = {}
+  if (settings.leaseTtlMs !== undefined) env.LEASE_TTL_MS = String(settings.leaseTtlMs)
+  if (settings.leaseIdleMs !== undefined) env.LEASE_IDLE_MS = String(settings.leaseIdleMs)
+  const child = await spawnServer(
+    dataDir,
+    ['--rate-limit-per-sec', '100000', '--rate-limit-burst', '100000'],
+    { env, nodeArgs: profileArgs('easel', options) },
+  )
+  const server = running('easel', child.wsUrl, child)
   return {
     ...server,
+    httpUrl: child.url,
     stop: async () => {
       await server.stop()
       fs.rmSync(dataDir, { recursive: true, force: true })
+    },
+    stats: async () => {
+      const res = await fetch(`${child.url}/api/stats`, { signal: AbortSignal.timeout(5_000) })
+      if (!res.ok) throw new Error(`GET /api/stats: ${res.status}`)
+      return ((await res.json()) as { authority: AuthorityStats }).authority
     },
   }
 }
@@ -86,11 +116,13 @@ async function startReference(options: StartOptions): Promise<RunningServer> {
   // The stock script has no SIGTERM handler; a profile is only written on an orderly exit.
   const onTerm =
     profile.length > 0 ? ['--import', 'data:text/javascript,process.on("SIGTERM",()=>process.exit(0))'] : []
-  return launch('reference', [...onTerm, ...profile, REFERENCE_MAIN], {
+  // It answers every plain HTTP request with 200 "okay".
+  const child = await spawnReady([...onTerm, ...profile, REFERENCE_MAIN], {
     cwd: path.dirname(REFERENCE_MAIN),
     env,
-    ready: /running at '([\d.]+)' on port (\d+)/,
+    readyUrl: `http://127.0.0.1:${port}/`,
   })
+  return running('reference', `ws://127.0.0.1:${port}`, child)
 }
 
 function profileArgs(kind: ServerKind, options: StartOptions): string[] {
@@ -102,82 +134,8 @@ function profileArgs(kind: ServerKind, options: StartOptions): string[] {
   return ['--cpu-prof', '--cpu-prof-dir', dir]
 }
 
-async function launch(
-  kind: ServerKind,
-  nodeArgs: string[],
-  opts: { cwd: string; env: NodeJS.ProcessEnv; ready: RegExp },
-): Promise<RunningServer> {
-  const child = spawn(process.execPath, nodeArgs, {
-    cwd: opts.cwd,
-    env: opts.env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  live.add(child)
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', () => {
-      live.delete(child)
-      resolve()
-    })
-  })
-  let isReady = false
-  const early: string[] = []
-  const address = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => fail(`not ready after ${READY_TIMEOUT_MS} ms`), READY_TIMEOUT_MS)
-    const fail = (why: string) => {
-      clearTimeout(timer)
-      child.kill('SIGKILL')
-      reject(new Error(`${kind} server ${why}:\n${early.join('\n')}`))
-    }
-    const onLine = (line: string) => {
-      if (isReady) {
-        // Anything a server prints during a run (warnings, errors) is worth seeing.
-        process.stderr.write(`[${kind} ${child.pid}] ${line}\n`)
-        return
-      }
-      early.push(line)
-      const m = opts.ready.exec(line)
-      if (!m) return
-      isReady = true
-      clearTimeout(timer)
-      resolve(m[2] === undefined ? m[1]! : `${m[1]}:${m[2]}`)
-    }
-    createInterface({ input: child.stdout! }).on('line', onLine)
-    createInterface({ input: child.stderr! }).on('line', onLine)
-    child.once('exit', (code, signal) => {
-      if (!isReady) fail(`exited early (${code ?? signal})`)
-    })
-  })
-  const wsUrl = kind === 'easel' ? `ws://${address}/ws` : `ws://${address}`
-  const pid = child.pid!
-  return {
-    kind,
-    wsUrl,
-    pid,
-    cpuMs: () => processCpuMs(pid),
-    stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return
-      child.kill('SIGTERM')
-      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS)
-      await exited
-      clearTimeout(timer)
-    },
-  }
-}
-
-/** A port that was free a moment ago (the reference server cannot report the one it picked). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo
-      srv.close(() => resolve(port))
-    })
-  })
-}
-
 /** Version of `name` as Node would resolve it from `fromDir` (ignoring `exports`). */
-export function packageVersion(name: string, fromDir: string): string {
+function packageVersion(name: string, fromDir: string): string {
   for (let dir = fromDir; ; dir = path.dirname(dir)) {
     const file = path.join(dir, 'node_modules', name, 'package.json')
     if (fs.existsSync(file)) return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version
@@ -190,7 +148,7 @@ export function serverVersions(): Record<ServerKind, Record<string, string>> {
   const refDir = path.dirname(REFERENCE_MAIN)
   return {
     reference: {
-      '@y/websocket-server': packageVersion('@y/websocket-server', path.join(import.meta.dirname)),
+      '@y/websocket-server': packageVersion('@y/websocket-server', import.meta.dirname),
       yjs: packageVersion('yjs', refDir),
       'y-protocols': packageVersion('y-protocols', refDir),
       ws: packageVersion('ws', refDir),
