@@ -8,6 +8,7 @@ export default defineConfig({
       'server/test/**/*.test.ts',
       'client/src/**/*.test.ts',
       'chaos/test/**/*.test.ts',
+      'testkit/test/**/*.test.ts',
     ],
     testTimeout: 30_000,
     hookTimeout: 30_000,
