@@ -9,7 +9,7 @@ export const boardFile = z.object({
   type: z.literal('easel/board'),
   schemaVersion: z.number().int(),
   shapes: z
-    .array(crdtProps.extend({ id: z.string().max(64), text: versionedValues.text.optional() }))
+    .array(crdtProps.extend({ id: z.string().max(64), text: versionedValues.shape.text.unwrap().optional() }))
     .max(100_000),
 })
 export type BoardFile = z.infer<typeof boardFile>
