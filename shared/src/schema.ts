@@ -19,7 +19,7 @@ export const ROOT_META = 'meta'
 export const SCHEMA_VERSION = 1
 
 /** Every shape kind; the client registers one module per kind (client/src/shapes). */
-export const SHAPE_KINDS = ['rect', 'ellipse', 'line', 'arrow', 'pen', 'text', 'sticky'] as const
+export const SHAPE_KINDS = ['rect', 'ellipse', 'line', 'arrow', 'pen', 'text', 'sticky', 'diamond'] as const
 export type ShapeKind = (typeof SHAPE_KINDS)[number]
 
 /**
