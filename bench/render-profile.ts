@@ -198,13 +198,13 @@ export const STAGES: { label: string; file: RegExp; fn: RegExp }[] = [
   },
   {
     label: '· · · shapeBounds',
-    file: /client\/src\/editor\/geometry\.ts/,
+    file: /client\/src\/shapes\/index\.ts/,
     fn: /^export function shapeBounds\(/,
   },
   { label: '· ShapeView render', file: /client\/src\/canvas\/ShapeView\.tsx/, fn: /function ShapeView\(/ },
   {
     label: '· · penOutline (perfect-freehand)',
-    file: /client\/src\/canvas\/penOutline\.ts/,
+    file: /client\/src\/shapes\/pen\/outline\.ts/,
     fn: /^export function penOutline\(/,
   },
   { label: '· React commit (commitRoot)', file: /react-dom/, fn: /^function commitRoot\(/ },

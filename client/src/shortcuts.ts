@@ -1,9 +1,9 @@
 import { isEditableTarget } from './canvas/Canvas.tsx'
 import type { Editor } from './editor/Editor.ts'
 import { TOOL_IDS, type ToolId } from './editor/tools/index.ts'
-import { TOOL_META } from './ui/Toolbar.tsx'
+import { toolMeta } from './ui/Toolbar.tsx'
 
-const TOOL_BY_KEY = new Map<string, ToolId>(TOOL_IDS.map((id) => [TOOL_META[id].key.toLowerCase(), id]))
+const TOOL_BY_KEY = new Map<string, ToolId>(TOOL_IDS.map((id) => [toolMeta(id).key.toLowerCase(), id]))
 
 export type ShortcutActions = {
   toggleHelp: () => void

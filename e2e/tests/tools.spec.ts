@@ -309,3 +309,48 @@ test('screenshot: every shape type renders for the other user', async ({ openUse
   fs.mkdirSync(artifacts, { recursive: true })
   fs.copyFileSync(file, path.join(artifacts, 'board-all-shapes.png'))
 })
+
+test('the diamond tool draws a rhombus the other user sees, hits and exports as a polygon', async ({
+  openUser,
+}) => {
+  const alice = await openUser('Alice')
+  const bob = await openUser('Bob')
+  await alice.tool('diamond').click()
+  await expect(alice.tool('diamond')).toHaveAttribute('aria-pressed', 'true')
+  await alice.style('fill.#a5d8ff').click()
+  await alice.drag([500, 200], [700, 320])
+  const [diamond] = await bob.waitForShapes(
+    (s) => s.length === 1 && s[0]!.kind === 'diamond' && s[0]!.w === 200 && s[0]!.h === 120,
+    'bob sees the diamond at its final size',
+  )
+  expect([diamond!.x, diamond!.y, diamond!.fill]).toEqual([500, 200, '#a5d8ff'])
+  await expect(alice.tool('select')).toHaveAttribute('aria-pressed', 'true')
+
+  // Bob's canvas paints the rhombus, not the corners of its box.
+  await bob.frame()
+  expect(await paintedPixels(bob, { x: 590, y: 250, w: 20, h: 20 })).toBeGreaterThan(100)
+  for (const [x, y] of [
+    [502, 202],
+    [688, 202],
+    [502, 308],
+    [688, 308],
+  ] as const)
+    expect(await paintedPixels(bob, { x, y, w: 10, h: 10 }), `corner ${x},${y}`).toBe(0)
+
+  // A click in the middle selects it; one in a corner of its box misses it, so it deselects.
+  await bob.click(600, 260)
+  await alice.waitForPeer('Bob', (p) => p.selection.join() === diamond!.id, 'bob selected the diamond')
+  await bob.click(510, 210)
+  await alice.waitForPeer('Bob', (p) => p.selection.length === 0, 'the box corner is not the diamond')
+
+  // The SVG export draws it as a polygon through the midpoints of its box's sides.
+  const svg = fs.readFileSync((await (await bob.exportFile('export.svg')).path())!, 'utf8')
+  expect(svg).toContain(
+    '<g transform="translate(500 200) rotate(0)" opacity="1"><polygon points="100,0 200,60 100,120 0,60"',
+  )
+  expect(svg).toContain('fill="#a5d8ff"')
+
+  // D picks the tool from the keyboard.
+  await bob.press('d')
+  await expect(bob.tool('diamond')).toHaveAttribute('aria-pressed', 'true')
+})

@@ -4,21 +4,14 @@
  * identical for every storage backend (SQLite, Redis).
  */
 import { z } from 'zod'
-import {
-  FIELD_TIERS,
-  SHAPE_ID_PATTERN,
-  VERSIONED_FIELDS,
-  type VersionedField,
-  versionedValues,
-} from './schema.ts'
+import { SHAPE_ID_PATTERN, tierOf, type VersionedField, versionedField, versionedValue } from './schema.ts'
 
 const shapeId = z.string().regex(SHAPE_ID_PATTERN, 'invalid shape id')
-const field = z.enum(VERSIONED_FIELDS as [VersionedField, ...VersionedField[]])
 
 /** One change inside a commit: set `field` of `shapeId` to `value` if it is still at `baseVersion`. */
 export const commitOp = z.object({
   shapeId,
-  field,
+  field: versionedField,
   /** The version the client last saw (0 = never committed). */
   baseVersion: z.number().int().min(0),
   value: z.unknown(),
@@ -26,7 +19,7 @@ export const commitOp = z.object({
 export type CommitOp = z.infer<typeof commitOp>
 
 /** A precondition without a write: the commit only applies if this field is still at `version`. */
-export const commitExpect = z.object({ shapeId, field, version: z.number().int().min(0) })
+export const commitExpect = z.object({ shapeId, field: versionedField, version: z.number().int().min(0) })
 export type CommitExpect = z.infer<typeof commitExpect>
 
 /** Largest number of ops in one commit (a multi-shape delete or a group of many shapes). */
@@ -155,7 +148,7 @@ export function decideCommit(req: CommitRequest, ctx: CommitContext): CommitDeci
     if (seen.has(k)) return error('bad_request', `${k} appears twice in one commit`)
     seen.add(k)
     if (!ctx.shapeExists(op.shapeId)) return error('unknown_shape', `shape ${op.shapeId} does not exist`, op)
-    const parsed = versionedValues[op.field].safeParse(op.value)
+    const parsed = versionedValue(op.field).safeParse(op.value)
     if (!parsed.success) return error('invalid_value', `invalid value for ${op.field}`, op)
     if (op.field === 'parent') parentChanges.set(op.shapeId, parsed.data as string | null)
     if (op.field === 'binding') {
@@ -195,7 +188,7 @@ export function decideCommit(req: CommitRequest, ctx: CommitContext): CommitDeci
     }
     // A leased field needs the holder's current token, except for its very first value on a
     // shape nobody holds (text of a pasted or imported note): version 0 still guards that write.
-    if (FIELD_TIERS[op.field] === 'leased' && (lease ? req.token !== lease.token : op.baseVersion !== 0)) {
+    if (tierOf(op.field) === 'leased' && (lease ? req.token !== lease.token : op.baseVersion !== 0)) {
       return error('stale_token', `editing ${op.field} needs the current lease on the shape`, {
         shapeId: op.shapeId,
       })

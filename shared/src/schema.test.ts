@@ -2,14 +2,16 @@ import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import {
   type CrdtProps,
-  FIELD_TIERS,
   insertShape,
   migrateDoc,
   readShape,
   readShapes,
   SCHEMA_VERSION,
   shapesMap,
+  tierOf,
+  VERSIONED_DEFAULTS,
   VERSIONED_FIELDS,
+  versionedValue,
   versionedKey,
   versionedMap,
 } from './schema.ts'
@@ -30,9 +32,26 @@ const rect: CrdtProps = {
 
 describe('field tiers', () => {
   it('declares text as leased and deletion, bindings and grouping as versioned', () => {
-    expect(FIELD_TIERS.text).toBe('leased')
-    expect(VERSIONED_FIELDS.sort()).toEqual(['binding', 'deleted', 'parent', 'text'])
-    expect(FIELD_TIERS.x).toBe('crdt')
+    expect(tierOf('text')).toBe('leased')
+    expect([...VERSIONED_FIELDS].sort()).toEqual(['binding', 'deleted', 'parent', 'text'])
+    expect(VERSIONED_FIELDS.map(tierOf)).toEqual(['versioned', 'versioned', 'versioned', 'leased'])
+    expect(tierOf('x')).toBe('crdt')
+    expect(tierOf('kind')).toBe('crdt')
+  })
+})
+
+describe('versioned defaults', () => {
+  it('come from the tier table; a commit must still carry a value of the right type', () => {
+    expect(VERSIONED_DEFAULTS).toEqual({
+      deleted: false,
+      binding: { start: null, end: null },
+      parent: null,
+      text: '',
+    })
+    expect(versionedValue('deleted').safeParse(undefined).success).toBe(false)
+    expect(versionedValue('text').safeParse(undefined).success).toBe(false)
+    expect(versionedValue('parent').safeParse(null).success).toBe(true)
+    expect(versionedValue('binding').safeParse({ start: 'a' }).success).toBe(false)
   })
 })
 
@@ -81,6 +100,28 @@ describe('readShape', () => {
     expect(r.ok && r.shape.versions.text).toBe(3)
     v.set(versionedKey('s1', 'deleted'), { version: 1, value: 'yes', by: 'Ada', at: 1 })
     expect(readShape('s1', rect, v).ok).toBe(false)
+  })
+
+  it('fills the fields never committed with their defaults at version 0', () => {
+    const doc = new Y.Doc()
+    const v = versionedMap(doc)
+    v.set(versionedKey('s1', 'parent'), { version: 2, value: 'g1', by: 'Ada', at: 1 })
+    const r = readShape('s1', rect, v)
+    expect(r.ok && r.shape).toMatchObject({
+      parent: 'g1',
+      deleted: false,
+      binding: { start: null, end: null },
+      text: '',
+      versions: { parent: 2, deleted: 0, binding: 0, text: 0 },
+    })
+  })
+
+  it('rejects a committed entry without a value instead of taking the default', () => {
+    const doc = new Y.Doc()
+    const v = versionedMap(doc)
+    v.set(versionedKey('s1', 'deleted'), { version: 1, by: 'Ada', at: 1 })
+    const r = readShape('s1', rect, v)
+    expect(!r.ok && r.error).toBe('invalid versioned field deleted')
   })
 })
 

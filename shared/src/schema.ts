@@ -18,7 +18,8 @@ export const ROOT_META = 'meta'
 /** Version of the document layout below; stored in `meta.schemaVersion` and migrated on load. */
 export const SCHEMA_VERSION = 1
 
-export const SHAPE_KINDS = ['rect', 'ellipse', 'line', 'arrow', 'pen', 'text', 'sticky'] as const
+/** Every shape kind; the client registers one module per kind (client/src/shapes). */
+export const SHAPE_KINDS = ['rect', 'ellipse', 'line', 'arrow', 'pen', 'text', 'sticky', 'diamond'] as const
 export type ShapeKind = (typeof SHAPE_KINDS)[number]
 
 /**
@@ -29,80 +30,77 @@ export type ShapeKind = (typeof SHAPE_KINDS)[number]
  */
 export type Tier = 'crdt' | 'versioned' | 'leased'
 
-/** Every shape property and its tier: the single source of truth for who may change what, and how. */
-export const FIELD_TIERS = {
-  kind: 'crdt',
-  x: 'crdt',
-  y: 'crdt',
-  w: 'crdt',
-  h: 'crdt',
-  rotation: 'crdt',
-  z: 'crdt',
-  stroke: 'crdt',
-  fill: 'crdt',
-  strokeWidth: 'crdt',
-  opacity: 'crdt',
-  points: 'crdt',
-  fontSize: 'crdt',
-  createdBy: 'crdt',
-  deleted: 'versioned',
-  binding: 'versioned',
-  parent: 'versioned',
-  text: 'leased',
-} as const satisfies Record<string, Tier>
-
-export type FieldName = keyof typeof FIELD_TIERS
-export type VersionedField = {
-  [K in FieldName]: (typeof FIELD_TIERS)[K] extends 'crdt' ? never : K
-}[FieldName]
-export const VERSIONED_FIELDS = (Object.keys(FIELD_TIERS) as FieldName[]).filter(
-  (f) => FIELD_TIERS[f] !== 'crdt',
-) as VersionedField[]
-
 const finite = z.number().refine(Number.isFinite, 'must be a finite number')
 const coordinate = finite.refine((n) => Math.abs(n) <= 1e7, 'must be within ±1e7')
 const color = z
   .string()
   .regex(/^(#[0-9a-fA-F]{3,8}|transparent)$/, 'must be #rgb, #rrggbb(aa) or transparent')
 
+/**
+ * The tier table: every shape property, grouped by its tier, with its value type and, for the
+ * versioned tiers, the value a shape has before the first commit (the schema's default). It is the
+ * single source of truth for who may change what, and how; everything below is derived from it.
+ */
+const TIERS = {
+  crdt: {
+    kind: z.enum(SHAPE_KINDS),
+    x: coordinate,
+    y: coordinate,
+    w: coordinate.refine((n) => n >= 0, 'must be >= 0'),
+    h: coordinate.refine((n) => n >= 0, 'must be >= 0'),
+    rotation: finite,
+    /** Fractional index (fractional-indexing): concurrent reorders produce distinct keys. */
+    z: z.string().min(1).max(256),
+    stroke: color,
+    fill: color,
+    strokeWidth: finite.refine((n) => n >= 0 && n <= 100, 'must be in 0..100'),
+    opacity: finite.refine((n) => n >= 0 && n <= 1, 'must be in 0..1'),
+    /** Line/arrow: [x0, y0, x1, y1] relative to (x, y). Pen: [x, y, pressure] triples. */
+    points: z.array(coordinate).max(30_000).optional(),
+    fontSize: finite.refine((n) => n >= 4 && n <= 512, 'must be in 4..512').optional(),
+    createdBy: z.string().max(64).optional(),
+  },
+  versioned: {
+    deleted: z.boolean().default(false),
+    /** Which shapes an arrow's ends are attached to. */
+    binding: z
+      .object({ start: z.string().max(64).nullable(), end: z.string().max(64).nullable() })
+      .default({ start: null, end: null }),
+    /** Id of the group this shape belongs to, or null. */
+    parent: z.string().max(64).nullable().default(null),
+  },
+  leased: {
+    text: z.string().max(20_000).default(''),
+  },
+} satisfies Record<Tier, Record<string, z.ZodType>>
+
 /** Tier-1 properties as stored in a shape's Y.Map. */
-export const crdtProps = z.object({
-  kind: z.enum(SHAPE_KINDS),
-  x: coordinate,
-  y: coordinate,
-  w: coordinate.refine((n) => n >= 0, 'must be >= 0'),
-  h: coordinate.refine((n) => n >= 0, 'must be >= 0'),
-  rotation: finite,
-  /** Fractional index (fractional-indexing): concurrent reorders produce distinct keys. */
-  z: z.string().min(1).max(256),
-  stroke: color,
-  fill: color,
-  strokeWidth: finite.refine((n) => n >= 0 && n <= 100, 'must be in 0..100'),
-  opacity: finite.refine((n) => n >= 0 && n <= 1, 'must be in 0..1'),
-  /** Line/arrow: [x0, y0, x1, y1] relative to (x, y). Pen: [x, y, pressure] triples. */
-  points: z.array(coordinate).max(30_000).optional(),
-  fontSize: finite.refine((n) => n >= 4 && n <= 512, 'must be in 4..512').optional(),
-  createdBy: z.string().max(64).optional(),
-})
+export const crdtProps = z.object(TIERS.crdt)
 export type CrdtProps = z.infer<typeof crdtProps>
 
-/** The value types of versioned fields. */
-export const versionedValues = {
-  deleted: z.boolean(),
-  /** Which shapes an arrow's ends are attached to. */
-  binding: z.object({ start: z.string().max(64).nullable(), end: z.string().max(64).nullable() }),
-  /** Id of the group this shape belongs to, or null. */
-  parent: z.string().max(64).nullable(),
-  text: z.string().max(20_000),
-} satisfies Record<VersionedField, z.ZodType>
-export type VersionedValues = { [K in VersionedField]: z.infer<(typeof versionedValues)[K]> }
+/** The current values of a shape's versioned fields; a field never committed has its default. */
+export const versionedValues = z.object({ ...TIERS.versioned, ...TIERS.leased })
+export type VersionedValues = z.output<typeof versionedValues>
 
-export const VERSIONED_DEFAULTS: VersionedValues = {
-  deleted: false,
-  binding: { start: null, end: null },
-  parent: null,
-  text: '',
+/** The names of the fields of tiers 2 and 3, as a schema (commit ops name one of them). */
+export const versionedField = versionedValues.keyof()
+export type VersionedField = z.infer<typeof versionedField>
+export type FieldName = keyof CrdtProps | VersionedField
+export const VERSIONED_FIELDS = versionedField.options
+
+export function tierOf(field: FieldName): Tier {
+  if (Object.hasOwn(TIERS.leased, field)) return 'leased'
+  return Object.hasOwn(TIERS.versioned, field) ? 'versioned' : 'crdt'
 }
+
+/** The value type of a versioned field without its default: a commit must carry the value. */
+export function versionedValue(field: VersionedField): z.ZodType {
+  return versionedValues.shape[field].unwrap()
+}
+
+export const VERSIONED_DEFAULTS: VersionedValues = versionedValues.parse({})
+/** Every versioned field at version 0, "never committed". */
+const UNCOMMITTED = z.record(versionedField, z.number().default(0)).parse({})
 
 /** What the server stores at `versioned[`${shapeId}:${field}`]`. Version 0 means "never committed". */
 export const versionedEntry = z.object({
@@ -134,22 +132,26 @@ export function readShape(id: string, props: unknown, versioned: Y.Map<unknown> 
   if (!SHAPE_ID_PATTERN.test(id)) return { ok: false, id, error: 'invalid shape id' }
   const parsed = crdtProps.safeParse(props)
   if (!parsed.success) return { ok: false, id, error: z.prettifyError(parsed.error) }
-  const values = { ...VERSIONED_DEFAULTS } as Record<VersionedField, unknown>
-  const versions = { deleted: 0, binding: 0, parent: 0, text: 0 } as Record<VersionedField, number>
-  if (versioned) {
-    for (const field of VERSIONED_FIELDS) {
-      const raw = versioned.get(versionedKey(id, field))
-      if (raw === undefined) continue
-      const entry = versionedEntry.safeParse(raw)
-      const value = entry.success ? versionedValues[field].safeParse(entry.data.value) : null
-      if (!entry.success || !value?.success) {
-        return { ok: false, id, error: `invalid versioned field ${field}` }
-      }
-      values[field] = value.data
-      versions[field] = entry.data.version
+  const versions = { ...UNCOMMITTED }
+  const committed: Partial<Record<VersionedField, unknown>> = {}
+  let anyCommitted = false
+  for (const field of versioned ? VERSIONED_FIELDS : []) {
+    const raw = versioned?.get(versionedKey(id, field))
+    if (raw === undefined) continue
+    const entry = versionedEntry.safeParse(raw)
+    if (!entry.success || entry.data.value === undefined) {
+      return { ok: false, id, error: `invalid versioned field ${field}` }
     }
+    committed[field] = entry.data.value
+    versions[field] = entry.data.version
+    anyCommitted = true
   }
-  return { ok: true, shape: { ...parsed.data, ...(values as VersionedValues), id, versions } }
+  if (!anyCommitted) return { ok: true, shape: { ...parsed.data, ...VERSIONED_DEFAULTS, id, versions } }
+  const values = versionedValues.safeParse(committed)
+  if (!values.success) {
+    return { ok: false, id, error: `invalid versioned field ${String(values.error.issues[0]?.path[0])}` }
+  }
+  return { ok: true, shape: { ...parsed.data, ...values.data, id, versions } }
 }
 
 export function shapesMap(doc: Y.Doc): Y.Map<Y.Map<unknown>> {

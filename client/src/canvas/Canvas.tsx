@@ -3,12 +3,13 @@ import { useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalS
 import { Group, Layer, Rect, Stage, Transformer } from 'react-konva'
 import type { CrdtProps, Shape } from '@easel/shared'
 import type { Editor } from '../editor/Editor.ts'
-import { type Box, boxContains, shapeBounds, viewportBox } from '../editor/geometry.ts'
+import { type Box, boxContains, viewportBox } from '../editor/geometry.ts'
 import type { PointerInfo } from '../editor/tools/index.ts'
 import type { TextEditing } from '../editor/TextEditing.ts'
 import { LockBadges } from '../ui/TextEditorOverlay.tsx'
 import { Cursors } from './Cursors.tsx'
 import { ShapeView } from './ShapeView.tsx'
+import { shapeBounds, shapeUtil } from '../shapes/index.ts'
 
 /** From this many shapes on screen, the shape layer is drawn from a cached bitmap while panning. */
 const BITMAP_CACHE_MIN_SHAPES = 1500
@@ -131,7 +132,7 @@ export function Canvas({
   const onDoubleClick = (e: React.MouseEvent<HTMLDivElement>) => {
     if (isEditableTarget(e.target)) return
     const hit = editor.shapeAt(info(e).page)
-    if (hit && (hit.kind === 'text' || hit.kind === 'sticky')) onDoubleClickShape?.(hit.id)
+    if (hit && shapeUtil(hit.kind).hasText) onDoubleClickShape?.(hit.id)
   }
 
   useEffect(() => {
@@ -364,15 +365,7 @@ export function scaledProps(
   y: number,
   rotation: number,
 ): Partial<CrdtProps> {
-  const base = { x, y, rotation }
-  if (shape.kind === 'line' || shape.kind === 'arrow' || shape.kind === 'pen') {
-    const stride = shape.kind === 'pen' ? 3 : 2
-    const points = (shape.points ?? []).map((v, i) =>
-      i % stride === 0 ? v * sx : i % stride === 1 ? v * sy : v,
-    )
-    return { ...base, points, w: shape.w * sx, h: shape.h * sy }
-  }
-  return { ...base, w: Math.max(1, shape.w * sx), h: Math.max(1, shape.h * sy) }
+  return { x, y, rotation, ...shapeUtil(shape.kind).scale(shape, sx, sy) }
 }
 
 export function isEditableTarget(target: EventTarget | null): boolean {

@@ -25,14 +25,13 @@ import {
   boxesIntersect,
   type Camera,
   fitCamera,
-  hitTest,
   screenToPage,
-  shapeBounds,
   unionBoxes,
   type Vec,
   viewportBox,
   zoomAt,
 } from './geometry.ts'
+import { hitTest, kindLabel, shapeBounds, shapeUtil } from '../shapes/index.ts'
 import { createTools, type PointerInfo, type Tool, type ToolId } from './tools/index.ts'
 
 /** Transaction origin of this user's own edits: the only origin the undo manager tracks. */
@@ -57,7 +56,6 @@ export type Peer = PresenceState & { clientId: number }
 
 export type Style = Pick<CrdtProps, 'stroke' | 'fill' | 'strokeWidth' | 'opacity'>
 export const DEFAULT_STYLE: Style = { stroke: '#1e1e1e', fill: 'transparent', strokeWidth: 2, opacity: 1 }
-export const STICKY_FILL = '#fff3a3'
 
 /** Clipboard payload: shapes as plain JSON, recognisable when pasted into any board. */
 export type ClipboardData = { type: 'easel/shapes'; shapes: (CrdtProps & { id: string; text?: string })[] }
@@ -355,8 +353,7 @@ export class Editor {
       rotation: 0,
       z: this.topZ(),
       ...this.style,
-      ...(kind === 'sticky' ? { fill: STICKY_FILL, stroke: '#1e1e1e', strokeWidth: 0 } : {}),
-      ...(kind === 'text' || kind === 'sticky' ? { fontSize: 20 } : {}),
+      ...shapeUtil(kind).defaults,
       createdBy: this.user.id,
       ...props,
     }
@@ -1086,19 +1083,9 @@ const CAPTURE_TIMEOUT_MS = 400
 /** Props whose change moves a shape's outline (and so the arrows attached to it). */
 const GEOMETRY_PROPS = ['x', 'y', 'w', 'h', 'rotation', 'points'] as const
 
-const KIND_NAMES: Record<string, string> = {
-  rect: 'rectangle',
-  ellipse: 'ellipse',
-  line: 'line',
-  arrow: 'arrow',
-  pen: 'drawing',
-  text: 'text',
-  sticky: 'sticky note',
-}
-
 /** "the sticky note “Plan”": how notices name a shape. */
 export function describe(shape: Pick<Shape, 'kind' | 'text'>): string {
-  const name = `the ${KIND_NAMES[shape.kind] ?? 'shape'}`
+  const name = `the ${kindLabel(shape.kind)}`
   const text = shape.text.trim()
   return text ? `${name} “${text.length > 24 ? `${text.slice(0, 23)}…` : text}”` : name
 }

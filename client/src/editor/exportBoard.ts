@@ -1,15 +1,15 @@
 import { z } from 'zod'
 import { crdtProps, SCHEMA_VERSION, type Shape, versionedValues } from '@easel/shared'
-import { penOutline } from '../canvas/penOutline.ts'
+import { SHAPES, shapeBounds } from '../shapes/index.ts'
 import type { ClipboardData } from './Editor.ts'
-import { shapeBounds, unionBoxes } from './geometry.ts'
+import { unionBoxes } from './geometry.ts'
 
 /** The JSON file format: shapes with their tier-1 props and their text. */
 export const boardFile = z.object({
   type: z.literal('easel/board'),
   schemaVersion: z.number().int(),
   shapes: z
-    .array(crdtProps.extend({ id: z.string().max(64), text: versionedValues.text.optional() }))
+    .array(crdtProps.extend({ id: z.string().max(64), text: versionedValues.shape.text.unwrap().optional() }))
     .max(100_000),
 })
 export type BoardFile = z.infer<typeof boardFile>
@@ -38,12 +38,6 @@ export function parseBoardFile(text: string): ClipboardData {
   return { type: 'easel/shapes', shapes: parsed.data.shapes }
 }
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
-
-function colorAttr(c: string): string {
-  return c === 'transparent' ? 'none' : c
-}
-
 /** A standalone SVG document of the shapes (vector; text as SVG text with simple wrapping). */
 export function toSvg(shapes: readonly Shape[], padding = 32): string {
   const box = unionBoxes(shapes.map(shapeBounds)) ?? { x: 0, y: 0, w: 100, h: 100 }
@@ -51,51 +45,7 @@ export function toSvg(shapes: readonly Shape[], padding = 32): string {
   const parts: string[] = []
   for (const s of shapes) {
     const t = `translate(${s.x} ${s.y}) rotate(${s.rotation})`
-    const stroke = `stroke="${colorAttr(s.stroke)}" stroke-width="${s.strokeWidth}"`
-    const fill = `fill="${colorAttr(s.fill)}"`
-    let body = ''
-    switch (s.kind) {
-      case 'rect':
-        body = `<rect width="${s.w}" height="${s.h}" rx="4" ${stroke} ${fill}/>`
-        break
-      case 'ellipse':
-        body = `<ellipse cx="${s.w / 2}" cy="${s.h / 2}" rx="${s.w / 2}" ry="${s.h / 2}" ${stroke} ${fill}/>`
-        break
-      case 'line':
-      case 'arrow': {
-        const [x0 = 0, y0 = 0, x1 = 0, y1 = 0] = s.points ?? []
-        body = `<line x1="${x0}" y1="${y0}" x2="${x1}" y2="${y1}" ${stroke} stroke-linecap="round"/>`
-        if (s.kind === 'arrow') {
-          const a = Math.atan2(y1 - y0, x1 - x0)
-          const len = 10 + s.strokeWidth * 2
-          const p = (d: number) => `${x1 - len * Math.cos(a + d)},${y1 - len * Math.sin(a + d)}`
-          body += `<polygon points="${x1},${y1} ${p(0.45)} ${p(-0.45)}" fill="${colorAttr(s.stroke)}"/>`
-        }
-        break
-      }
-      case 'pen': {
-        const o = penOutline(s.points ?? [], s.strokeWidth)
-        const pts: string[] = []
-        for (let i = 0; i + 1 < o.length; i += 2) pts.push(`${o[i]!.toFixed(2)},${o[i + 1]!.toFixed(2)}`)
-        body = `<polygon points="${pts.join(' ')}" fill="${colorAttr(s.stroke)}"/>`
-        break
-      }
-      case 'text':
-      case 'sticky': {
-        const pad = s.kind === 'sticky' ? 14 : 0
-        const size = s.fontSize ?? 20
-        if (s.kind === 'sticky') {
-          body += `<rect width="${s.w}" height="${s.h}" rx="6" fill="${colorAttr(s.fill === 'transparent' ? '#fff3a3' : s.fill)}"/>`
-        }
-        const color = s.kind === 'sticky' ? '#1e1e1e' : colorAttr(s.stroke)
-        const lines = s.text.split('\n')
-        body += `<text x="${pad}" y="${pad}" font-family="system-ui, sans-serif" font-size="${size}" fill="${color}" dominant-baseline="hanging">${lines
-          .map((l, i) => `<tspan x="${pad}" dy="${i === 0 ? 0 : size * 1.25}">${esc(l)}</tspan>`)
-          .join('')}</text>`
-        break
-      }
-    }
-    parts.push(`<g transform="${t}" opacity="${s.opacity}">${body}</g>`)
+    parts.push(`<g transform="${t}" opacity="${s.opacity}">${SHAPES[s.kind].toSvg(s)}</g>`)
   }
   return `<?xml version="1.0" encoding="UTF-8"?>
 <svg xmlns="http://www.w3.org/2000/svg" width="${vb.w}" height="${vb.h}" viewBox="${vb.x} ${vb.y} ${vb.w} ${vb.h}">

@@ -49,44 +49,6 @@ export function rotate(p: Vec, deg: number): Vec {
   return { x: p.x * c - p.y * s, y: p.x * s + p.y * c }
 }
 
-/** Local-space bounding box of a shape's geometry, before its rotation and position. */
-export function localBox(shape: Pick<Shape, 'kind' | 'w' | 'h' | 'points'>): Box {
-  if ((shape.kind === 'line' || shape.kind === 'arrow' || shape.kind === 'pen') && shape.points?.length) {
-    const stride = shape.kind === 'pen' ? 3 : 2
-    let minX = Number.POSITIVE_INFINITY
-    let minY = Number.POSITIVE_INFINITY
-    let maxX = Number.NEGATIVE_INFINITY
-    let maxY = Number.NEGATIVE_INFINITY
-    for (let i = 0; i + 1 < shape.points.length; i += stride) {
-      const x = shape.points[i]!
-      const y = shape.points[i + 1]!
-      if (x < minX) minX = x
-      if (y < minY) minY = y
-      if (x > maxX) maxX = x
-      if (y > maxY) maxY = y
-    }
-    return { x: minX, y: minY, w: maxX - minX, h: maxY - minY }
-  }
-  return { x: 0, y: 0, w: shape.w, h: shape.h }
-}
-
-/** Axis-aligned page bounds of a shape, including rotation. */
-export function shapeBounds(shape: Pick<Shape, 'kind' | 'x' | 'y' | 'w' | 'h' | 'rotation' | 'points'>): Box {
-  const b = localBox(shape)
-  if (!shape.rotation) return { x: shape.x + b.x, y: shape.y + b.y, w: b.w, h: b.h }
-  const corners = [
-    { x: b.x, y: b.y },
-    { x: b.x + b.w, y: b.y },
-    { x: b.x, y: b.y + b.h },
-    { x: b.x + b.w, y: b.y + b.h },
-  ].map((c) => rotate(c, shape.rotation))
-  const xs = corners.map((c) => c.x)
-  const ys = corners.map((c) => c.y)
-  const x = Math.min(...xs)
-  const y = Math.min(...ys)
-  return { x: shape.x + x, y: shape.y + y, w: Math.max(...xs) - x, h: Math.max(...ys) - y }
-}
-
 export function unionBoxes(boxes: Box[]): Box | null {
   if (boxes.length === 0) return null
   let minX = Number.POSITIVE_INFINITY
@@ -119,51 +81,6 @@ export function boxesIntersect(a: Box, b: Box): boolean {
 /** Normalises a box drawn from `a` to `b` in any direction. */
 export function boxFromPoints(a: Vec, b: Vec): Box {
   return { x: Math.min(a.x, b.x), y: Math.min(a.y, b.y), w: Math.abs(a.x - b.x), h: Math.abs(a.y - b.y) }
-}
-
-function distToSegment(p: Vec, a: Vec, b: Vec): number {
-  const dx = b.x - a.x
-  const dy = b.y - a.y
-  const len2 = dx * dx + dy * dy
-  const t = len2 === 0 ? 0 : Math.max(0, Math.min(1, ((p.x - a.x) * dx + (p.y - a.y) * dy) / len2))
-  return Math.hypot(p.x - (a.x + t * dx), p.y - (a.y + t * dy))
-}
-
-/** Whether page point `p` hits the shape, with `tolerance` page units of slack for thin strokes. */
-export function hitTest(shape: Shape, p: Vec, tolerance: number): boolean {
-  const local = rotate({ x: p.x - shape.x, y: p.y - shape.y }, -shape.rotation)
-  switch (shape.kind) {
-    case 'line':
-    case 'arrow':
-    case 'pen': {
-      const pts = shape.points ?? []
-      const stride = shape.kind === 'pen' ? 3 : 2
-      const slack = tolerance + shape.strokeWidth / 2
-      if (pts.length < stride + 2) {
-        return pts.length >= 2 && Math.hypot(local.x - pts[0]!, local.y - pts[1]!) <= slack
-      }
-      for (let i = 0; i + stride + 1 < pts.length; i += stride) {
-        const a = { x: pts[i]!, y: pts[i + 1]! }
-        const b = { x: pts[i + stride]!, y: pts[i + stride + 1]! }
-        if (distToSegment(local, a, b) <= slack) return true
-      }
-      return false
-    }
-    case 'ellipse': {
-      const rx = shape.w / 2 + tolerance
-      const ry = shape.h / 2 + tolerance
-      const dx = local.x - shape.w / 2
-      const dy = local.y - shape.h / 2
-      return (dx * dx) / (rx * rx) + (dy * dy) / (ry * ry) <= 1
-    }
-    default:
-      return (
-        local.x >= -tolerance &&
-        local.y >= -tolerance &&
-        local.x <= shape.w + tolerance &&
-        local.y <= shape.h + tolerance
-      )
-  }
 }
 
 export function boxCenter(b: Box): Vec {

@@ -1,8 +1,8 @@
 import { TOOL_IDS } from '../editor/tools/index.ts'
-import { TOOL_META } from './Toolbar.tsx'
+import { toolMeta } from './Toolbar.tsx'
 
 export const SHORTCUTS: [string, string][] = [
-  ...TOOL_IDS.map((id): [string, string] => [TOOL_META[id].key, TOOL_META[id].label]),
+  ...TOOL_IDS.map((id): [string, string] => [toolMeta(id).key, toolMeta(id).label]),
   ['Q', 'Keep the current tool after drawing'],
   ['Space + drag, middle drag, wheel', 'Pan'],
   ['Ctrl + wheel, pinch', 'Zoom'],

@@ -1,7 +1,8 @@
 import { useLayoutEffect, useRef } from 'react'
-import { STICKY_PADDING } from '../canvas/ShapeView.tsx'
 import type { Editor } from '../editor/Editor.ts'
-import { pageToScreen, shapeBounds } from '../editor/geometry.ts'
+import { pageToScreen } from '../editor/geometry.ts'
+import { shapeBounds } from '../shapes/index.ts'
+import { STICKY_PADDING } from '../shapes/sticky/index.tsx'
 import type { TextEditing } from '../editor/TextEditing.ts'
 
 /**

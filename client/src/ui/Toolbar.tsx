@@ -1,17 +1,16 @@
 import type { Editor } from '../editor/Editor.ts'
 import { TOOL_IDS, type ToolId } from '../editor/tools/index.ts'
+import { SHAPES } from '../shapes/index.ts'
 import { ToolIcon } from './icons.tsx'
 
-export const TOOL_META: Record<ToolId, { label: string; key: string }> = {
-  select: { label: 'Select', key: 'V' },
-  hand: { label: 'Hand (pan)', key: 'H' },
-  rect: { label: 'Rectangle', key: 'R' },
-  ellipse: { label: 'Ellipse', key: 'O' },
-  line: { label: 'Line', key: 'L' },
-  arrow: { label: 'Arrow', key: 'A' },
-  pen: { label: 'Pen', key: 'P' },
-  text: { label: 'Text', key: 'T' },
-  sticky: { label: 'Sticky note', key: 'S' },
+export type ToolMeta = { label: string; key: string }
+
+const SELECT: ToolMeta = { label: 'Select', key: 'V' }
+const HAND: ToolMeta = { label: 'Hand (pan)', key: 'H' }
+
+/** A tool's name and keyboard shortcut; a creation tool's come from its shape kind's module. */
+export function toolMeta(id: ToolId): ToolMeta {
+  return id === 'select' ? SELECT : id === 'hand' ? HAND : SHAPES[id].tool
 }
 
 /** The tool picker. Each button is `tool.<name>` for tests. */
@@ -19,7 +18,7 @@ export function Toolbar({ editor }: { editor: Editor }) {
   return (
     <div className="toolbar panel" role="toolbar" aria-label="Tools">
       {TOOL_IDS.map((id) => {
-        const meta = TOOL_META[id]
+        const meta = toolMeta(id)
         return (
           <button
             key={id}

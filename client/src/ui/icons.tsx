@@ -1,14 +1,8 @@
 import type { ToolId } from '../editor/tools/index.ts'
+import { ICON as P } from '../shapes/icon.ts'
+import { SHAPES } from '../shapes/index.ts'
 
-const P = {
-  fill: 'none',
-  stroke: 'currentColor',
-  strokeWidth: 1.8,
-  strokeLinecap: 'round',
-  strokeLinejoin: 'round',
-} as const
-
-/** Tool icons as inline SVG (no icon font or emoji font needed). */
+/** Tool icons as inline SVG (no icon font or emoji font needed); a shape kind's is in its module. */
 export function ToolIcon({ id }: { id: ToolId | 'lock' | 'unlock' }) {
   let body: React.ReactNode
   switch (id) {
@@ -23,33 +17,14 @@ export function ToolIcon({ id }: { id: ToolId | 'lock' | 'unlock' }) {
         />
       )
       break
-    case 'rect':
-      body = <rect {...P} x="3.5" y="5" width="13" height="10" rx="1.5" />
-      break
-    case 'ellipse':
-      body = <ellipse {...P} cx="10" cy="10" rx="7" ry="5.5" />
-      break
-    case 'line':
-      body = <path {...P} d="M4 16L16 4" />
-      break
-    case 'arrow':
-      body = <path {...P} d="M4 16L16 4M9 4h7v7" />
-      break
-    case 'pen':
-      body = <path {...P} d="M3 17c2-1 3-4 5-4s2 3 4 2 2-5 5-8M13 3l4 4" />
-      break
-    case 'text':
-      body = <path {...P} d="M4 5V4h12v1M10 4v12M7.5 16h5" />
-      break
-    case 'sticky':
-      body = <path {...P} d="M4 4h12v8l-4 4H4zM12 16v-4h4" />
-      break
     case 'lock':
       body = <path {...P} d="M5 9h10v8H5zM7 9V6.5a3 3 0 016 0V9" />
       break
     case 'unlock':
       body = <path {...P} d="M5 9h10v8H5zM7 9V6.5a3 3 0 015.8-1" />
       break
+    default:
+      body = SHAPES[id].tool.icon
   }
   return (
     <svg width="20" height="20" viewBox="0 0 20 20" aria-hidden>

@@ -1,3 +1,4 @@
+import type { ShapeKind } from '@easel/shared'
 import type { Editor } from '../Editor.ts'
 import { boxFromPoints, type Vec } from '../geometry.ts'
 import { movedBeyond, type PointerInfo, type Tool } from './index.ts'
@@ -11,7 +12,7 @@ type State =
 export const DEFAULT_BOX = { w: 160, h: 100 }
 
 /**
- * Rectangle and ellipse: press and drag out the box (shift keeps it square); a click creates a
+ * Box-shaped kinds (rectangle, ellipse): press and drag out the box (shift keeps it square); a click creates a
  * default-size shape. The shape exists from the first movement, so others watch it grow.
  */
 export class BoxShapeTool implements Tool {
@@ -20,7 +21,7 @@ export class BoxShapeTool implements Tool {
 
   constructor(
     private readonly editor: Editor,
-    readonly id: 'rect' | 'ellipse',
+    readonly id: ShapeKind,
   ) {}
 
   get state(): string {

@@ -1,3 +1,5 @@
+import type { ShapeKind } from '@easel/shared'
+import type { CreationTool } from '../../shapes/index.ts'
 import type { Editor } from '../Editor.ts'
 import type { Vec } from '../geometry.ts'
 import { movedBeyond, type PointerInfo, type Tool } from './index.ts'
@@ -7,14 +9,18 @@ type State =
   | { name: 'pointing'; start: Vec; screen: Vec }
   | { name: 'drawing'; id: string; start: Vec }
 
-/** Line and arrow: press at one end, release at the other (shift snaps to 15° steps). */
+/**
+ * Line and arrow: press at one end, release at the other (shift snaps to 15° steps). With `bindsEnds`
+ * the ends attach to the shapes they are released over.
+ */
 export class LineTool implements Tool {
   private s: State = { name: 'idle' }
   readonly cursor = 'crosshair'
 
   constructor(
     private readonly editor: Editor,
-    readonly id: 'line' | 'arrow',
+    readonly id: ShapeKind,
+    private readonly options: Extract<CreationTool, { type: 'line' }>,
   ) {}
 
   get state(): string {
@@ -65,7 +71,7 @@ export class LineTool implements Tool {
       const id = this.s.id
       this.editor.endLive()
       this.s = { name: 'idle' }
-      if (this.id === 'arrow') this.editor.bindArrowEnds(id)
+      if (this.options.bindsEnds) this.editor.bindArrowEnds(id)
       this.editor.finishCreating(id)
       return
     }

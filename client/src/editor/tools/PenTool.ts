@@ -1,3 +1,5 @@
+import type { ShapeKind } from '@easel/shared'
+import { PEN_STRIDE } from '../../shapes/pen/outline.ts'
 import type { Editor } from '../Editor.ts'
 import type { Vec } from '../geometry.ts'
 import type { PointerInfo, Tool } from './index.ts'
@@ -10,17 +12,17 @@ type State =
 export const PEN_WRITE_INTERVAL_MS = 100
 
 /**
- * Freehand pen: points are [x, y, pressure] triples relative to the stroke's first point, smoothed
- * at render time by perfect-freehand. The stroke is shown locally on every move and written to the
- * board a few times a second while drawing, then once more on release.
+ * Freehand pen: points are [x, y, pressure] triples relative to the stroke's first point. The
+ * stroke is shown locally on every move and written to the board a few times a second while
+ * drawing, then once more on release.
  */
 export class PenTool implements Tool {
-  readonly id = 'pen' as const
   readonly cursor = 'crosshair'
   private s: State = { name: 'idle' }
 
   constructor(
     private readonly editor: Editor,
+    readonly id: ShapeKind,
     private readonly now: () => number = () => Date.now(),
   ) {}
 
@@ -39,7 +41,7 @@ export class PenTool implements Tool {
   onPointerDown(e: PointerInfo): void {
     this.editor.beginGesture()
     const points = [0, 0, e.pressure || 0.5]
-    const id = this.editor.createShape('pen', { x: e.page.x, y: e.page.y, points })
+    const id = this.editor.createShape(this.id, { x: e.page.x, y: e.page.y, points })
     this.s = { name: 'drawing', id, origin: e.page, points, lastWrite: this.now() }
   }
 
@@ -48,8 +50,8 @@ export class PenTool implements Tool {
     const { points, origin } = this.s
     const x = e.page.x - origin.x
     const y = e.page.y - origin.y
-    const lx = points[points.length - 3]!
-    const ly = points[points.length - 2]!
+    const lx = points[points.length - PEN_STRIDE]!
+    const ly = points[points.length - PEN_STRIDE + 1]!
     // Skip points closer than one screen pixel to the previous one.
     if (Math.hypot(x - lx, y - ly) * this.editor.camera.z < 1) return
     points.push(x, y, e.pressure || 0.5)

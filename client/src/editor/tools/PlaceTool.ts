@@ -1,17 +1,17 @@
+import type { ShapeKind } from '@easel/shared'
+import type { CreationTool } from '../../shapes/index.ts'
 import type { Editor } from '../Editor.ts'
 import type { PointerInfo, Tool } from './index.ts'
 
-export const TEXT_SIZE = { w: 240, h: 40 }
-export const STICKY_SIZE = { w: 200, h: 200 }
-
-/** Text and sticky notes: a click places the shape and opens it for editing. */
+/** Text and sticky notes: a click places the shape (centred, or starting at the click) and opens it for editing. */
 export class PlaceTool implements Tool {
   readonly cursor = 'crosshair'
   readonly state = 'idle'
 
   constructor(
     private readonly editor: Editor,
-    readonly id: 'text' | 'sticky',
+    readonly id: ShapeKind,
+    private readonly options: Extract<CreationTool, { type: 'place' }>,
   ) {}
 
   /**
@@ -23,9 +23,9 @@ export class PlaceTool implements Tool {
   }
 
   onPointerUp(e: PointerInfo): void {
-    const size = this.id === 'text' ? TEXT_SIZE : STICKY_SIZE
+    const { size, centered } = this.options
     const id = this.editor.createShape(this.id, {
-      x: e.page.x - (this.id === 'sticky' ? size.w / 2 : 0),
+      x: e.page.x - (centered ? size.w / 2 : 0),
       y: e.page.y - size.h / 2,
       ...size,
     })

@@ -1,3 +1,5 @@
+import type { ShapeKind } from '@easel/shared'
+import { byKind, SHAPE_TOOL_KINDS, shapeUtil } from '../../shapes/index.ts'
 import type { Editor } from '../Editor.ts'
 import type { Box, Vec } from '../geometry.ts'
 import { HandTool } from './HandTool.ts'
@@ -7,18 +9,10 @@ import { BoxShapeTool } from './BoxShapeTool.ts'
 import { SelectTool } from './SelectTool.ts'
 import { PlaceTool } from './PlaceTool.ts'
 
-export const TOOL_IDS = [
-  'select',
-  'hand',
-  'rect',
-  'ellipse',
-  'line',
-  'arrow',
-  'pen',
-  'text',
-  'sticky',
-] as const
-export type ToolId = (typeof TOOL_IDS)[number]
+export type ToolId = 'select' | 'hand' | ShapeKind
+
+/** Every tool in toolbar order: select and hand, then one creation tool per shape kind. */
+export const TOOL_IDS: readonly ToolId[] = ['select', 'hand', ...SHAPE_TOOL_KINDS]
 
 /** A pointer event in both coordinate spaces, as the canvas normalises it. */
 export type PointerInfo = {
@@ -53,17 +47,26 @@ export interface Tool {
   overlay?(): ToolOverlay | null
 }
 
+/** The creation tool a shape kind's module names, with its options. */
+function creationTool(editor: Editor, kind: ShapeKind): Tool {
+  const create = shapeUtil(kind).tool.create
+  switch (create.type) {
+    case 'box':
+      return new BoxShapeTool(editor, kind)
+    case 'line':
+      return new LineTool(editor, kind, create)
+    case 'pen':
+      return new PenTool(editor, kind)
+    case 'place':
+      return new PlaceTool(editor, kind, create)
+  }
+}
+
 export function createTools(editor: Editor): Record<ToolId, Tool> {
   return {
     select: new SelectTool(editor),
     hand: new HandTool(editor),
-    rect: new BoxShapeTool(editor, 'rect'),
-    ellipse: new BoxShapeTool(editor, 'ellipse'),
-    line: new LineTool(editor, 'line'),
-    arrow: new LineTool(editor, 'arrow'),
-    pen: new PenTool(editor),
-    text: new PlaceTool(editor, 'text'),
-    sticky: new PlaceTool(editor, 'sticky'),
+    ...byKind((kind) => creationTool(editor, kind)),
   }
 }
 

@@ -1,9 +1,12 @@
 import { getStroke } from 'perfect-freehand'
 
-/** Smoothed outline polygon of a pen stroke ([x, y, pressure] triples), as flat [x, y, ...]. */
+/** Pen points: [x, y, pressure] triples relative to the stroke's first point. */
+export const PEN_STRIDE = 3
+
+/** Smoothed outline polygon of a pen stroke, as flat [x, y, ...]. */
 export function penOutline(points: readonly number[], strokeWidth: number): number[] {
   const input: number[][] = []
-  for (let i = 0; i + 2 < points.length + 1 && i + 1 < points.length; i += 3) {
+  for (let i = 0; i + 1 < points.length; i += PEN_STRIDE) {
     input.push([points[i]!, points[i + 1]!, points[i + 2] ?? 0.5])
   }
   const outline = getStroke(input, {
