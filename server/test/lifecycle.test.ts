@@ -219,7 +219,7 @@ describe('a room whose storage fails (finding 7)', () => {
     await waitFor(() => c.doc.getMap('shapes').has('lost-write'), 'the write reaches a new joiner')
     a2.addShape('after')
     await waitFor(() => c.doc.getMap('shapes').has('after'), 'live broadcast again')
-    expect(new Set(persistence.load('broken').flatMap((u) => shapeIds(u)))).toEqual(
+    expect(new Set((await persistence.load('broken')).flatMap((u) => shapeIds(u)))).toEqual(
       new Set(['kept', 'lost-write', 'after']),
     )
   })
@@ -296,14 +296,14 @@ const stepOnes = (received: [number, Uint8Array][]) =>
 class FlakyPersistence extends SqlitePersistence {
   failLoads = 0
   failAppends = 0
-  override load(room: string): Uint8Array[] {
+  override async load(room: string): Promise<Uint8Array[]> {
     if (this.failLoads > 0) {
       this.failLoads--
       throw new Error('simulated read failure')
     }
     return super.load(room)
   }
-  override append(room: string, update: Uint8Array): number {
+  override async append(room: string, update: Uint8Array): Promise<number> {
     if (this.failAppends > 0) {
       this.failAppends--
       throw new Error('simulated write failure')
