@@ -75,6 +75,8 @@ export class Room implements RoomContext {
   private integrationFault: string | null = null
   private faultChangedDoc = false
   private destroyed = false
+  /** Set once every `onLoadDocument` ran: `onChange` is for changes after the load. */
+  private loaded = false
 
   /**
    * Reads the room from storage, migrates it, and runs every `onLoadDocument` hook. Throws if any
@@ -123,7 +125,16 @@ export class Room implements RoomContext {
     for (const ext of this.options.extensions) await ext.onLoadDocument?.(this)
     await this.idle()
     if (this.broken) throw new Error('storing the loaded room failed')
+    this.loaded = true
     this.log.debug({ storedUpdates: stored.length }, 'room loaded')
+  }
+
+  /** Tasks queued and not finished. */
+  private pending = 0
+
+  /** Whether tasks are queued or running. */
+  get busy(): boolean {
+    return this.pending > 0
   }
 
   /** Resolves once every task queued so far has run. */
@@ -133,6 +144,7 @@ export class Room implements RoomContext {
 
   /** Runs `task` after every earlier task, then stores and broadcasts what it changed. */
   private run(task: () => void | Promise<void>): Promise<void> {
+    this.pending++
     const done = this.queue.then(async () => {
       if (this.destroyed) return
       this.inTask = true
@@ -143,6 +155,7 @@ export class Room implements RoomContext {
         await this.store()
       }
     })
+    void done.finally(() => this.pending--).catch(() => {})
     this.queue = done.catch(() => {})
     return done
   }
@@ -180,7 +193,7 @@ export class Room implements RoomContext {
       const frame = encoding.toUint8Array(encoder)
       for (const conn of this.conns) if (conn !== origin) conn.send(frame)
       const source = this.conns.has(origin as Connection) ? (origin as Connection) : null
-      await this.notify('onChange', (ext) => ext.onChange?.(this, update, source))
+      if (this.loaded) await this.notify('onChange', (ext) => ext.onChange?.(this, update, source))
     }
     this.unstored.length = 0
     if (logLength >= this.options.compactAfter && !this.broken) await this.storeSnapshot()

@@ -166,6 +166,11 @@ export class Rooms {
     })
   }
 
+  /** Whether a room is loading, unloading, or has work queued. */
+  get busy(): boolean {
+    return this.loading.size > 0 || this.unloading.size > 0 || [...this.rooms.values()].some((r) => r.busy)
+  }
+
   /** Flushes and frees every room (shutdown). Connections must have been closed first. */
   async unloadAll(): Promise<void> {
     for (const t of this.unloadTimers.values()) clearTimeout(t)

@@ -118,10 +118,20 @@ export class MemoryServer {
     throw new Error('frames kept flowing after 1000 rounds')
   }
 
-  /** Waits for every room queue, leave and promise continuation started so far. */
+  /** One event-loop turn: every promise continuation that can run now has run. */
+  turn(): Promise<void> {
+    return new Promise((r) => setImmediate(r))
+  }
+
+  /**
+   * Waits until no room is loading, unloading or working and no leave is under way, giving
+   * promise continuations (storage, the authority) one event-loop turn each round.
+   */
   async quiet(): Promise<void> {
-    await new Promise((r) => setImmediate(r))
-    await Promise.all([...this.leaving, ...[...this.rooms].map((r) => r.idle())])
+    do {
+      await new Promise((r) => setImmediate(r))
+      await Promise.all([...this.leaving, ...[...this.rooms].map((r) => r.idle())])
+    } while (this.rooms.busy || this.leaving.size > 0)
     await new Promise((r) => setImmediate(r))
   }
 }
