@@ -66,6 +66,8 @@ export class Room implements RoomContext {
   private readonly log: Logger
   /** The tail of the task queue. */
   private queue: Promise<void> = Promise.resolve()
+  /** Tasks queued and not finished. */
+  private pending = 0
   private inTask = false
   /** Updates made since the last store, in order, with their origin. */
   private readonly unstored: { update: Uint8Array; origin: unknown }[] = []
@@ -128,9 +130,6 @@ export class Room implements RoomContext {
     this.loaded = true
     this.log.debug({ storedUpdates: stored.length }, 'room loaded')
   }
-
-  /** Tasks queued and not finished. */
-  private pending = 0
 
   /** Whether tasks are queued or running. */
   get busy(): boolean {
