@@ -118,7 +118,7 @@ export async function runScenario(
           }
           await applyFault(step.fault, users, server)
           if ((step.fault.k === 'kill' || step.fault.k === 'terminate') && preKill) {
-            violations.push(...durableSince(preKill, readStored(server, room), step.fault.k))
+            violations.push(...durableSince(preKill, await readStored(server, room), step.fault.k))
           }
         } else {
           stats.checks++
@@ -223,14 +223,14 @@ async function healAll(users: SimUser[], server: ServerProcess): Promise<void> {
 }
 
 /** The room's document as the server's storage holds it (read while the server is down). */
-function readStored(server: ServerProcess, room: string): Y.Doc {
+async function readStored(server: ServerProcess, room: string): Promise<Y.Doc> {
   const persistence = new SqlitePersistence(path.join(server.dataDir, 'easel.sqlite'))
   try {
     const doc = new Y.Doc()
-    for (const update of persistence.load(room)) Y.applyUpdate(doc, update)
+    for (const update of await persistence.load(room)) Y.applyUpdate(doc, update)
     return doc
   } finally {
-    persistence.close()
+    await persistence.close()
   }
 }
 

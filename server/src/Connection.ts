@@ -1,7 +1,12 @@
 import type { Logger } from 'pino'
-import type WebSocket from 'ws'
-import { CloseCode, encodeEaselFrame, type ServerMessage } from '@easel/shared'
+import { type CloseCode, encodeEaselFrame, type ServerMessage } from '@easel/shared'
 import { TokenBucket } from './rateLimit.ts'
+
+/** What a connection needs of its socket: a WebSocket in the server, an in-memory pipe in tests. */
+export interface Transport {
+  send(frame: Uint8Array): void
+  close(code: number, reason: string): void
+}
 
 let nextId = 1
 
@@ -18,21 +23,19 @@ export class Connection {
   clientId = `conn-${this.id}`
   /** Awareness client ids this socket has announced; removed the moment it closes. */
   readonly awarenessIds = new Set<number>()
-  /** Cleared at each ping, set by the pong; a socket still false at the next ping is dead. */
-  alive = true
   closed = false
+  /** View-only connections may read and send awareness, never change the document. */
+  readOnly = false
   /** Updates in a row that could not be integrated (each answered with a resync request). */
   unresolvedUpdates = 0
   readonly log: Logger
   private readonly bucket: TokenBucket
 
   constructor(
-    readonly ws: WebSocket,
+    private readonly transport: Transport,
     readonly room: string,
     log: Logger,
     rate: { perSec: number; burst: number },
-    /** View-only connections may read and send awareness, never change the document. */
-    readonly readOnly = false,
   ) {
     this.log = log.child({ conn: this.id, room })
     this.bucket = new TokenBucket(rate.perSec, rate.burst)
@@ -44,10 +47,7 @@ export class Connection {
   }
 
   send(frame: Uint8Array): void {
-    if (this.closed || this.ws.readyState !== this.ws.OPEN) return
-    this.ws.send(frame, { binary: true }, (err) => {
-      if (err) this.close(CloseCode.InternalError, 'send failed')
-    })
+    if (!this.closed) this.transport.send(frame)
   }
 
   /** Sends an Easel message, but only to a client that announced the protocol. */
@@ -59,7 +59,7 @@ export class Connection {
     if (this.closed) return
     this.closed = true
     this.log.info({ code, reason }, 'closing connection')
-    this.ws.close(code, truncateUtf8(reason, 123))
+    this.transport.close(code, truncateUtf8(reason, 123))
   }
 }
 

@@ -18,7 +18,7 @@ import {
   readEaselPayload,
 } from '@easel/shared'
 import type { Connection } from './Connection.ts'
-import type { Extension } from './Extension.ts'
+import type { Extension, RoomContext } from './Extension.ts'
 import { ORIGIN_LOAD, ORIGIN_SERVER } from './origins.ts'
 import type { Persistence } from './persistence/Persistence.ts'
 import { inspectUpdate, type ProtectionRules } from './protectedState.ts'
@@ -53,30 +53,61 @@ export type RoomOptions = {
 export const MAX_UNRESOLVED_UPDATES = 20
 
 /**
- * One board in memory: its Y.Doc, awareness, and the sockets in it. Every update is appended to
- * storage before it is broadcast; the document is fully loaded before the first client frame is
- * handled.
+ * One board in memory: its Y.Doc, awareness, and the connections in it. Everything that reads or
+ * changes the document (client frames, joins, leaves, server writes) runs as a task on one queue
+ * per room, and a task's updates are appended to storage, one after another, before they are
+ * broadcast and before the next task starts: a client never sees an update the disk does not
+ * have. The document is fully loaded before the first client frame is handled.
  */
-export class Room {
+export class Room implements RoomContext {
   readonly doc = new Y.Doc({ gc: true })
   readonly awareness: awarenessProtocol.Awareness
   readonly conns = new Set<Connection>()
   private readonly log: Logger
-  private compactScheduled = false
+  /** The tail of the task queue. */
+  private queue: Promise<void> = Promise.resolve()
+  /** Tasks queued and not finished. */
+  private pending = 0
+  private inTask = false
+  /** Updates made since the last store, in order, with their origin. */
+  private readonly unstored: { update: Uint8Array; origin: unknown }[] = []
   /** Set once the room's memory diverged from storage; nothing more is stored or broadcast. */
   private broken = false
   /** Set while a client update is being integrated, if that went wrong. */
   private integrationFault: string | null = null
   private faultChangedDoc = false
   private destroyed = false
+  /** Set once every `onLoadDocument` ran: `onChange` is for changes after the load. */
+  private loaded = false
 
-  constructor(
+  /**
+   * Reads the room from storage, migrates it, and runs every `onLoadDocument` hook. Throws if any
+   * of it fails; nothing of a failed load stays in memory.
+   */
+  static async load(name: string, persistence: Persistence, options: RoomOptions): Promise<Room> {
+    const room = new Room(name, persistence, options)
+    try {
+      await room.init()
+    } catch (err) {
+      room.free()
+      throw err
+    }
+    return room
+  }
+
+  private constructor(
     readonly name: string,
     private readonly persistence: Persistence,
     private readonly options: RoomOptions,
   ) {
     this.log = options.log.child({ room: name })
-    const stored = persistence.load(name)
+    this.awareness = new awarenessProtocol.Awareness(this.doc)
+    this.awareness.setLocalState(null)
+    this.awareness.on('update', this.onAwarenessUpdate)
+  }
+
+  private async init(): Promise<void> {
+    const stored = await this.persistence.load(this.name)
     if (stored.length > 0) {
       this.doc.transact(() => {
         for (const update of stored) Y.applyUpdate(this.doc, update)
@@ -92,14 +123,46 @@ export class Room {
     }
     this.doc.on('update', this.onDocUpdate)
     migrateDoc(this.doc, ORIGIN_SERVER)
-    this.awareness = new awarenessProtocol.Awareness(this.doc)
-    this.awareness.setLocalState(null)
-    this.awareness.on('update', this.onAwarenessUpdate)
-    for (const ext of options.extensions) ext.onRoomLoaded?.(this)
+    await this.idle()
+    for (const ext of this.options.extensions) await ext.onLoadDocument?.(this)
+    await this.idle()
+    if (this.broken) throw new Error('storing the loaded room failed')
+    this.loaded = true
     this.log.debug({ storedUpdates: stored.length }, 'room loaded')
   }
 
-  /** Durable first, then broadcast: a client never sees an update the disk does not have. */
+  /** Whether tasks are queued or running. */
+  get busy(): boolean {
+    return this.pending > 0
+  }
+
+  /** Resolves once every task queued so far has run. */
+  idle(): Promise<void> {
+    return this.queue
+  }
+
+  /** Runs `task` after every earlier task, then stores and broadcasts what it changed. */
+  private run(task: () => void | Promise<void>): Promise<void> {
+    this.pending++
+    const done = this.queue.then(async () => {
+      if (this.destroyed) return
+      this.inTask = true
+      try {
+        await task()
+      } finally {
+        this.inTask = false
+        await this.store()
+      }
+    })
+    void done.finally(() => this.pending--).catch(() => {})
+    this.queue = done.catch(() => {})
+    return done
+  }
+
+  transact(fn: (doc: Y.Doc) => void): Promise<void> {
+    return this.run(() => this.doc.transact(() => fn(this.doc), ORIGIN_SERVER))
+  }
+
   private readonly onDocUpdate = (update: Uint8Array, origin: unknown) => {
     if (origin === ORIGIN_LOAD || this.broken) return
     if (this.integrationFault !== null) {
@@ -107,24 +170,42 @@ export class Room {
       this.faultChangedDoc = true
       return
     }
-    let logLength: number
-    try {
-      logLength = this.persistence.append(this.name, update)
-    } catch (err) {
-      this.breakRoom(CloseCode.InternalError, 'storage failure', (err as Error).message)
-      return
+    this.unstored.push({ update, origin })
+    // A change made outside any task (an extension writing to the document directly).
+    if (!this.inTask) this.run(() => {}).catch(this.logFailure)
+  }
+
+  /** Durable first, then broadcast, one update after another. */
+  private async store(): Promise<void> {
+    let logLength = 0
+    while (this.unstored.length > 0 && !this.broken) {
+      const { update, origin } = this.unstored.shift()!
+      try {
+        logLength = await this.persistence.append(this.name, update)
+      } catch (err) {
+        this.breakRoom(CloseCode.InternalError, 'storage failure', (err as Error).message)
+        break
+      }
+      const encoder = encoding.createEncoder()
+      encoding.writeVarUint(encoder, MessageType.Sync)
+      syncProtocol.writeUpdate(encoder, update)
+      const frame = encoding.toUint8Array(encoder)
+      for (const conn of this.conns) if (conn !== origin) conn.send(frame)
+      const source = this.conns.has(origin as Connection) ? (origin as Connection) : null
+      if (this.loaded) await this.notify('onChange', (ext) => ext.onChange?.(this, update, source))
     }
-    const encoder = encoding.createEncoder()
-    encoding.writeVarUint(encoder, MessageType.Sync)
-    syncProtocol.writeUpdate(encoder, update)
-    const frame = encoding.toUint8Array(encoder)
-    for (const conn of this.conns) if (conn !== origin) conn.send(frame)
-    if (logLength >= this.options.compactAfter && !this.compactScheduled) {
-      this.compactScheduled = true
-      setImmediate(() => {
-        this.compactScheduled = false
-        if (!this.broken && !this.destroyed) this.compact()
-      })
+    this.unstored.length = 0
+    if (logLength >= this.options.compactAfter && !this.broken) await this.storeSnapshot()
+  }
+
+  /** Calls a hook of every extension in registration order, awaiting each; failures are logged. */
+  private async notify(hook: string, call: (ext: Extension) => unknown): Promise<void> {
+    for (const ext of this.options.extensions) {
+      try {
+        await call(ext)
+      } catch (err) {
+        this.log.error({ err, extension: ext.name }, `${hook} failed`)
+      }
     }
   }
 
@@ -157,20 +238,39 @@ export class Room {
   }
 
   /** Folds the update log into one snapshot so the next load reads one row. */
-  compact(): void {
-    if (this.persistence.logLength(this.name) === 0) return
-    this.persistence.compact(this.name, Y.encodeStateAsUpdate(this.doc))
+  compact(): Promise<void> {
+    return this.run(() => this.storeSnapshot())
   }
 
+  private async storeSnapshot(): Promise<void> {
+    try {
+      if ((await this.persistence.logLength(this.name)) === 0) return
+      const state = Y.encodeStateAsUpdate(this.doc)
+      await this.persistence.compact(this.name, state)
+      await this.notify('onStoreDocument', (ext) => ext.onStoreDocument?.(this, state))
+    } catch (err) {
+      // The log is still whole; the next compaction tries again.
+      this.log.error({ err }, 'compaction failed')
+    }
+  }
+
+  /**
+   * Adds a connection. It is sent the server's state vector and everyone's awareness after every
+   * task queued before it.
+   */
   join(conn: Connection): void {
     this.conns.add(conn)
-    for (const ext of this.options.extensions) ext.onJoin?.(this, conn)
-    const encoder = encoding.createEncoder()
-    encoding.writeVarUint(encoder, MessageType.Sync)
-    syncProtocol.writeSyncStep1(encoder, this.doc)
-    conn.send(encoding.toUint8Array(encoder))
-    if (this.awareness.getStates().size > 0) conn.send(this.awarenessFrame())
+    this.run(() => {
+      if (conn.closed) return
+      const encoder = encoding.createEncoder()
+      encoding.writeVarUint(encoder, MessageType.Sync)
+      syncProtocol.writeSyncStep1(encoder, this.doc)
+      conn.send(encoding.toUint8Array(encoder))
+      if (this.awareness.getStates().size > 0) conn.send(this.awarenessFrame())
+    }).catch(this.logFailure)
   }
+
+  private readonly logFailure = (err: unknown) => this.log.error({ err }, 'room task failed')
 
   /** An awareness frame with the given clients' states (default: everyone known). */
   private awarenessFrame(clients: number[] = [...this.awareness.getStates().keys()]): Uint8Array {
@@ -180,19 +280,40 @@ export class Room {
     return encoding.toUint8Array(encoder)
   }
 
-  leave(conn: Connection): void {
-    if (!this.conns.delete(conn)) return
-    if (conn.awarenessIds.size > 0) {
-      awarenessProtocol.removeAwarenessStates(this.awareness, [...conn.awarenessIds], null)
-    }
-    for (const ext of this.options.extensions) ext.onLeave?.(this, conn)
+  /** Removes a connection and its awareness, after every task queued before. */
+  leave(conn: Connection): Promise<void> {
+    return this.run(async () => {
+      if (!this.conns.delete(conn)) return
+      if (conn.awarenessIds.size > 0) {
+        awarenessProtocol.removeAwarenessStates(this.awareness, [...conn.awarenessIds], null)
+      }
+      await this.notify('onDisconnect', (ext) => ext.onDisconnect?.(this, conn))
+    })
   }
 
   /**
-   * Handles one frame from a client. Throws {@link MalformedMessageError} for anything that does
-   * not decode; the caller closes the socket.
+   * Queues one frame from a client. A frame that does not decode closes the connection with
+   * {@link CloseCode.MalformedMessage}; an error while handling it with
+   * {@link CloseCode.InternalError}.
    */
-  handleFrame(conn: Connection, data: Uint8Array): void {
+  receive(conn: Connection, data: Uint8Array): Promise<void> {
+    return this.run(() => {
+      if (conn.closed || !this.conns.has(conn)) return
+      try {
+        this.handleFrame(conn, data)
+      } catch (err) {
+        if (err instanceof MalformedMessageError) {
+          conn.log.warn({ err: err.message }, 'malformed frame')
+          conn.close(CloseCode.MalformedMessage, err.message)
+        } else {
+          conn.log.error({ err }, 'error handling frame')
+          conn.close(CloseCode.InternalError, 'internal error')
+        }
+      }
+    })
+  }
+
+  private handleFrame(conn: Connection, data: Uint8Array): void {
     const decoder = decoding.createDecoder(data)
     let type: number
     try {
@@ -217,7 +338,7 @@ export class Room {
         conn.send(this.awarenessFrame())
         return
       case MessageType.Auth:
-        // Permissions are decided at connect time from the signed room token; nothing to do.
+        // Connections are authenticated before they join (the `onAuthenticate` hooks).
         return
       case MessageType.Easel:
         this.handleEasel(conn, decoder)
@@ -367,16 +488,24 @@ export class Room {
     conn.sendEasel({ t: 'error', code: 'unsupported', message: `no handler for ${message.t}` })
   }
 
-  /** Frees the document (compacting it first unless its memory is not to be trusted). */
-  destroy(): void {
-    if (this.destroyed) return
+  /**
+   * Frees the document after every queued task: `onDestroy`, then the last snapshot (unless the
+   * room's memory is not to be trusted).
+   */
+  destroy(): Promise<void> {
+    return this.run(async () => {
+      await this.notify('onDestroy', (ext) => ext.onDestroy?.(this))
+      if (!this.broken) await this.storeSnapshot()
+      this.free()
+    })
+  }
+
+  private free(): void {
     this.destroyed = true
-    for (const ext of this.options.extensions) ext.onRoomUnload?.(this)
-    if (!this.broken) this.compact()
     this.doc.off('update', this.onDocUpdate)
     this.awareness.destroy()
     this.doc.destroy()
-    this.persistence.forget(this.name)
+    this.persistence.forget?.(this.name)
   }
 }
 

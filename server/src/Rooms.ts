@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
-import type { LeaseConfig } from '@easel/shared'
-import type { Extension } from './Extension.ts'
+import { CloseCode, type LeaseConfig } from '@easel/shared'
+import type { Connection } from './Connection.ts'
+import { type ConnectContext, ConnectionRefused, type Extension } from './Extension.ts'
 import type { Persistence } from './persistence/Persistence.ts'
 import { Room } from './Room.ts'
 
@@ -10,6 +11,12 @@ import { Room } from './Room.ts'
  */
 export class Rooms {
   private readonly rooms = new Map<string, Room>()
+  /** Loads under way: every join that arrives meanwhile waits on the same one. */
+  private readonly loading = new Map<string, Promise<Room>>()
+  /** Unloads under way: a room is loaded again only once its previous copy is freed. */
+  private readonly unloading = new Map<string, Promise<void>>()
+  /** Joins waiting for a room to load, which keep it from being unloaded meanwhile. */
+  private readonly joining = new Map<string, number>()
   private readonly unloadTimers = new Map<string, NodeJS.Timeout>()
 
   constructor(
@@ -36,26 +43,86 @@ export class Rooms {
   }
 
   /**
-   * The room, loaded from storage if it is not in memory. Throws if it cannot be loaded; nothing
+   * The room, loaded from storage if it is not in memory. Rejects if it cannot be loaded; nothing
    * of a failed load stays in memory, so the next attempt reads storage again.
    */
-  acquire(name: string): Room {
+  acquire(name: string): Promise<Room> {
     const timer = this.unloadTimers.get(name)
     if (timer) {
       clearTimeout(timer)
       this.unloadTimers.delete(name)
     }
-    let room = this.rooms.get(name)
-    if (!room) {
-      try {
-        room = new Room(name, this.persistence, { ...this.options, onBroken: this.forget })
-      } catch (err) {
-        this.persistence.forget(name)
-        throw err
-      }
-      this.rooms.set(name, room)
+    const room = this.rooms.get(name)
+    if (room) return Promise.resolve(room)
+    let loading = this.loading.get(name)
+    if (!loading) {
+      loading = this.load(name)
+      this.loading.set(name, loading)
     }
+    return loading
+  }
+
+  private async load(name: string): Promise<Room> {
+    try {
+      await this.unloading.get(name)
+      const room = await Room.load(name, this.persistence, { ...this.options, onBroken: this.forget })
+      this.rooms.set(name, room)
+      return room
+    } catch (err) {
+      this.persistence.forget?.(name)
+      throw err
+    } finally {
+      this.loading.delete(name)
+    }
+  }
+
+  /**
+   * Acquires the room and adds `conn` to it, unless `conn` closed while the room was loading.
+   * Rejects, with nothing joined, if the room cannot be loaded.
+   */
+  async join(name: string, conn: Connection): Promise<Room> {
+    this.joining.set(name, (this.joining.get(name) ?? 0) + 1)
+    let room: Room
+    try {
+      room = await this.acquire(name)
+    } finally {
+      const n = this.joining.get(name)! - 1
+      if (n === 0) this.joining.delete(name)
+      else this.joining.set(name, n)
+    }
+    if (!conn.closed) room.join(conn)
+    else this.release(room)
     return room
+  }
+
+  /**
+   * A new socket: every `onConnect`, then every `onAuthenticate` hook, in order, then the join.
+   * Resolves with the room, or null when the socket was closed instead: refused by a hook (with
+   * the hook's code), or the room could not be loaded ({@link CloseCode.TryAgainLater}).
+   */
+  async enter(conn: Connection, ctx: ConnectContext): Promise<Room | null> {
+    try {
+      for (const ext of this.options.extensions) await ext.onConnect?.(ctx)
+      for (const ext of this.options.extensions) await ext.onAuthenticate?.(ctx)
+    } catch (err) {
+      if (err instanceof ConnectionRefused) {
+        conn.log.info({ reason: err.message }, 'connection refused')
+        conn.close(err.code, err.message)
+      } else {
+        conn.log.error({ err }, 'a connect hook failed')
+        conn.close(CloseCode.InternalError, 'internal error')
+      }
+      return null
+    }
+    if (conn.closed) return null
+    conn.readOnly = ctx.readOnly
+    try {
+      return await this.join(ctx.room, conn)
+    } catch (err) {
+      this.options.log.error({ err, room: ctx.room }, 'loading the room failed')
+      conn.close(CloseCode.TryAgainLater, 'the board could not be loaded; retrying')
+      return null
+    }
   }
 
   /** A broken room is dropped at once and not compacted: storage holds the truth. */
@@ -69,7 +136,7 @@ export class Rooms {
 
   /** Called after a connection left: schedules the unload of an empty room. */
   release(room: Room): void {
-    if (room.conns.size > 0 || this.rooms.get(room.name) !== room) return
+    if (!this.unused(room)) return
     if (this.options.unloadDelayMs === 0) {
       this.unload(room)
       return
@@ -79,24 +146,37 @@ export class Rooms {
       room.name,
       setTimeout(() => {
         this.unloadTimers.delete(room.name)
-        if (room.conns.size === 0) this.unload(room)
+        if (this.unused(room)) this.unload(room)
       }, this.options.unloadDelayMs),
     )
   }
 
+  private unused(room: Room): boolean {
+    return room.conns.size === 0 && !this.joining.has(room.name) && this.rooms.get(room.name) === room
+  }
+
   private unload(room: Room): void {
     this.rooms.delete(room.name)
-    try {
-      room.destroy()
-    } catch (err) {
+    const freed = room.destroy().catch((err) => {
       this.options.log.error({ err, room: room.name }, 'unloading room failed')
-    }
+    })
+    this.unloading.set(room.name, freed)
+    void freed.then(() => {
+      if (this.unloading.get(room.name) === freed) this.unloading.delete(room.name)
+    })
+  }
+
+  /** Whether a room is loading, unloading, or has work queued. */
+  get busy(): boolean {
+    return this.loading.size > 0 || this.unloading.size > 0 || [...this.rooms.values()].some((r) => r.busy)
   }
 
   /** Flushes and frees every room (shutdown). Connections must have been closed first. */
-  unloadAll(): void {
+  async unloadAll(): Promise<void> {
     for (const t of this.unloadTimers.values()) clearTimeout(t)
     this.unloadTimers.clear()
+    await Promise.allSettled(this.loading.values())
     for (const room of [...this.rooms.values()]) this.unload(room)
+    await Promise.all(this.unloading.values())
   }
 }

@@ -1,13 +1,18 @@
 export { type Config, type ConfigInput, loadConfig } from './config.ts'
-export { Connection } from './Connection.ts'
-export type { Extension } from './Extension.ts'
+export { Connection, type Transport } from './Connection.ts'
+export {
+  type ConnectContext,
+  ConnectionRefused,
+  type Extension,
+  type RoomContext,
+} from './Extension.ts'
 export { ORIGIN_LOAD, ORIGIN_SERVER, type Origin } from './origins.ts'
 export type { Persistence } from './persistence/Persistence.ts'
+export { MemoryPersistence, type MemoryRoomLog } from './persistence/MemoryPersistence.ts'
 export { SqlitePersistence } from './persistence/SqlitePersistence.ts'
 export { Room } from './Room.ts'
 export { Rooms } from './Rooms.ts'
 export { createServer, type EaselServer, type ServerDeps } from './server.ts'
-export { type Authority, AuthorityUnavailableError, type CommitEnv } from './authority/Authority.ts'
 export {
   AuthorityExtension,
   type AuthorityMetrics,

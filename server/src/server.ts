@@ -5,15 +5,13 @@ import path from 'node:path'
 import express from 'express'
 import pino, { type Logger } from 'pino'
 import { type WebSocket, WebSocketServer } from 'ws'
-import { CloseCode, isValidRoomId, MalformedMessageError, WS_PATH_PREFIX } from '@easel/shared'
+import { type Authority, CloseCode, isValidRoomId, MemoryAuthority, WS_PATH_PREFIX } from '@easel/shared'
 import { type Config, type ConfigInput, configSchema } from './config.ts'
 import { Connection } from './Connection.ts'
 import type { Extension } from './Extension.ts'
 import type { Persistence } from './persistence/Persistence.ts'
 import { SqlitePersistence } from './persistence/SqlitePersistence.ts'
-import type { Room } from './Room.ts'
 import { Rooms } from './Rooms.ts'
-import type { Authority } from './authority/Authority.ts'
 import { AuthorityExtension } from './authority/AuthorityExtension.ts'
 import { SqliteAuthority } from './authority/SqliteAuthority.ts'
 
@@ -37,29 +35,37 @@ export type EaselServer = {
 export type ServerDeps = {
   /** Extra extensions, run after the built-in authority. */
   extensions?: Extension[]
+  /**
+   * Where documents and commits are stored. Defaults to one SQLite file in `dataDir` holding
+   * both; given only `persistence`, the authority is kept in memory.
+   */
   persistence?: Persistence
-  /** Commit and lease authority; defaults to SQLite in the persistence's database. */
   authority?: Authority
   log?: Logger
+}
+
+/** The default stores: documents and the authority in one SQLite file, or what `deps` gives. */
+function openStorage(config: Config, deps: ServerDeps): { persistence: Persistence; authority: Authority } {
+  const lease = { ttlMs: config.leaseTtlMs, idleMs: config.leaseIdleMs }
+  if (deps.persistence) {
+    return { persistence: deps.persistence, authority: deps.authority ?? new MemoryAuthority(lease) }
+  }
+  const sqlite = new SqlitePersistence(path.join(config.dataDir, 'easel.sqlite'), {
+    synchronous: config.sqliteSync,
+  })
+  return { persistence: sqlite, authority: deps.authority ?? new SqliteAuthority(sqlite.db, lease) }
 }
 
 /** Creates and starts the server: express for HTTP, ws for room sockets, on one port. */
 export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {}): Promise<EaselServer> {
   const config = configSchema.parse(input)
   const log = deps.log ?? pino({ level: config.logLevel })
-  const persistence =
-    deps.persistence ??
-    new SqlitePersistence(path.join(config.dataDir, 'easel.sqlite'), { synchronous: config.sqliteSync })
+  const { persistence, authority } = openStorage(config, deps)
   const lease = { ttlMs: config.leaseTtlMs, idleMs: config.leaseIdleMs }
-  const authority =
-    deps.authority ??
-    (persistence instanceof SqlitePersistence
-      ? new SqliteAuthority(persistence.db, lease)
-      : new SqliteAuthority(new SqlitePersistence(':memory:').db, lease))
   const authorityExtension = new AuthorityExtension(authority, lease, {
     recordTtlMs: config.commitRecordTtlMs,
   })
-  const extensions = [authorityExtension, ...(deps.extensions ?? [])]
+  const extensions: Extension[] = [authorityExtension, ...(deps.extensions ?? [])]
   const rooms = new Rooms(persistence, {
     compactAfter: config.compactAfter,
     lease,
@@ -67,14 +73,15 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
     log,
     extensions,
   })
-  const connections = new Set<Connection>()
+  /** Every open room socket, with whether it answered the last ping. */
+  const connections = new Map<Connection, { ws: WebSocket; alive: boolean }>()
 
   const app = express()
   app.disable('x-powered-by')
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true, rooms: rooms.size, connections: connections.size })
   })
-  /** Operational snapshot used by tests and the admin page. */
+  /** Operational snapshot used by tests and the benchmarks. */
   app.get('/api/stats', (_req, res) => {
     const mem = process.memoryUsage()
     res.json({
@@ -112,35 +119,47 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
       return
     }
     try {
-      wss.handleUpgrade(req, socket, head, (ws) => accept(ws, target))
+      wss.handleUpgrade(req, socket, head, (ws) => accept(ws, req, target))
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'upgrade failed')
       socket.destroy()
     }
   })
 
-  /** A new room socket: checks the room id, loads the room, then hands frames to it. */
-  const accept = (ws: WebSocket, roomName: string | undefined) => {
+  /**
+   * A new room socket: checks the room id, runs the connect and authenticate hooks, joins the
+   * room (loading it if needed), then hands frames to it. Frames that arrive before the join are
+   * handed over, in order, once it is done.
+   */
+  const accept = (ws: WebSocket, req: http.IncomingMessage, roomName: string | undefined) => {
     ws.on('error', (err) => log.warn({ err: err.message, room: roomName }, 'socket error'))
     if (roomName === undefined || !isValidRoomId(roomName)) {
       ws.close(CloseCode.InvalidRoom, 'invalid room id')
       return
     }
-    let room: Room
-    try {
-      room = rooms.acquire(roomName)
-    } catch (err) {
-      log.error({ err, room: roomName }, 'loading the room failed')
-      ws.close(CloseCode.TryAgainLater, 'the board could not be loaded; retrying')
-      return
-    }
-    const conn = new Connection(ws, roomName, log, {
-      perSec: config.rateLimitPerSec,
-      burst: config.rateLimitBurst,
+    const conn: Connection = new Connection(
+      {
+        send: (frame) => {
+          if (ws.readyState !== ws.OPEN) return
+          ws.send(frame, { binary: true }, (err) => {
+            if (err) conn.close(CloseCode.InternalError, 'send failed')
+          })
+        },
+        close: (code, reason) => ws.close(code, reason),
+      },
+      roomName,
+      log,
+      { perSec: config.rateLimitPerSec, burst: config.rateLimitBurst },
+    )
+    const socket = { ws, alive: true }
+    connections.set(conn, socket)
+    const joined = rooms.enter(conn, {
+      room: roomName,
+      request: { url: req.url ?? '', headers: req.headers },
+      readOnly: false,
     })
-    connections.add(conn)
     ws.on('pong', () => {
-      conn.alive = true
+      socket.alive = true
     })
     ws.on('message', (data: Buffer, isBinary) => {
       if (conn.closed) return
@@ -152,42 +171,30 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
         conn.close(CloseCode.RateLimited, 'too many messages')
         return
       }
-      try {
-        room.handleFrame(conn, new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
-      } catch (err) {
-        if (err instanceof MalformedMessageError) {
-          conn.log.warn({ err: err.message }, 'malformed frame')
-          conn.close(CloseCode.MalformedMessage, err.message)
-        } else {
-          conn.log.error({ err }, 'error handling frame')
-          conn.close(CloseCode.InternalError, 'internal error')
-        }
-      }
+      const frame = new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+      void joined.then((room) => room?.receive(conn, frame))
     })
     ws.on('close', (code) => {
       conn.closed = true
       connections.delete(conn)
-      room.leave(conn)
-      rooms.release(room)
+      void joined.then(async (room) => {
+        if (!room) return
+        await room.leave(conn)
+        rooms.release(room)
+      })
       conn.log.debug({ code }, 'connection closed')
     })
-    try {
-      room.join(conn)
-    } catch (err) {
-      conn.log.error({ err }, 'joining the room failed')
-      conn.close(CloseCode.InternalError, 'internal error')
-    }
   }
 
   const keepalive = setInterval(() => {
-    for (const conn of connections) {
-      if (!conn.alive) {
+    for (const [conn, socket] of connections) {
+      if (!socket.alive) {
         conn.log.info('no pong since last ping; terminating')
-        conn.ws.terminate()
+        socket.ws.terminate()
         continue
       }
-      conn.alive = false
-      conn.ws.ping()
+      socket.alive = false
+      socket.ws.ping()
     }
   }, config.pingIntervalMs)
   keepalive.unref()
@@ -207,16 +214,16 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
     closing ??= (async () => {
       clearInterval(keepalive)
       const closed = new Promise<void>((resolve) => server.close(() => resolve()))
-      for (const conn of connections) conn.close(CloseCode.GoingAway, 'server shutting down')
+      for (const conn of connections.keys()) conn.close(CloseCode.GoingAway, 'server shutting down')
       // Give clients a moment to receive the close frame, then cut whatever is left.
       await new Promise((r) => setTimeout(r, 50))
-      for (const conn of connections) conn.ws.terminate()
+      for (const { ws } of connections.values()) ws.terminate()
       server.closeAllConnections()
-      rooms.unloadAll()
+      await rooms.unloadAll()
       for (const ext of extensions) await ext.close?.()
       wss.close()
       await closed
-      persistence.close()
+      await persistence.close()
     })()
     return closing
   }

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import type { CommitRequest, LeaseClient } from '@easel/shared'
-import type { Authority, CommitEnv } from '../src/index.ts'
+import type { Authority, CommitEnv, CommitRequest, LeaseClient } from '@easel/shared'
 
 /**
- * The contract every authority backend must pass (SQLite now, Redis later): the same cases, run
+ * The contract every authority backend must pass (SQLite and memory): the same cases, run
  * against a fresh backend per test. `make` returns a backend and a way to reopen it on the same
  * storage, as after a process restart.
  */

@@ -212,7 +212,7 @@ describe('versioned commits over the wire', () => {
     // Simulate a crash between storing the commit and storing its projection: drop the doc's
     // view of it by rewriting the room's stored document without the versioned map.
     const doc = new Y.Doc()
-    for (const u of server.persistence.load('rebuild')) Y.applyUpdate(doc, u)
+    for (const u of await server.persistence.load('rebuild')) Y.applyUpdate(doc, u)
     const clean = new Y.Doc()
     const shapes = clean.getMap('shapes')
     for (const [id, m] of doc.getMap<Y.Map<unknown>>('shapes')) {
@@ -220,7 +220,7 @@ describe('versioned commits over the wire', () => {
       shapes.set(id, copy)
       for (const [k, v] of m) copy.set(k, v)
     }
-    server.persistence.compact('rebuild', Y.encodeStateAsUpdate(clean))
+    await server.persistence.compact('rebuild', Y.encodeStateAsUpdate(clean))
     const b = await connect('rebuild', 'Bo')
     await waitFor(() => readShapes(b.doc).shapes[0]?.deleted === true, 'projection rebuilt')
   })

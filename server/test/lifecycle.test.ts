@@ -8,17 +8,17 @@ import path from 'node:path'
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import { afterEach, describe, expect, it } from 'vitest'
-import WebSocket from 'ws'
 import * as syncProtocol from 'y-protocols/sync'
 import * as Y from 'yjs'
 import { CloseCode, insertShape, MessageType, versionedMap } from '@easel/shared'
-import type { EaselServer } from '../src/index.ts'
+import { type EaselServer, MemoryPersistence } from '../src/index.ts'
 import { SqlitePersistence } from '../src/persistence/SqlitePersistence.ts'
 import { MAX_UNRESOLVED_UPDATES } from '../src/Room.ts'
 import { ProtocolClient, RECT } from '@easel/testkit/protocolClient.ts'
 import { freePort, tempDir } from '@easel/testkit/serverProcess.ts'
 import { waitFor } from '@easel/testkit/waitFor.ts'
 import { closeCode, rawSocket, startServer, stockClient, wsUrl } from './helpers.ts'
+import { MemoryServer } from './memoryRoom.ts'
 import { encodeItems, withoutDeletes } from './yjsForge.ts'
 
 let server: EaselServer | undefined
@@ -60,24 +60,6 @@ function syncFrame(step: number, payload: Uint8Array): Uint8Array {
   encoding.writeVarUint(encoder, step)
   encoding.writeVarUint8Array(encoder, payload)
   return encoding.toUint8Array(encoder)
-}
-
-/** A raw socket that records the sync messages it receives, from the first one, as [step, payload]. */
-async function rawSyncSocket(room: string): Promise<{ ws: WebSocket; received: [number, Uint8Array][] }> {
-  const ws = new WebSocket(`${wsUrl(server!)}/${room}`)
-  ws.binaryType = 'arraybuffer'
-  const received: [number, Uint8Array][] = []
-  ws.on('message', (data: ArrayBuffer) => {
-    const d = decoding.createDecoder(new Uint8Array(data))
-    if (decoding.readVarUint(d) !== MessageType.Sync) return
-    received.push([decoding.readVarUint(d), decoding.readVarUint8Array(d)])
-  })
-  await new Promise((resolve, reject) => {
-    ws.once('open', resolve)
-    ws.once('error', reject)
-  })
-  cleanups.push(() => ws.close())
-  return { ws, received }
 }
 
 describe('reconnects and reloads after versioned commits (finding 1)', () => {
@@ -135,21 +117,23 @@ describe('reconnects and reloads after versioned commits (finding 1)', () => {
 
 describe('shapes are removed only by commits (finding 2)', () => {
   it('an update that replaces a shape entry with its deletions stripped is refused, and the shape stays', async () => {
-    server = await startServer()
-    const a = await connect('replace')
+    const memory = new MemoryServer()
+    const a = await memory.connect('replace')
     a.addShape('s1', { x: 10 })
-    await waitFor(() => hasShape('replace', 's1'), 'shape on server')
-    const attacker = new Y.Doc()
-    Y.applyUpdate(attacker, Y.encodeStateAsUpdate(serverRoom('replace')!.doc))
-    const sv = Y.encodeStateVector(attacker)
-    attacker.getMap('shapes').set('s1', new Y.Map())
-    const forged = withoutDeletes(Y.encodeStateAsUpdate(attacker, sv))
-    const ws = await rawSocket(wsUrl(server), 'replace')
-    const closed = closeCode(ws)
-    ws.send(syncFrame(syncProtocol.messageYjsUpdate, forged))
-    expect((await closed).code).toBe(CloseCode.ProtectedState)
-    const s1 = serverRoom('replace')!.doc.getMap('shapes').get('s1') as Y.Map<unknown>
+    await memory.settle()
+    const attacker = await memory.connect('replace', { hello: false })
+    const sv = Y.encodeStateVector(attacker.doc)
+    const forger = new Y.Doc()
+    Y.applyUpdate(forger, Y.encodeStateAsUpdate(attacker.doc))
+    forger.getMap('shapes').set('s1', new Y.Map())
+    attacker.sendRaw(
+      syncFrame(syncProtocol.messageYjsUpdate, withoutDeletes(Y.encodeStateAsUpdate(forger, sv))),
+    )
+    await memory.settle()
+    expect(attacker.closedBy?.code).toBe(CloseCode.ProtectedState)
+    const s1 = memory.rooms.get('replace')!.doc.getMap('shapes').get('s1') as Y.Map<unknown>
     expect(s1.get('x')).toBe(10)
+    expect((a.doc.getMap('shapes').get('s1') as Y.Map<unknown>).get('x')).toBe(10)
   })
 })
 
@@ -191,28 +175,31 @@ describe('malformed requests never stop the server (finding 3)', () => {
 
 describe('a room whose storage fails (finding 7)', () => {
   it('is dropped from memory: everyone is told, later joiners get a fresh load whose edits are stored and broadcast', async () => {
-    const dataDir = tempDir()
-    const persistence = new FlakyPersistence(path.join(dataDir, 'easel.sqlite'))
-    server = await startServer({ dataDir }, { persistence })
-    const a = await connect('broken')
-    const b = await connect('broken')
+    const persistence = new FlakyMemoryPersistence()
+    const memory = new MemoryServer({ persistence })
+    const a = await memory.connect('broken')
+    const b = await memory.connect('broken')
     a.addShape('kept')
-    await waitFor(() => b.doc.getMap('shapes').has('kept'), 'b sees it')
-    const room = serverRoom('broken')
+    await memory.settle()
+    expect(b.doc.getMap('shapes').has('kept')).toBe(true)
+    const room = memory.rooms.get('broken')
     persistence.failAppends = 1
-    const [ca, cb] = [a.closed, b.closed]
     a.addShape('lost-write')
-    expect((await ca).code).toBe(CloseCode.InternalError)
-    expect((await cb).code).toBe(CloseCode.InternalError)
-    expect(server.rooms.get('broken')).not.toBe(room)
+    await memory.settle()
+    expect(a.closedBy?.code).toBe(CloseCode.InternalError)
+    expect(b.closedBy?.code).toBe(CloseCode.InternalError)
+    expect(b.doc.getMap('shapes').has('lost-write')).toBe(false)
+    expect(memory.rooms.get('broken')).toBeUndefined()
 
     // A's replica still has its write; its reconnect stores it, and a new joiner receives it.
-    const a2 = await connect('broken', { doc: a.doc })
-    const c = await connect('broken')
-    await waitFor(() => c.doc.getMap('shapes').has('lost-write'), 'the write reaches a new joiner')
+    const a2 = await memory.connect('broken', { doc: a.doc })
+    const c = await memory.connect('broken')
+    expect(memory.rooms.get('broken')).not.toBe(room)
+    expect(c.doc.getMap('shapes').has('lost-write')).toBe(true)
     a2.addShape('after')
-    await waitFor(() => c.doc.getMap('shapes').has('after'), 'live broadcast again')
-    expect(new Set(persistence.load('broken').flatMap((u) => shapeIds(u)))).toEqual(
+    await memory.settle()
+    expect(c.doc.getMap('shapes').has('after')).toBe(true)
+    expect(new Set((await persistence.load('broken')).flatMap((u) => shapeIds(u)))).toEqual(
       new Set(['kept', 'lost-write', 'after']),
     )
   })
@@ -220,47 +207,55 @@ describe('a room whose storage fails (finding 7)', () => {
 
 describe('updates that cannot be integrated (finding 8)', () => {
   it('an update that depends on unknown history is not applied; the sender is resynced and its step 2 repairs it', async () => {
-    server = await startServer()
-    const { ws, received } = await rawSyncSocket('gap')
+    const memory = new MemoryServer()
+    const client = await memory.connect('gap', { hello: false })
+    client.toClient.length = 0
     // The client made X while offline, then Y on top of it; Y arrives before its sync step 2.
     const doc = new Y.Doc()
     insertShape(doc, 'x', RECT)
     const sv = Y.encodeStateVector(doc)
     ;(doc.getMap('shapes').get('x') as Y.Map<unknown>).set('y', 50)
-    await waitFor(() => stepOnes(received) === 1, 'the greeting sync step 1')
-    ws.send(syncFrame(syncProtocol.messageYjsUpdate, Y.encodeStateAsUpdate(doc, sv)))
-    await waitFor(() => stepOnes(received) === 2, 'resync request')
-    const room = serverRoom('gap')!
+    client.sendRaw(syncFrame(syncProtocol.messageYjsUpdate, Y.encodeStateAsUpdate(doc, sv)))
+    client.deliverToServer()
+    await memory.quiet()
+    const asked = syncMessages(client.toClient.splice(0))
+    expect(asked.map(([step]) => step)).toEqual([syncProtocol.messageYjsSyncStep1])
+    const room = memory.rooms.get('gap')!
     expect(room.doc.store.pendingStructs).toBeNull()
     expect(room.doc.getMap('shapes').has('x')).toBe(false)
     // The client answers the resync request with everything the server lacks.
-    const [, serverSv] = received.filter(([step]) => step === syncProtocol.messageYjsSyncStep1).at(-1)!
-    ws.send(syncFrame(syncProtocol.messageYjsSyncStep2, Y.encodeStateAsUpdate(doc, serverSv)))
-    await waitFor(() => (room.doc.getMap('shapes').get('x') as Y.Map<unknown>)?.get('y') === 50, 'repaired')
-    expect(ws.readyState).toBe(ws.OPEN)
+    client.sendRaw(syncFrame(syncProtocol.messageYjsSyncStep2, Y.encodeStateAsUpdate(doc, asked[0]![1])))
+    await memory.settle()
+    expect((room.doc.getMap('shapes').get('x') as Y.Map<unknown>).get('y')).toBe(50)
+    expect(client.open).toBe(true)
   })
 
   it('a client that keeps sending updates with missing history is closed with 4422; the room stays clean', async () => {
-    server = await startServer()
-    const ws = await rawSocket(wsUrl(server), 'gaps')
-    const closed = closeCode(ws)
+    const memory = new MemoryServer()
+    const bad = await memory.connect('gaps', { hello: false })
     const orphan = encodeItems([
       { client: 77, clock: 5, origin: null, parent: 'other', parentSub: 'k', content: new Y.ContentAny([1]) },
     ])
-    for (let i = 0; i <= MAX_UNRESOLVED_UPDATES; i++)
-      ws.send(syncFrame(syncProtocol.messageYjsUpdate, orphan))
-    expect((await closed).code).toBe(CloseCode.UnintegrableUpdate)
-    const c = await connect('gaps')
+    for (let i = 0; i < MAX_UNRESOLVED_UPDATES; i++)
+      bad.sendRaw(syncFrame(syncProtocol.messageYjsUpdate, orphan))
+    bad.deliverToServer()
+    await memory.quiet()
+    expect(bad.open).toBe(true)
+    bad.sendRaw(syncFrame(syncProtocol.messageYjsUpdate, orphan))
+    await memory.settle()
+    expect(bad.closedBy?.code).toBe(CloseCode.UnintegrableUpdate)
+    const c = await memory.connect('gaps')
     c.addShape('fine')
-    await waitFor(() => hasShape('gaps', 'fine'), 'an honest write')
-    expect(serverRoom('gaps')!.doc.store.pendingStructs).toBeNull()
+    await memory.settle()
+    expect(memory.rooms.get('gaps')!.doc.getMap('shapes').has('fine')).toBe(true)
+    expect(memory.rooms.get('gaps')!.doc.store.pendingStructs).toBeNull()
   })
 
   it('structs Yjs would keep pending (a causality cycle) never enter the room or reach joiners', async () => {
-    server = await startServer()
-    const c = await connect('cycle')
+    const memory = new MemoryServer()
+    const c = await memory.connect('cycle')
     c.addShape('s1')
-    await waitFor(() => hasShape('cycle', 's1'), 'shape on server')
+    await memory.settle()
     // A1 after B1, B1 after A2, A2 a plain entry: A2 comes after A1 in A's clocks, so nothing of
     // this can integrate and Yjs would hold all of it pending.
     const cycle = encodeItems([
@@ -268,35 +263,51 @@ describe('updates that cannot be integrated (finding 8)', () => {
       { client: 501, clock: 1, origin: null, parent: 'list', content: new Y.ContentAny(['a2']) },
       { client: 502, clock: 0, origin: Y.createID(501, 1), parent: null, content: new Y.ContentAny(['b1']) },
     ])
-    const { ws, received } = await rawSyncSocket('cycle')
-    await waitFor(() => stepOnes(received) === 1, 'the greeting sync step 1')
-    ws.send(syncFrame(syncProtocol.messageYjsUpdate, cycle))
-    await waitFor(() => stepOnes(received) === 2, 'resync request')
-    const room = serverRoom('cycle')!
+    const raw = await memory.connect('cycle', { hello: false })
+    raw.toClient.length = 0
+    raw.sendRaw(syncFrame(syncProtocol.messageYjsUpdate, cycle))
+    raw.deliverToServer()
+    await memory.quiet()
+    expect(syncMessages(raw.toClient.splice(0)).map(([step]) => step)).toEqual([
+      syncProtocol.messageYjsSyncStep1,
+    ])
+    const room = memory.rooms.get('cycle')!
     expect(room.doc.store.pendingStructs).toBeNull()
     expect(room.doc.store.pendingDs).toBeNull()
-    const joiner = await connect('cycle')
+    const joiner = await memory.connect('cycle')
     expect(joiner.doc.store.pendingStructs).toBeNull()
     expect(joiner.doc.getMap('shapes').has('s1')).toBe(true)
     expect(joiner.doc.getArray('list').length).toBe(0)
   })
 })
 
-const stepOnes = (received: [number, Uint8Array][]) =>
-  received.filter(([step]) => step === syncProtocol.messageYjsSyncStep1).length
+/** The sync messages among `frames`, as [step, payload]. */
+function syncMessages(frames: Uint8Array[]): [number, Uint8Array][] {
+  const out: [number, Uint8Array][] = []
+  for (const frame of frames) {
+    const d = decoding.createDecoder(frame)
+    if (decoding.readVarUint(d) !== MessageType.Sync) continue
+    out.push([decoding.readVarUint(d), decoding.readVarUint8Array(d)])
+  }
+  return out
+}
 
-/** SQLite persistence that fails on demand. */
+/** SQLite persistence whose loads fail on demand. */
 class FlakyPersistence extends SqlitePersistence {
   failLoads = 0
-  failAppends = 0
-  override load(room: string): Uint8Array[] {
+  override async load(room: string): Promise<Uint8Array[]> {
     if (this.failLoads > 0) {
       this.failLoads--
       throw new Error('simulated read failure')
     }
     return super.load(room)
   }
-  override append(room: string, update: Uint8Array): number {
+}
+
+/** Memory storage whose appends fail on demand. */
+class FlakyMemoryPersistence extends MemoryPersistence {
+  failAppends = 0
+  override async append(room: string, update: Uint8Array): Promise<number> {
     if (this.failAppends > 0) {
       this.failAppends--
       throw new Error('simulated write failure')

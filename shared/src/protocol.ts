@@ -48,7 +48,7 @@ export const CloseCode = Object.freeze({
   TryAgainLater: 1013,
   /** A frame that does not decode: unknown type, truncated varint, invalid Yjs update, bad JSON. */
   MalformedMessage: 4400,
-  /** Missing, expired or wrongly signed room token, or a write on a view-only connection. */
+  /** Refused by an `onAuthenticate`/`onConnect` hook, or a write on a view-only connection. */
   Forbidden: 4403,
   /** The room name in the URL is not a valid room id. */
   InvalidRoom: 4404,

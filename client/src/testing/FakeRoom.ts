@@ -3,12 +3,10 @@ import {
   type CommitOp,
   type CommitRequest,
   type CommitResult,
-  commitPayloadKey,
-  decideCommit,
-  emptyLeaseState,
-  type FieldState,
+  type LeaseEvent,
   type LeaseInfo,
-  LeaseTable,
+  type LeaseTable,
+  MemoryAuthority,
   shapesMap,
   versionedKey,
   versionedMap,
@@ -16,19 +14,25 @@ import {
 import type { CommitPort } from '../editor/Editor.ts'
 import type { LeaseClientEvent, LeasePort } from '../sync/LeaseClient.ts'
 
+const ROOM = 'fake-room'
+
 /**
- * An in-memory room for client unit tests: one server doc that peers sync with, and the real
- * shared decision functions (decideCommit, LeaseTable) as the authority. Messages are delivered
- * when the test calls `deliver()`, so interleavings are explicit.
+ * An in-memory room for client unit tests: one server doc that peers sync with, and the server's
+ * in-memory authority (the backend the authority contract suite checks) deciding commits and
+ * leases. Messages are delivered when the test calls `deliver()`, so interleavings are explicit.
  */
 export class FakeRoom {
   readonly server = new Y.Doc()
-  readonly fields = new Map<string, FieldState>()
-  readonly records = new Map<string, { hash: string; result: CommitResult }>()
-  readonly leases = new LeaseTable(emptyLeaseState(), { ttlMs: 10_000, idleMs: 30_000 })
+  readonly authority = new MemoryAuthority({ ttlMs: 10_000, idleMs: 30_000 })
   now = 0
   private queue: (() => void)[] = []
   private readonly ports: FakePeer[] = []
+
+  /** The room's leases as the authority stores them; a release goes through the authority. */
+  readonly leases = {
+    get: (shapeId: string, now: number) => this.authority.leaseTable(ROOM).get(shapeId, now),
+    releaseClient: (clientId: string, now: number) => this.leaseOp((t) => t.releaseClient(clientId, now)),
+  }
 
   /** Runs every queued delivery (and those they queue) in order. */
   deliver(): void {
@@ -53,23 +57,19 @@ export class FakeRoom {
     this.queue.push(fn)
   }
 
-  commit(peer: FakePeer, req: CommitRequest): CommitResult {
-    const d = decideCommit(req, {
-      record: this.records.get(req.opId) ?? null,
-      field: (id, f) => this.fields.get(versionedKey(id, f)) ?? null,
-      shapeExists: (id) => shapesMap(this.server).has(id),
-      lease: (id) => {
-        const l = this.leases.get(id, this.now)
-        return l ? { holderId: l.holder.id, holderName: l.holder.name, token: l.token } : null
-      },
+  /** Decides a commit and projects what it applied into the server doc, like the server does. */
+  async commit(peer: FakePeer, req: CommitRequest): Promise<CommitResult> {
+    const d = await this.authority.commit(ROOM, req, {
       clientId: peer.clientId,
+      by: peer.name,
+      shapeExists: (id) => shapesMap(this.server).has(id),
+      now: this.now,
+      at: this.now,
     })
-    if (!d.replayed) this.records.set(req.opId, { hash: commitPayloadKey(req), result: d.result })
     if (d.apply) {
       this.server.transact(() => {
         for (const a of d.apply!) {
           const state = { version: a.version, value: a.value, by: peer.name, at: this.now }
-          this.fields.set(versionedKey(a.shapeId, a.field), state)
           versionedMap(this.server).set(versionedKey(a.shapeId, a.field), state)
         }
       }, 'server')
@@ -77,9 +77,17 @@ export class FakeRoom {
     return d.result
   }
 
-  /** Announces lease events to peers, like the server extension does. */
-  flushLeaseEvents(): void {
-    for (const e of this.leases.events.splice(0)) {
+  /** A lease operation on the authority; its events are announced to peers. */
+  leaseOp<T>(fn: (table: LeaseTable) => T): Promise<T> {
+    return this.authority.withLeases(ROOM, this.now, fn).then(({ value, events }) => {
+      this.announce(events)
+      return value
+    })
+  }
+
+  /** Tells peers about lease events, like the server extension does. */
+  private announce(events: LeaseEvent[]): void {
+    for (const e of events) {
       for (const p of this.ports) {
         if (p.clientId !== e.lease.holder.id) continue
         if (e.type === 'granted') p.emit({ type: 'granted', shapeId: e.lease.shapeId, token: e.lease.token })
@@ -91,14 +99,17 @@ export class FakeRoom {
   }
 
   leaseInfos(): LeaseInfo[] {
-    return this.leases.all(this.now).map((l) => ({
-      shapeId: l.shapeId,
-      holderId: l.holder.id,
-      holderName: l.holder.name,
-      holderColor: l.holder.color,
-      token: l.token,
-      expiresIn: l.expiresAt - this.now,
-    }))
+    return this.authority
+      .leaseTable(ROOM)
+      .all(this.now)
+      .map((l) => ({
+        shapeId: l.shapeId,
+        holderId: l.holder.id,
+        holderName: l.holder.name,
+        holderColor: l.holder.color,
+        token: l.token,
+        expiresIn: l.expiresAt - this.now,
+      }))
   }
 }
 
@@ -135,12 +146,13 @@ export class FakePeer implements LeasePort {
 
   private sendOne(p: { req: CommitRequest; resolve: (r: CommitResult) => void }): void {
     this.room.later(() => {
-      const result = this.room.commit(this, p.req)
-      this.room.later(() => {
-        this.pendingOps = this.pendingOps.filter((x) => x !== p)
-        this.commitChanged()
-        p.resolve(result)
-      })
+      void this.room.commit(this, p.req).then((result) =>
+        this.room.later(() => {
+          this.pendingOps = this.pendingOps.filter((x) => x !== p)
+          this.commitChanged()
+          p.resolve(result)
+        }),
+      )
     })
   }
 
@@ -155,32 +167,26 @@ export class FakePeer implements LeasePort {
   // LeasePort
   acquire(shapeId: string, wait: boolean): void {
     this.room.later(() => {
-      const r = this.room.leases.acquire(
-        shapeId,
-        { id: this.clientId, name: this.name, color: '#123456' },
-        this.room.now,
-        wait,
-      )
-      if (r.status === 'denied') {
-        this.emit({
-          type: 'denied',
-          shapeId,
-          holderName: r.holder.holder.name,
-          holderColor: '#000',
-          position: r.position,
+      const client = { id: this.clientId, name: this.name, color: '#123456' }
+      void this.room
+        .leaseOp((t) => t.acquire(shapeId, client, this.room.now, wait))
+        .then((r) => {
+          if (r.status !== 'denied') return
+          this.emit({
+            type: 'denied',
+            shapeId,
+            holderName: r.holder.holder.name,
+            holderColor: '#000',
+            position: r.position,
+          })
         })
-      }
-      this.room.flushLeaseEvents()
     })
   }
   release(shapeId: string): void {
-    this.room.later(() => {
-      this.room.leases.release(shapeId, this.clientId, this.room.now)
-      this.room.flushLeaseEvents()
-    })
+    this.room.later(() => void this.room.leaseOp((t) => t.release(shapeId, this.clientId, this.room.now)))
   }
   cancelWait(shapeId: string): void {
-    this.room.leases.cancelWait(shapeId, this.clientId)
+    void this.room.leaseOp((t) => t.cancelWait(shapeId, this.clientId))
   }
   touch(): void {}
   tokenOf(shapeId: string): number | null {

@@ -1,4 +1,6 @@
 import {
+  type Authority,
+  AuthorityUnavailableError,
   type CommitRequest,
   type CommitResult,
   type LeaseClient,
@@ -13,10 +15,7 @@ import {
   versionedMap,
 } from '@easel/shared'
 import type { Connection } from '../Connection.ts'
-import type { Extension } from '../Extension.ts'
-import { ORIGIN_SERVER } from '../origins.ts'
-import type { Room } from '../Room.ts'
-import { type Authority, AuthorityUnavailableError } from './Authority.ts'
+import type { Extension, RoomContext } from '../Extension.ts'
 
 /** Counters and timings for the observability layer; every method is optional. */
 export type AuthorityMetrics = {
@@ -48,7 +47,7 @@ export class AuthorityExtension implements Extension {
   private readonly queues = new Map<string, Promise<unknown>>()
   private readonly timers = new Map<string, { at: number; timer: NodeJS.Timeout }>()
   private readonly pruneTimer: NodeJS.Timeout
-  private readonly rooms = new Map<string, Room>()
+  private readonly rooms = new Map<string, RoomContext>()
 
   constructor(
     private readonly authority: Authority,
@@ -72,59 +71,60 @@ export class AuthorityExtension implements Extension {
     return this.options.now?.() ?? performance.now()
   }
 
-  /** Runs `op` after every earlier operation of the room; errors are logged, never thrown here. */
-  private enqueue(room: Room, op: () => Promise<void>): void {
+  /**
+   * Runs `op` after every earlier operation of the room. Resolves when it ran; errors are logged,
+   * never thrown here.
+   */
+  private enqueue(room: RoomContext, op: () => Promise<void>): Promise<void> {
     const prev = this.queues.get(room.name) ?? Promise.resolve()
-    const next = prev
-      .then(op)
-      .catch((err) => room.doc && console.error(`authority op failed in ${room.name}`, err))
+    const next = prev.then(op).catch((err) => console.error(`authority op failed in ${room.name}`, err))
     this.queues.set(room.name, next)
     void next.then(() => {
       if (this.queues.get(room.name) === next) this.queues.delete(room.name)
     })
+    return next
   }
 
-  onRoomLoaded(room: Room): void {
+  async onLoadDocument(room: RoomContext): Promise<void> {
     this.rooms.set(room.name, room)
     // Rebuild the document's view of committed values from the authority (the source of truth):
     // covers a crash between storing a commit and storing its projection.
-    this.enqueue(room, async () => {
-      const states = await this.authority.fieldStates(room.name)
-      const view = versionedMap(room.doc)
-      const stale = [...states].filter(
-        ([key, s]) => ((view.get(key) as { version?: number })?.version ?? 0) < s.version,
-      )
-      if (stale.length === 0) return
-      room.doc.transact(() => {
+    const states = await this.authority.fieldStates(room.name)
+    const view = versionedMap(room.doc)
+    const stale = [...states].filter(
+      ([key, s]) => ((view.get(key) as { version?: number })?.version ?? 0) < s.version,
+    )
+    if (stale.length > 0) {
+      await room.transact((doc) => {
         for (const [key, s] of stale)
-          view.set(key, { version: s.version, value: s.value, by: s.by, at: s.at })
-      }, ORIGIN_SERVER)
-    })
-    this.enqueue(room, () => this.leaseOp(room, () => null))
+          versionedMap(doc).set(key, { version: s.version, value: s.value, by: s.by, at: s.at })
+      })
+    }
+    await this.enqueue(room, () => this.leaseOp(room, () => null))
   }
 
-  onRoomUnload(room: Room): void {
+  onDestroy(room: RoomContext): void {
     this.rooms.delete(room.name)
     const t = this.timers.get(room.name)
     if (t) clearTimeout(t.timer)
     this.timers.delete(room.name)
-    ;(this.authority as { forget?(room: string): void }).forget?.(room.name)
+    this.authority.forget?.(room.name)
   }
 
-  onHello(room: Room, conn: Connection): void {
+  onHello(room: RoomContext, conn: Connection): void {
     this.enqueue(room, async () => {
       const { value } = await this.authority.withLeases(room.name, this.now(), (t) => t.all(this.now()))
       conn.sendEasel({ t: 'leases', leases: value.map((l) => this.leaseInfo(l, this.now())) })
     })
   }
 
-  onLeave(room: Room, conn: Connection): void {
+  onDisconnect(room: RoomContext, conn: Connection): void {
     // Another socket of the same browser session (a reconnect) keeps the leases.
     if ([...room.conns].some((c) => c.clientId === conn.clientId)) return
     this.enqueue(room, () => this.leaseOp(room, (t, now) => t.releaseClient(conn.clientId, now)))
   }
 
-  onMessage(room: Room, conn: Connection, message: ParsedClientMessage): boolean {
+  onMessage(room: RoomContext, conn: Connection, message: ParsedClientMessage): boolean {
     switch (message.t) {
       case 'commit': {
         const { t: _t, ...req } = message
@@ -210,7 +210,7 @@ export class AuthorityExtension implements Extension {
     return { id: conn.clientId, name: conn.name, color: conn.color }
   }
 
-  private async commit(room: Room, conn: Connection, req: CommitRequest): Promise<void> {
+  private async commit(room: RoomContext, conn: Connection, req: CommitRequest): Promise<void> {
     const started = performance.now()
     const reply = (result: CommitResult, outcome: keyof AuthorityStats['commits']) => {
       this.stats.commits[outcome]++
@@ -239,11 +239,12 @@ export class AuthorityExtension implements Extension {
       )
       return
     }
-    if (decision.apply && room.doc.store) {
+    const apply = decision.apply
+    if (apply) {
       const at = Date.now()
-      room.doc.transact(() => {
-        const view = versionedMap(room.doc)
-        for (const a of decision.apply!) {
+      await room.transact((doc) => {
+        const view = versionedMap(doc)
+        for (const a of apply) {
           view.set(versionedKey(a.shapeId, a.field), {
             version: a.version,
             value: a.value,
@@ -251,7 +252,7 @@ export class AuthorityExtension implements Extension {
             at,
           })
         }
-      }, ORIGIN_SERVER)
+      })
     }
     const r = decision.result
     reply(
@@ -267,7 +268,7 @@ export class AuthorityExtension implements Extension {
   }
 
   /** Applies a lease operation, then announces grants, losses and the new lease list. */
-  private async leaseOp(room: Room, fn: (t: LeaseTable, now: number) => unknown): Promise<void> {
+  private async leaseOp(room: RoomContext, fn: (t: LeaseTable, now: number) => unknown): Promise<void> {
     const now = this.now()
     let res: { value: { all: LeaseInfo[]; deadline: number | null }; events: LeaseEvent[] }
     try {
@@ -324,7 +325,7 @@ export class AuthorityExtension implements Extension {
   }
 
   /** Wakes the room when its next lease is due to expire (or go idle). */
-  private schedule(room: Room, at: number | null): void {
+  private schedule(room: RoomContext, at: number | null): void {
     const existing = this.timers.get(room.name)
     if (existing && existing.at === at) return
     if (existing) clearTimeout(existing.timer)

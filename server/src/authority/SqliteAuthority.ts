@@ -1,6 +1,8 @@
 import type Database from 'better-sqlite3'
 import {
+  type Authority,
   type CommitDecision,
+  type CommitEnv,
   type CommitRequest,
   type CommitResult,
   commitPayloadKey,
@@ -11,10 +13,9 @@ import {
   type LeaseEvent,
   type LeaseState,
   LeaseTable,
-  TRANSIENT_ERRORS,
+  recordsAnswer,
   type VersionedField,
 } from '@easel/shared'
-import type { Authority, CommitEnv } from './Authority.ts'
 
 /**
  * The embedded authority: tables in the same SQLite file as the documents. better-sqlite3 runs
@@ -143,13 +144,8 @@ export class SqliteAuthority implements Authority {
           }
         }
       }
-      const result = decision.result
-      const replay = rec && rec.hash === commitPayloadKey(req)
-      if (
-        !replay &&
-        !(result.status === 'error' && (TRANSIENT_ERRORS.has(result.code) || result.code === 'opid_reused'))
-      ) {
-        this.stmts.putRecord.run(room, req.opId, commitPayloadKey(req), JSON.stringify(result), at)
+      if (recordsAnswer(req, rec?.hash ?? null, decision)) {
+        this.stmts.putRecord.run(room, req.opId, commitPayloadKey(req), JSON.stringify(decision.result), at)
       }
       return decision
     })()

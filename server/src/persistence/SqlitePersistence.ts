@@ -9,8 +9,8 @@ export type SqliteOptions = {
 }
 
 /**
- * The embedded default store: one SQLite file in WAL mode. better-sqlite3 is synchronous, so an
- * `append` has reached the file (the OS) when it returns, which is what survives `kill -9`.
+ * The embedded default store: one SQLite file in WAL mode. better-sqlite3 is synchronous: when
+ * `append` resolves, the row has reached the file (the OS), which is what survives `kill -9`.
  */
 export class SqlitePersistence implements Persistence {
   readonly db: Database.Database
@@ -70,7 +70,7 @@ export class SqlitePersistence implements Persistence {
     return c
   }
 
-  load(room: string): Uint8Array[] {
+  async load(room: string): Promise<Uint8Array[]> {
     const out: Uint8Array[] = []
     const snap = this.stmts.snapshot.get(room)
     if (snap) out.push(new Uint8Array(snap.data))
@@ -78,7 +78,7 @@ export class SqlitePersistence implements Persistence {
     return out
   }
 
-  append(room: string, update: Uint8Array): number {
+  async append(room: string, update: Uint8Array): Promise<number> {
     const c = this.cursor(room)
     this.stmts.insert.run(room, c.seq + 1, update)
     c.seq++
@@ -86,7 +86,7 @@ export class SqlitePersistence implements Persistence {
     return c.count
   }
 
-  compact(room: string, state: Uint8Array): void {
+  async compact(room: string, state: Uint8Array): Promise<void> {
     const c = this.cursor(room)
     this.db.transaction(() => {
       this.stmts.putSnapshot.run(room, state, c.seq)
@@ -95,7 +95,7 @@ export class SqlitePersistence implements Persistence {
     c.count = 0
   }
 
-  logLength(room: string): number {
+  async logLength(room: string): Promise<number> {
     return this.cursor(room).count
   }
 
@@ -104,7 +104,7 @@ export class SqlitePersistence implements Persistence {
     this.cursors.delete(room)
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.db.close()
   }
 }

@@ -1,4 +1,12 @@
-import type { CommitDecision, CommitRequest, FieldState, LeaseEvent, LeaseTable } from '@easel/shared'
+import {
+  type CommitDecision,
+  type CommitRequest,
+  type CommitResult,
+  commitPayloadKey,
+  type FieldState,
+  TRANSIENT_ERRORS,
+} from '../commit.ts'
+import type { LeaseEvent, LeaseTable } from '../lease.ts'
 
 /** What a commit needs from the room that the authority does not store. */
 export type CommitEnv = {
@@ -15,8 +23,9 @@ export type CommitEnv = {
 
 /**
  * Where versions, idempotency records, leases and fencing tokens live. Every method is atomic and
- * durable before it resolves: an answer the server sends is on disk (or in Redis) first. The rules
- * are the shared pure functions (`decideCommit`, `LeaseTable`); backends only store.
+ * durable before it resolves: an answer the server sends is stored first. The rules are the
+ * shared pure functions (`decideCommit`, `LeaseTable`); backends only store. Every backend runs
+ * the contract suite in server/test/authoritySuite.ts.
  */
 export interface Authority {
   commit(room: string, req: CommitRequest, env: CommitEnv): Promise<CommitDecision>
@@ -30,10 +39,26 @@ export interface Authority {
   ): Promise<{ value: T; events: LeaseEvent[] }>
   /** Drops idempotency records older than `before` (epoch ms); returns how many. */
   pruneRecords(before: number): Promise<number>
+  /** Drops what the backend caches for a room that left memory (the stored state stays). */
+  forget?(room: string): void
   close(): Promise<void>
 }
 
 /** Thrown when the authority cannot be reached; commits and lock requests are refused meanwhile. */
 export class AuthorityUnavailableError extends Error {
   override name = 'AuthorityUnavailableError'
+}
+
+/**
+ * Whether a backend records `decision` as the answer for the request's opId: not a replay of the
+ * record it already has, and not an error that a retry may resolve differently.
+ */
+export function recordsAnswer(
+  req: CommitRequest,
+  recordedHash: string | null,
+  decision: CommitDecision,
+): boolean {
+  if (recordedHash === commitPayloadKey(req)) return false
+  const r: CommitResult = decision.result
+  return !(r.status === 'error' && (TRANSIENT_ERRORS.has(r.code) || r.code === 'opid_reused'))
 }
