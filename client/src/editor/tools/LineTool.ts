@@ -1,6 +1,6 @@
-import type { Editor } from '../Editor.ts'
 import type { Vec } from '../geometry.ts'
-import { movedBeyond, type PointerInfo, type Tool } from './index.ts'
+import { movedBeyond } from './gesture.ts'
+import type { PointerInfo, Tool, ToolContext } from './types.ts'
 
 type State =
   | { name: 'idle' }
@@ -13,7 +13,7 @@ export class LineTool implements Tool {
   readonly cursor = 'crosshair'
 
   constructor(
-    private readonly editor: Editor,
+    private readonly editor: ToolContext,
     readonly id: 'line' | 'arrow',
   ) {}
 

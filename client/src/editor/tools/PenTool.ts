@@ -1,6 +1,5 @@
-import type { Editor } from '../Editor.ts'
 import type { Vec } from '../geometry.ts'
-import type { PointerInfo, Tool } from './index.ts'
+import type { PointerInfo, Tool, ToolContext } from './types.ts'
 
 type State =
   | { name: 'idle' }
@@ -20,7 +19,7 @@ export class PenTool implements Tool {
   private s: State = { name: 'idle' }
 
   constructor(
-    private readonly editor: Editor,
+    private readonly editor: ToolContext,
     private readonly now: () => number = () => Date.now(),
   ) {}
 

@@ -1,5 +1,4 @@
-import type { Editor } from '../Editor.ts'
-import type { PointerInfo, Tool } from './index.ts'
+import type { PointerInfo, Tool, ToolContext } from './types.ts'
 
 export const TEXT_SIZE = { w: 240, h: 40 }
 export const STICKY_SIZE = { w: 200, h: 200 }
@@ -10,7 +9,7 @@ export class PlaceTool implements Tool {
   readonly state = 'idle'
 
   constructor(
-    private readonly editor: Editor,
+    private readonly editor: ToolContext,
     readonly id: 'text' | 'sticky',
   ) {}
 

@@ -1,11 +1,12 @@
-import type { Editor } from '../Editor.ts'
-import type { Box, Vec } from '../geometry.ts'
 import { HandTool } from './HandTool.ts'
 import { LineTool } from './LineTool.ts'
 import { PenTool } from './PenTool.ts'
 import { BoxShapeTool } from './BoxShapeTool.ts'
 import { SelectTool } from './SelectTool.ts'
 import { PlaceTool } from './PlaceTool.ts'
+import type { Tool, ToolContext } from './types.ts'
+
+export type { PointerInfo, Tool, ToolContext, ToolOverlay } from './types.ts'
 
 export const TOOL_IDS = [
   'select',
@@ -20,40 +21,8 @@ export const TOOL_IDS = [
 ] as const
 export type ToolId = (typeof TOOL_IDS)[number]
 
-/** A pointer event in both coordinate spaces, as the canvas normalises it. */
-export type PointerInfo = {
-  page: Vec
-  screen: Vec
-  shift: boolean
-  alt: boolean
-  /** Ctrl on Linux/Windows, Cmd on macOS. */
-  mod: boolean
-  button: number
-  pressure: number
-}
-
-/** What a tool wants drawn on top of the shapes (in page space). */
-export type ToolOverlay = { kind: 'marquee'; box: Box }
-
-/**
- * A tool is a small state machine driven by normalised pointer events; it changes the board only
- * through the editor's operations, so it can be tested without a canvas.
- */
-export interface Tool {
-  readonly id: ToolId
-  /** Name of the current state, for tests and debugging. */
-  readonly state: string
-  readonly cursor: string
-  onEnter?(): void
-  onExit?(): void
-  onPointerDown?(e: PointerInfo): void
-  onPointerMove?(e: PointerInfo): void
-  onPointerUp?(e: PointerInfo): void
-  onCancel?(): void
-  overlay?(): ToolOverlay | null
-}
-
-export function createTools(editor: Editor): Record<ToolId, Tool> {
+/** The stock tools, each driven through the editor's tool context. */
+export function createTools(editor: ToolContext): Record<ToolId, Tool> {
   return {
     select: new SelectTool(editor),
     hand: new HandTool(editor),
@@ -65,11 +34,4 @@ export function createTools(editor: Editor): Record<ToolId, Tool> {
     text: new PlaceTool(editor, 'text'),
     sticky: new PlaceTool(editor, 'sticky'),
   }
-}
-
-/** Screen-pixel distance a pointer must travel before a press becomes a drag. */
-export const DRAG_THRESHOLD = 3
-
-export function movedBeyond(a: Vec, b: Vec, px = DRAG_THRESHOLD): boolean {
-  return Math.hypot(a.x - b.x, a.y - b.y) > px
 }
