@@ -13,6 +13,7 @@ import { createTools, type PointerInfo, type Tool, type ToolContext, type ToolId
 import {
   type ClipboardData,
   type CommitPort,
+  type EditorOptions,
   DEFAULT_STYLE,
   type Notice,
   type Peer,
@@ -22,28 +23,11 @@ import {
 } from './types.ts'
 import { VersionedOps } from './versionedOps.ts'
 import { ShapeWrites } from './writes.ts'
+import { ToolDispatch } from './toolDispatch.ts'
 
 export { capitalize } from './notices.ts'
 export { toClipboardShape }
 export * from './types.ts'
-
-export type EditorOptions = {
-  user: User
-  commits?: CommitPort
-  awareness?: Awareness
-  /** Runs `cb` before the next frame; injected so tests can flush by hand. */
-  scheduleFrame?: (cb: () => void) => void
-  /**
-   * Minimum interval between document writes during a gesture (default 33 ms, ~30 Hz): the local
-   * view updates every frame, the network sees at most this rate, so 20 people dragging at once
-   * stay smooth for everyone.
-   */
-  liveWriteIntervalMs?: number
-  /** Minimum interval between awareness publications, in ms (~30 Hz). */
-  presenceIntervalMs?: number
-  /** Builds the tools (default {@link createTools}); tests pass their own. */
-  tools?: (ctx: ToolContext) => Record<ToolId, Tool>
-}
 
 /**
  * The editor's state and operations, free of React and Konva: shapes read from the Y.Doc, camera,
@@ -57,16 +41,17 @@ export class Editor implements ToolContext {
   readonly user: User
   readonly awareness: Awareness | null
   readonly commits: CommitPort | null
-  readonly tools: Record<ToolId, Tool>
   readonly undoManager: Y.UndoManager
+  readonly tools: Record<ToolId, Tool>
+  /** Invalid shapes seen in the document, reported instead of rendered. */
+  readonly invalid: ReadonlyMap<string, string>
+  /** Every notice shown so far (for tests). */
+  readonly noticeLog: readonly Omit<Notice, 'actions' | 'onDismiss'>[]
 
   selectedIds: ReadonlySet<string> = new Set()
-  currentToolId: ToolId = 'select'
   style: Style = { ...DEFAULT_STYLE }
   /** Tool keeps creating shapes instead of returning to select. */
   toolLocked = false
-  /** Space is held: presses pan (with the hand tool) whatever the current tool. */
-  spaceHeld = false
   /** Set by the text-editing layer: a text or sticky shape was placed (to start editing it). */
   onTextShapeCreated?: (id: string) => void
 
@@ -79,8 +64,7 @@ export class Editor implements ToolContext {
   private readonly view: CameraState
   private readonly presence: Presence
   private readonly clipboard: ClipboardContext
-  /** Tool handling the press in progress (the hand tool while panning with space or the wheel button). */
-  private gestureTool: ToolId | null = null
+  private readonly dispatch: ToolDispatch
   private version = 0
   private readonly listeners = new Set<() => void>()
 
@@ -89,30 +73,23 @@ export class Editor implements ToolContext {
     this.user = options.user
     this.awareness = options.awareness ?? null
     this.commits = options.commits ?? null
-    const scheduleFrame =
-      options.scheduleFrame ??
-      ((cb: () => void) =>
-        typeof requestAnimationFrame === 'function' ? requestAnimationFrame(() => cb()) : setTimeout(cb, 16))
     this.history = new History(doc, this.emit)
     this.undoManager = this.history.undoManager
-    this.notices_ = new Notices({
-      readCommitted: (id) => this.store.readCommitted(id),
-      describe,
-      onChange: this.emit,
+    this.store = new ReadModel({
+      doc,
+      pendingOf: (id) => this.versioned.pendingOf(id),
+      overrideOf: (id) => this.live.overrideOf(id),
+      onChange: () => this.onShapesChanged(),
     })
+    const shapes = this.store
+    const versioned = !!this.commits
+    this.writes = new ShapeWrites({ doc, shapes, userId: this.user.id, style: () => this.style, versioned })
+    this.notices_ = new Notices({ shapes, describe, onChange: this.emit })
     this.versioned = new VersionedOps({
       doc,
       commits: this.commits,
-      shapes: {
-        get: (id) => this.store.get(id),
-        values: () => this.store.values(),
-        readCommitted: (id) => this.store.readCommitted(id),
-      },
-      writes: {
-        update: (u) => this.writes.update(u),
-        transact: (fn, o) => this.writes.transact(fn, o),
-        forget: (ids) => this.writes.forget(ids),
-      },
+      shapes,
+      writes: this.writes,
       history: this.history,
       notices: this.notices_,
       select: (ids) => this.select(ids),
@@ -124,27 +101,14 @@ export class Editor implements ToolContext {
       },
     })
     this.live = new LiveGesture({
-      shapes: { patch: (id, p) => this.store.patch(id, p), read: (id) => this.store.read(id) },
-      write: (u) => this.writes.update(u),
-      arrowsFollowing: (ids) => this.writes.arrowsFollowing(ids),
-      endGesture: () => this.history.endGesture(),
+      shapes,
+      writes: this.writes,
+      history: this.history,
       onChange: this.emit,
-      scheduleFrame,
+      scheduleFrame: options.scheduleFrame,
       intervalMs: options.liveWriteIntervalMs ?? 33,
     })
-    this.store = new ReadModel({
-      doc,
-      pendingOf: (id) => this.versioned.pendingOf(id),
-      overrideOf: (id) => this.live.overrideOf(id),
-      onChange: () => this.onShapesChanged(),
-    })
-    this.writes = new ShapeWrites({
-      doc,
-      shapes: this.store,
-      userId: this.user.id,
-      style: () => this.style,
-      versioned: !!this.commits,
-    })
+    this.store.start()
     this.clipboard = {
       doc,
       shapes: () => this.getShapes(),
@@ -167,9 +131,10 @@ export class Editor implements ToolContext {
       intervalMs: options.presenceIntervalMs ?? 33,
     })
     this.tools = (options.tools ?? createTools)(this)
+    this.dispatch = new ToolDispatch(this.tools, this.emit)
+    this.invalid = this.store.invalid
+    this.noticeLog = this.notices_.log
   }
-
-  // ---------------------------------------------------------------- store and read model
 
   subscribe = (listener: () => void): (() => void) => {
     this.listeners.add(listener)
@@ -194,92 +159,46 @@ export class Editor implements ToolContext {
     this.emit()
   }
 
-  /** Invalid shapes seen in the document, reported instead of rendered. */
-  get invalid(): ReadonlyMap<string, string> {
-    return this.store.invalid
-  }
   /** Bumped whenever a shape's rendered value changes; lets the canvas skip work otherwise. */
   get shapesVersion(): number {
     return this.store.version
   }
   /** Shapes in paint order (lowest z first). */
-  getShapes(): readonly Shape[] {
-    return this.store.inOrder()
-  }
-  getShape(id: string): Shape | undefined {
-    return this.store.get(id)
-  }
-  getSelectedShapes(): Shape[] {
-    return [...this.selectedIds].map((id) => this.store.get(id)).filter((s): s is Shape => !!s)
-  }
+  readonly getShapes = (): readonly Shape[] => this.store.inOrder()
+  readonly getShape = (id: string): Shape | undefined => this.store.get(id)
+  readonly getSelectedShapes = (): Shape[] =>
+    [...this.selectedIds].map((id) => this.store.get(id)).filter((s): s is Shape => !!s)
   /** Topmost shape under a page point. */
-  shapeAt(p: Vec, filter?: (s: Shape) => boolean): Shape | undefined {
-    return this.store.shapeAt(p, 4 / this.camera.z, filter)
-  }
-  shapesInBox(box: Box): Shape[] {
-    return this.store.inBox(box)
-  }
+  readonly shapeAt = (p: Vec, filter?: (s: Shape) => boolean): Shape | undefined =>
+    this.store.shapeAt(p, 4 / this.camera.z, filter)
+  readonly shapesInBox = (box: Box): Shape[] => this.store.inBox(box)
   /** The shape as the server last confirmed it (no optimistic values), deleted ones included. */
-  readCommitted(id: string): Shape | undefined {
-    return this.store.readCommitted(id)
-  }
+  readonly readCommitted = (id: string): Shape | undefined => this.store.readCommitted(id)
 
-  // ---------------------------------------------------------------- writing and live gestures
-
-  createShape(kind: ShapeKind, props: Partial<CrdtProps> & Vec): string {
-    return this.writes.create(kind, props)
-  }
+  readonly createShape = (kind: ShapeKind, props: Partial<CrdtProps> & Vec): string =>
+    this.writes.create(kind, props)
   /** Writes tier-1 props now (one transaction, one undo step). Invalid values are refused. */
-  updateShapes(updates: ShapeUpdate[]): void {
-    this.writes.update(updates)
-  }
+  readonly updateShapes = (updates: ShapeUpdate[]): void => this.writes.update(updates)
   /** Shows props locally right away and writes them at the next frame (one update per frame). */
-  setLive(id: string, props: Partial<CrdtProps>): void {
-    this.live.setLive(id, props)
-  }
+  readonly setLive = (id: string, props: Partial<CrdtProps>): void => this.live.setLive(id, props)
   /** Shows props locally only (until {@link setLive} or {@link endLive} writes them). */
-  setLocal(id: string, props: Partial<CrdtProps>): boolean {
-    return this.live.setLocal(id, props)
-  }
+  readonly setLocal = (id: string, props: Partial<CrdtProps>): boolean => this.live.setLocal(id, props)
   /** Writes the pending live props (called by the frame scheduler; `force` at the end of a gesture). */
-  flushFrame(force = false): void {
-    this.live.flushFrame(force)
-  }
+  readonly flushFrame = (force = false): void => this.live.flushFrame(force)
   /** Ends a gesture: writes what is pending and drops the local overrides. */
-  endLive(): void {
-    this.live.endLive()
-  }
+  readonly endLive = (): void => this.live.endLive()
   /** Starts a gesture that must be one undo step, however long the user pauses during it. */
-  beginGesture(): void {
-    this.history.beginGesture()
-  }
+  readonly beginGesture = (): void => this.history.beginGesture()
 
-  // ---------------------------------------------------------------- versioned operations and notices
-
-  deleteShapes(ids: Iterable<string>): void {
-    this.versioned.deleteShapes(ids)
-  }
-  deleteSelected(): void {
-    this.deleteShapes(this.selectedIds)
-  }
-  bindArrowEnds(arrowId: string): void {
-    this.versioned.bindArrowEnds(arrowId)
-  }
-  setBinding(arrowId: string, binding: { start: string | null; end: string | null }): void {
+  readonly deleteShapes = (ids: Iterable<string>): void => this.versioned.deleteShapes(ids)
+  readonly deleteSelected = (): void => this.deleteShapes(this.selectedIds)
+  readonly bindArrowEnds = (arrowId: string): void => this.versioned.bindArrowEnds(arrowId)
+  readonly setBinding = (arrowId: string, binding: { start: string | null; end: string | null }): void =>
     this.versioned.setBinding(arrowId, binding)
-  }
-  detachMovedArrows(ids: Iterable<string>): void {
-    this.versioned.detachMovedArrows(ids)
-  }
-  withGroups(ids: Iterable<string>): string[] {
-    return this.versioned.withGroups(ids)
-  }
-  groupSelected(): void {
-    this.versioned.group(this.getSelectedShapes())
-  }
-  ungroupSelected(): void {
-    this.versioned.ungroup(this.getSelectedShapes())
-  }
+  readonly detachMovedArrows = (ids: Iterable<string>): void => this.versioned.detachMovedArrows(ids)
+  readonly withGroups = (ids: Iterable<string>): string[] => this.versioned.withGroups(ids)
+  readonly groupSelected = (): void => this.versioned.group(this.getSelectedShapes())
+  readonly ungroupSelected = (): void => this.versioned.ungroup(this.getSelectedShapes())
   commit(
     request: CommitRequest,
     label: string,
@@ -288,63 +207,35 @@ export class Editor implements ToolContext {
   ): Promise<CommitResult> {
     return this.versioned.commit(request, label, satisfied, retry)
   }
-  reportCommitFailure(label: string, result: CommitResult, retry?: () => void): void {
+  readonly reportCommitFailure = (label: string, result: CommitResult, retry?: () => void): void =>
     this.notices_.reportCommitFailure(label, result, retry)
-  }
   /** Notices currently shown. */
   get notices(): Notice[] {
     return this.notices_.shown
   }
-  /** Every notice shown so far (for tests). */
-  get noticeLog(): readonly Omit<Notice, 'actions' | 'onDismiss'>[] {
-    return this.notices_.log
-  }
-  notify(notice: Omit<Notice, 'id'>): Notice {
-    return this.notices_.notify(notice)
-  }
-  dismissNotice(id: number): void {
-    this.notices_.dismiss(id)
-  }
+  readonly notify = (notice: Omit<Notice, 'id'>): Notice => this.notices_.notify(notice)
+  readonly dismissNotice = (id: number): void => this.notices_.dismiss(id)
 
-  // ---------------------------------------------------------------- history
-
-  canUndo(): boolean {
-    return this.history.canUndo()
-  }
-  canRedo(): boolean {
-    return this.history.canRedo()
-  }
+  readonly canUndo = (): boolean => this.history.canUndo()
+  readonly canRedo = (): boolean => this.history.canRedo()
   /** Undoes this user's last change (never anyone else's). */
-  undo(): void {
-    this.history.undo()
-  }
-  redo(): void {
-    this.history.redo()
-  }
-
-  // ---------------------------------------------------------------- clipboard, z-order, style
+  readonly undo = (): void => this.history.undo()
+  readonly redo = (): void => this.history.redo()
 
   /** Copies of shapes shifted by `offset`, on top of everything, selected. */
-  insertCopies(shapes: ClipboardData['shapes'], offset: Vec): string[] {
-    return insertCopies(this.clipboard, shapes, offset)
-  }
+  readonly insertCopies = (shapes: ClipboardData['shapes'], offset: Vec): string[] =>
+    insertCopies(this.clipboard, shapes, offset)
   duplicateSelected(): void {
     const data = this.copySelection()
     if (data) this.insertCopies(data.shapes, { x: 16, y: 16 })
   }
-  copySelection(): ClipboardData | null {
-    return copyOf(this.getSelectedShapes())
-  }
+  readonly copySelection = (): ClipboardData | null => copyOf(this.getSelectedShapes())
   /** Pastes clipboard shapes centred on `at` (page point), or offset from the originals. */
-  paste(data: ClipboardData, at?: Vec): string[] {
-    return paste(this.clipboard, data, at)
-  }
-  bringToFront(): void {
+  readonly paste = (data: ClipboardData, at?: Vec): string[] => paste(this.clipboard, data, at)
+  readonly bringToFront = (): void =>
     this.updateShapes(restack(this.getShapes(), this.getSelectedShapes(), 'front'))
-  }
-  sendToBack(): void {
+  readonly sendToBack = (): void =>
     this.updateShapes(restack(this.getShapes(), this.getSelectedShapes(), 'back'))
-  }
   nudgeSelected(dx: number, dy: number): void {
     this.updateShapes(
       this.getSelectedShapes().map((s) => ({ id: s.id, props: { x: s.x + dx, y: s.y + dy } })),
@@ -357,59 +248,36 @@ export class Editor implements ToolContext {
     this.emit()
   }
 
-  // ---------------------------------------------------------------- selection and tools
-
   select(ids: Iterable<string>): void {
     this.selectedIds = new Set([...ids].filter((id) => this.store.has(id)))
     this.presence.publish()
     this.emit()
   }
-  selectAll(): void {
-    this.select(this.getShapes().map((s) => s.id))
-  }
-  setTool(id: ToolId): void {
-    if (id === this.currentToolId) return
-    this.tools[this.currentToolId].onExit?.()
-    this.currentToolId = id
-    this.tools[id].onEnter?.()
-    this.emit()
-  }
+  readonly selectAll = (): void => this.select(this.getShapes().map((s) => s.id))
+  readonly setTool = (id: ToolId): void => this.dispatch.setTool(id)
   setToolLocked(locked: boolean): void {
     this.toolLocked = locked
     this.emit()
   }
   /** Space pressed or released: while held, presses pan instead of using the current tool. */
-  setSpaceHeld(held: boolean): void {
-    if (held === this.spaceHeld) return
-    this.spaceHeld = held
-    this.emit()
+  readonly setSpaceHeld = (held: boolean): void => this.dispatch.setSpaceHeld(held)
+  get currentToolId(): ToolId {
+    return this.dispatch.currentId
   }
-  /** The tool pointer events go to: the one handling the current press, else the current one. */
+  get spaceHeld(): boolean {
+    return this.dispatch.spaceHeld
+  }
+  /** The tool pointer events go to. */
   get tool(): Tool {
-    return this.tools[this.gestureTool ?? (this.spaceHeld ? 'hand' : this.currentToolId)]
+    return this.dispatch.tool
   }
-  /** A press: the middle button or a held space pans; other buttons than the main one do nothing. */
-  pointerDown(e: PointerInfo): void {
-    const panning = e.button === 1 || this.spaceHeld
-    if (!panning && e.button !== 0) return
-    this.gestureTool = panning ? 'hand' : this.currentToolId
-    this.tool.onPointerDown?.(e)
-  }
+  readonly pointerDown = (e: PointerInfo): void => this.dispatch.down(e)
   pointerMove(e: PointerInfo): void {
     this.presence.setCursor(e.page)
-    this.tool.onPointerMove?.(e)
+    this.dispatch.move(e)
   }
-  pointerUp(e: PointerInfo): void {
-    const tool = this.tool
-    this.gestureTool = null
-    tool.onPointerUp?.(e)
-    this.emit()
-  }
-  cancel(): void {
-    const tool = this.tool
-    this.gestureTool = null
-    tool.onCancel?.()
-  }
+  readonly pointerUp = (e: PointerInfo): void => this.dispatch.up(e)
+  readonly cancel = (): void => this.dispatch.cancel()
   /** Called by tools when a shape was created: select it, and go back to select unless locked. */
   finishCreating(id: string | null): void {
     this.versioned.recordCreation(this.writes.takeCreated())
@@ -422,35 +290,19 @@ export class Editor implements ToolContext {
     return { screen, page, shift: false, alt: false, mod: false, button: 0, pressure: 0.5, ...mods }
   }
 
-  // ---------------------------------------------------------------- camera and presence
-
   get camera(): Camera {
     return this.view.camera
   }
   get viewportSize(): { w: number; h: number } {
     return this.view.viewportSize
   }
-  setViewportSize(w: number, h: number): void {
-    this.view.setViewportSize(w, h)
-  }
-  setCamera(camera: Camera, fromFollow = false): void {
-    this.view.setCamera(camera, fromFollow)
-  }
-  panBy(dxScreen: number, dyScreen: number): void {
-    this.view.panBy(dxScreen, dyScreen)
-  }
-  zoomTo(z: number, anchor?: Vec): void {
-    this.view.zoomTo(z, anchor)
-  }
-  zoomIn(): void {
-    this.zoomTo(this.camera.z * 1.25)
-  }
-  zoomOut(): void {
-    this.zoomTo(this.camera.z / 1.25)
-  }
-  zoomToFit(): void {
-    this.view.fit(this.getShapes().map(shapeBounds))
-  }
+  readonly setViewportSize = (w: number, h: number): void => this.view.setViewportSize(w, h)
+  readonly setCamera = (camera: Camera, fromFollow = false): void => this.view.setCamera(camera, fromFollow)
+  readonly panBy = (dxScreen: number, dyScreen: number): void => this.view.panBy(dxScreen, dyScreen)
+  readonly zoomTo = (z: number, anchor?: Vec): void => this.view.zoomTo(z, anchor)
+  readonly zoomIn = (): void => this.zoomTo(this.camera.z * 1.25)
+  readonly zoomOut = (): void => this.zoomTo(this.camera.z / 1.25)
+  readonly zoomToFit = (): void => this.view.fit(this.getShapes().map(shapeBounds))
   /** Peer this user follows (their viewport drives our camera), by awareness client id. */
   get followingId(): number | null {
     return this.presence.followingId
@@ -458,21 +310,15 @@ export class Editor implements ToolContext {
   get peers(): Peer[] {
     return this.presence.peers
   }
-  setCursor(p: Vec | null): void {
-    this.presence.setCursor(p)
-  }
+  readonly setCursor = (p: Vec | null): void => this.presence.setCursor(p)
   /** Publishes this user's presence, at most once per `presenceIntervalMs` (trailing call kept). */
-  publishPresence(immediate = false): void {
-    this.presence.publish(immediate)
-  }
+  readonly publishPresence = (immediate = false): void => this.presence.publish(immediate)
   setUserName(name: string): void {
     this.user.name = name
     this.presence.publish(true)
     this.emit()
   }
-  follow(clientId: number | null): void {
-    this.presence.follow(clientId)
-  }
+  readonly follow = (clientId: number | null): void => this.presence.follow(clientId)
 
   destroy(): void {
     this.store.destroy()

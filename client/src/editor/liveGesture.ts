@@ -1,17 +1,16 @@
 import type { CrdtProps } from '@easel/shared'
+import type { History } from './history.ts'
 import type { ReadModel } from './store/readModel.ts'
-import { GEOMETRY_PROPS, type ShapeUpdate } from './types.ts'
+import { GEOMETRY_PROPS } from './types.ts'
+import type { ShapeWrites } from './writes.ts'
 
 export type LiveGestureContext = {
   shapes: Pick<ReadModel, 'patch' | 'read'>
-  /** Writes tier-1 props to the document. */
-  write(updates: ShapeUpdate[]): void
-  /** Geometry updates for arrows attached to the shapes. */
-  arrowsFollowing(ids: string[]): ShapeUpdate[]
-  /** Ends the gesture's undo step. */
-  endGesture(): void
+  writes: Pick<ShapeWrites, 'update' | 'arrowsFollowing'>
+  history: Pick<History, 'endGesture'>
   onChange(): void
-  scheduleFrame(cb: () => void): void
+  /** Runs `cb` before the next frame. */
+  scheduleFrame?: (cb: () => void) => void
   /** Minimum interval between document writes during a gesture, in ms. */
   intervalMs: number
 }
@@ -27,7 +26,14 @@ export class LiveGesture {
   private frameScheduled = false
   private lastWrite = Number.NEGATIVE_INFINITY
 
-  constructor(private readonly ctx: LiveGestureContext) {}
+  private readonly scheduleFrame: (cb: () => void) => void
+
+  constructor(private readonly ctx: LiveGestureContext) {
+    this.scheduleFrame =
+      ctx.scheduleFrame ??
+      ((cb) =>
+        typeof requestAnimationFrame === 'function' ? requestAnimationFrame(() => cb()) : setTimeout(cb, 16))
+  }
 
   overrideOf(id: string): Partial<CrdtProps> | undefined {
     return this.overrides.get(id)
@@ -37,14 +43,14 @@ export class LiveGesture {
     if (!this.setLocal(id, props)) return
     this.queue(id, props)
     if (GEOMETRY_PROPS.some((k) => k in props)) {
-      for (const u of this.ctx.arrowsFollowing([id])) {
+      for (const u of this.ctx.writes.arrowsFollowing([id])) {
         this.setLocal(u.id, u.props)
         this.queue(u.id, u.props)
       }
     }
     if (!this.frameScheduled) {
       this.frameScheduled = true
-      this.ctx.scheduleFrame(() => this.flushFrame())
+      this.scheduleFrame(() => this.flushFrame())
     }
   }
 
@@ -61,13 +67,13 @@ export class LiveGesture {
     const now = performance.now()
     if (!force && now - this.lastWrite < this.ctx.intervalMs) {
       this.frameScheduled = true
-      this.ctx.scheduleFrame(() => this.flushFrame())
+      this.scheduleFrame(() => this.flushFrame())
       return
     }
     this.lastWrite = now
     const updates = [...this.pendingWrites].map(([id, props]) => ({ id, props }))
     this.pendingWrites.clear()
-    this.ctx.write(updates)
+    this.ctx.writes.update(updates)
   }
 
   endLive(): void {
@@ -78,7 +84,7 @@ export class LiveGesture {
     const ids = [...this.overrides.keys()]
     this.overrides.clear()
     for (const id of ids) this.ctx.shapes.read(id)
-    this.ctx.endGesture()
+    this.ctx.history.endGesture()
     this.ctx.onChange()
   }
 

@@ -1,8 +1,9 @@
 import type { CommitResult, Shape, VersionedField } from '@easel/shared'
+import type { ReadModel } from './store/readModel.ts'
 import type { Notice } from './types.ts'
 
 export type NoticesContext = {
-  readCommitted(id: string): Shape | undefined
+  shapes: Pick<ReadModel, 'readCommitted'>
   /** How notices name a shape ("the sticky note “Plan”"). */
   describe(shape: Pick<Shape, 'kind' | 'text'>): string
   onChange(): void
@@ -34,7 +35,7 @@ export class Notices {
   reportCommitFailure(label: string, result: CommitResult, retry?: () => void): void {
     if (result.status === 'ok') return
     if (result.status === 'conflict') {
-      const shape = this.ctx.readCommitted(result.shapeId)
+      const shape = this.ctx.shapes.readCommitted(result.shapeId)
       const what = this.describeChange(result.field, result.value, shape)
       this.notify({
         kind: 'conflict',

@@ -1,5 +1,7 @@
+import type { Awareness } from 'y-protocols/awareness'
 import type { CommitOp, CommitRequest, CommitResult, CrdtProps } from '@easel/shared'
 import type { Box, Vec } from './geometry.ts'
+import type { Tool, ToolContext, ToolId } from './tools/index.ts'
 
 /** Transaction origin of this user's own edits: the only origin the undo manager tracks. */
 export const LOCAL_ORIGIN = Object.freeze({ kind: 'local' as const })
@@ -55,3 +57,21 @@ export type ShapeUpdate = { id: string; props: Partial<CrdtProps> }
 
 /** Props whose change moves a shape's outline (and so the arrows attached to it). */
 export const GEOMETRY_PROPS = ['x', 'y', 'w', 'h', 'rotation', 'points'] as const
+
+export type EditorOptions = {
+  user: User
+  commits?: CommitPort
+  awareness?: Awareness
+  /** Runs `cb` before the next frame; injected so tests can flush by hand. */
+  scheduleFrame?: (cb: () => void) => void
+  /**
+   * Minimum interval between document writes during a gesture (default 33 ms, ~30 Hz): the local
+   * view updates every frame, the network sees at most this rate, so 20 people dragging at once
+   * stay smooth for everyone.
+   */
+  liveWriteIntervalMs?: number
+  /** Minimum interval between awareness publications, in ms (~30 Hz). */
+  presenceIntervalMs?: number
+  /** Builds the tools (default: the stock tools of tools/index.ts); tests pass their own. */
+  tools?: (ctx: ToolContext) => Record<ToolId, Tool>
+}

@@ -33,10 +33,13 @@ export class ReadModel {
   /** Bumped whenever a shape's rendered value changes; lets the canvas skip work otherwise. */
   version = 0
 
-  constructor(private readonly ctx: ReadModelContext) {
-    for (const id of shapesMap(ctx.doc).keys()) this.read(id)
-    shapesMap(ctx.doc).observeDeep(this.onShapesChanged)
-    versionedMap(ctx.doc).observe(this.onVersionedChanged)
+  constructor(private readonly ctx: ReadModelContext) {}
+
+  /** Reads every shape and follows the document from now on. */
+  start(): void {
+    for (const id of shapesMap(this.ctx.doc).keys()) this.read(id)
+    shapesMap(this.ctx.doc).observeDeep(this.onShapesChanged)
+    versionedMap(this.ctx.doc).observe(this.onVersionedChanged)
   }
 
   /** Reads one shape from the document again. */
