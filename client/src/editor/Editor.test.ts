@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { Awareness } from 'y-protocols/awareness'
+import type { Awareness } from 'y-protocols/awareness'
 import * as Y from 'yjs'
 import { shapesMap } from '@easel/shared'
 import { click, drag, flush, link, peer } from './testPeer.ts'
