@@ -125,6 +125,35 @@ test('the hand tool pans the camera without creating or moving shapes', async ({
   await waitForConvergence([alice, bob], (s) => s.length === 1 && s[0]!.x === 600 && s[0]!.y === 300)
 })
 
+test('the selection handles resize and rotate it; space-drag pans with any tool', async ({ openUser }) => {
+  const alice = await openUser('Alice')
+  const bob = await openUser('Bob')
+  await alice.draw('rect', [300, 120], [460, 220])
+  await bob.waitForShapes((s) => s.length === 1 && s[0]!.w === 160, 'bob sees the rect')
+
+  // The new rect is selected: its bottom-right corner scales it, keeping the ratio.
+  await alice.drag([460, 220], [540, 270])
+  await waitForConvergence(
+    [alice, bob],
+    (s) => s.length === 1 && near(s[0]!.x, 300) && near(s[0]!.w, 240) && near(s[0]!.h, 150),
+  )
+  // The right edge's handle changes the width alone.
+  await alice.drag([540, 195], [600, 195])
+  await waitForConvergence([alice, bob], (s) => near(s[0]!.w, 300) && near(s[0]!.h, 150))
+  // The rotate handle, 50 px above the top edge, turns it around its centre (450, 195) and snaps.
+  await alice.drag([450, 70], [602, 193])
+  const [turned] = await waitForConvergence([alice, bob], (s) => s[0]!.rotation === 90)
+  expect(near(turned!.x, 525) && near(turned!.y, 45)).toBe(true)
+
+  await alice.tool('rect').click()
+  await alice.page.keyboard.down('Space')
+  await alice.drag([800, 400], [700, 450])
+  await alice.page.keyboard.up('Space')
+  expect(await alice.camera()).toEqual({ x: -100, y: 50, z: 1 })
+  expect(await alice.shapes()).toHaveLength(1)
+  await expect(alice.tool('rect')).toHaveAttribute('aria-pressed', 'true')
+})
+
 test('select and Delete removes a shape for both users', async ({ openUser }) => {
   const alice = await openUser('Alice')
   const bob = await openUser('Bob')

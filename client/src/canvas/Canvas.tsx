@@ -1,15 +1,16 @@
 import type Konva from 'konva'
 import { useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react'
-import { Group, Layer, Rect, Stage, Transformer } from 'react-konva'
-import type { CrdtProps, Shape } from '@easel/shared'
+import { Group, Layer, Rect, Stage } from 'react-konva'
+import type { Shape } from '@easel/shared'
 import type { Editor } from '../editor/Editor.ts'
 import { type Box, boxContains, viewportBox } from '../editor/geometry.ts'
+import { shapeBounds, shapeUtil } from '../shapes/index.ts'
 import type { PointerInfo } from '../editor/tools/index.ts'
 import type { TextEditing } from '../editor/TextEditing.ts'
 import { LockBadges } from '../ui/TextEditorOverlay.tsx'
 import { Cursors } from './Cursors.tsx'
+import { SelectionHandles } from './SelectionHandles.tsx'
 import { ShapeView } from './ShapeView.tsx'
-import { shapeBounds, shapeUtil } from '../shapes/index.ts'
 
 /** From this many shapes on screen, the shape layer is drawn from a cached bitmap while panning. */
 const BITMAP_CACHE_MIN_SHAPES = 1500
@@ -35,11 +36,7 @@ export function Canvas({
 }) {
   useSyncExternalStore(editor.subscribe, editor.getVersion)
   const container = useRef<HTMLDivElement>(null)
-  const stageRef = useRef<Konva.Stage>(null)
-  const transformerRef = useRef<Konva.Transformer>(null)
   const [size, setSize] = useState({ w: 0, h: 0 })
-  const panning = useRef<{ last: { x: number; y: number } } | null>(null)
-  const spaceDown = useRef(false)
 
   useLayoutEffect(() => {
     const el = container.current
@@ -55,16 +52,10 @@ export function Canvas({
 
   useEffect(() => {
     const down = (e: KeyboardEvent) => {
-      if (e.code === 'Space' && !isEditableTarget(e.target)) {
-        spaceDown.current = true
-        if (container.current) container.current.style.cursor = 'grab'
-      }
+      if (e.code === 'Space' && !isEditableTarget(e.target)) editor.setSpaceHeld(true)
     }
     const up = (e: KeyboardEvent) => {
-      if (e.code === 'Space') {
-        spaceDown.current = false
-        if (container.current) container.current.style.cursor = ''
-      }
+      if (e.code === 'Space') editor.setSpaceHeld(false)
     }
     window.addEventListener('keydown', down)
     window.addEventListener('keyup', up)
@@ -72,7 +63,7 @@ export function Canvas({
       window.removeEventListener('keydown', down)
       window.removeEventListener('keyup', up)
     }
-  }, [])
+  }, [editor])
 
   type DomPointer = Pick<
     MouseEvent,
@@ -95,37 +86,13 @@ export function Canvas({
 
   const onPointerDown = (e: React.PointerEvent<HTMLDivElement>) => {
     if (isEditableTarget(e.target)) return
-    const stage = stageRef.current
-    const p = info(e)
-    // Transformer handles (the only listening Konva nodes) handle their own drags.
-    if (stage?.getIntersection(p.screen)) return
     container.current!.setPointerCapture(e.pointerId)
-    if (e.button === 1 || spaceDown.current || (e.button === 0 && editor.currentToolId === 'hand')) {
-      panning.current = { last: p.screen }
-      if (editor.currentToolId !== 'hand') return
-    }
-    if (e.button !== 0) return
-    editor.pointerDown(p)
-  }
-
-  const onPointerMove = (e: React.PointerEvent<HTMLDivElement>) => {
-    const p = info(e)
-    if (panning.current && editor.currentToolId !== 'hand') {
-      editor.panBy(p.screen.x - panning.current.last.x, p.screen.y - panning.current.last.y)
-      panning.current.last = p.screen
-      return
-    }
-    editor.pointerMove(p)
+    editor.pointerDown(info(e))
   }
 
   const onPointerUp = (e: React.PointerEvent<HTMLDivElement>) => {
     if (container.current?.hasPointerCapture(e.pointerId))
       container.current.releasePointerCapture(e.pointerId)
-    if (panning.current && editor.currentToolId !== 'hand') {
-      panning.current = null
-      return
-    }
-    panning.current = null
     editor.pointerUp(info(e))
   }
 
@@ -169,8 +136,6 @@ export function Canvas({
   const regionBox = region.current.box
   // biome-ignore lint/correctness/useExhaustiveDependencies: recomputed when shapes or the region change
   const visible = useMemo(() => editor.shapesInBox(regionBox), [editor, shapesVersion, regionBox])
-  const selected = editor.getSelectedShapes()
-  const selectedKey = selected.map((s) => s.id).join(',')
   const editingId = text?.editing?.shapeId ?? null
 
   // Many shapes on screen at once (zoomed out on a big board): draw them once into a bitmap and
@@ -227,33 +192,7 @@ export function Canvas({
     return () => clearTimeout(t)
   }, [cached, shapesVersion, camera.z, visibleKey, editingId])
 
-  // Attach the transformer to the selected shapes' nodes (after they are mounted).
-  // biome-ignore lint/correctness/useExhaustiveDependencies: keyed by selection and visible set
-  useEffect(() => {
-    const tr = transformerRef.current
-    const stage = stageRef.current
-    if (!tr || !stage) return
-    const nodes = selected.map((s) => stage.findOne(`#${s.id}`)).filter((n): n is Konva.Node => !!n)
-    tr.nodes(editor.currentToolId === 'select' && !text?.editing ? nodes : [])
-    tr.getLayer()?.batchDraw()
-  }, [selectedKey, visible, editor.currentToolId, text?.editing])
-
-  const onTransformStart = () => editor.beginGesture()
-  const onTransform = () => {
-    const tr = transformerRef.current
-    if (!tr) return
-    for (const node of tr.nodes()) {
-      const shape = editor.getShape(node.id())
-      if (!shape) continue
-      const sx = node.scaleX()
-      const sy = node.scaleY()
-      node.scaleX(1)
-      node.scaleY(1)
-      editor.setLive(shape.id, scaledProps(shape, sx, sy, node.x(), node.y(), node.rotation()))
-    }
-  }
-  const onTransformEnd = () => editor.endLive()
-
+  const handles = editor.currentToolId === 'select' && !text?.editing ? editor.tools.select.handles?.() : null
   const overlay = editor.tool.overlay?.()
   const lockOutlines = (text?.othersLeases() ?? [])
     .map((l) => ({ l, s: editor.getShape(l.shapeId) }))
@@ -275,14 +214,14 @@ export function Canvas({
       className="canvas"
       style={{ cursor: editor.tool.cursor }}
       onPointerDown={onPointerDown}
-      onPointerMove={onPointerMove}
+      onPointerMove={(e) => editor.pointerMove(info(e))}
       onPointerUp={onPointerUp}
       onPointerCancel={() => editor.cancel()}
       onPointerLeave={() => editor.setCursor(null)}
       onDoubleClick={onDoubleClick}
     >
       {size.w > 0 && (
-        <Stage ref={stageRef} width={size.w} height={size.h}>
+        <Stage width={size.w} height={size.h} listening={false}>
           <Layer x={camera.x * z} y={camera.y * z} scaleX={z} scaleY={z} listening={false}>
             <Group ref={shapesGroup} listening={false}>
               {visible.map((s) => (
@@ -290,7 +229,7 @@ export function Canvas({
               ))}
             </Group>
           </Layer>
-          <Layer x={camera.x * z} y={camera.y * z} scaleX={z} scaleY={z}>
+          <Layer x={camera.x * z} y={camera.y * z} scaleX={z} scaleY={z} listening={false}>
             {peerOutlines.map(({ peer, box, id }) => (
               <Rect
                 key={`${peer.clientId}:${id}`}
@@ -332,21 +271,7 @@ export function Canvas({
                 listening={false}
               />
             )}
-            <Transformer
-              ref={transformerRef}
-              rotateEnabled
-              flipEnabled={false}
-              shouldOverdrawWholeArea={false}
-              anchorSize={9}
-              borderStroke="#6965db"
-              anchorStroke="#6965db"
-              rotationSnaps={[0, 45, 90, 135, 180, 225, 270, 315]}
-              ignoreStroke
-              onTransformStart={onTransformStart}
-              onTransform={onTransform}
-              onTransformEnd={onTransformEnd}
-              boundBoxFunc={(oldBox, newBox) => (newBox.width < 4 || newBox.height < 4 ? oldBox : newBox)}
-            />
+            {handles && <SelectionHandles frame={handles.frame} active={handles.active} z={z} />}
           </Layer>
         </Stage>
       )}
@@ -354,18 +279,6 @@ export function Canvas({
       <Cursors editor={editor} />
     </div>
   )
-}
-
-/** Folds a transformer's scale into the shape's own geometry, so stored shapes never carry a scale. */
-export function scaledProps(
-  shape: Shape,
-  sx: number,
-  sy: number,
-  x: number,
-  y: number,
-  rotation: number,
-): Partial<CrdtProps> {
-  return { x, y, rotation, ...shapeUtil(shape.kind).scale(shape, sx, sy) }
 }
 
 export function isEditableTarget(target: EventTarget | null): boolean {

@@ -1,63 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { Awareness } from 'y-protocols/awareness'
+import type { Awareness } from 'y-protocols/awareness'
 import * as Y from 'yjs'
 import { shapesMap } from '@easel/shared'
-import { Editor } from './Editor.ts'
-
-type Peer = { doc: Y.Doc; editor: Editor; frames: (() => void)[] }
-
-/** An editor on its own doc, with a hand-flushed frame scheduler. */
-function peer(name = 'Ada', awareness = false): Peer {
-  const doc = new Y.Doc()
-  const frames: (() => void)[] = []
-  const editor = new Editor(doc, {
-    user: { id: name, name, color: '#e03131' },
-    scheduleFrame: (cb) => frames.push(cb),
-    awareness: awareness ? new Awareness(doc) : undefined,
-    presenceIntervalMs: 0,
-    liveWriteIntervalMs: 0,
-  })
-  editor.setViewportSize(1000, 800)
-  return { doc, editor, frames }
-}
-
-/** Connects two docs both ways, delivering updates immediately (an in-memory socket pair). */
-function link(a: Y.Doc, b: Y.Doc): void {
-  Y.applyUpdate(b, Y.encodeStateAsUpdate(a))
-  Y.applyUpdate(a, Y.encodeStateAsUpdate(b))
-  a.on('update', (u: Uint8Array, origin: unknown) => origin !== b && Y.applyUpdate(b, u, a))
-  b.on('update', (u: Uint8Array, origin: unknown) => origin !== a && Y.applyUpdate(a, u, b))
-}
-
-const flush = (p: Peer) => {
-  for (const f of p.frames.splice(0)) f()
-}
-
-function drag(
-  p: Peer,
-  from: [number, number],
-  to: [number, number],
-  opts: { shift?: boolean; steps?: number } = {},
-) {
-  const { editor } = p
-  editor.pointerDown(editor.pointerInfo({ x: from[0], y: from[1] }, { shift: opts.shift }))
-  const steps = opts.steps ?? 4
-  for (let i = 1; i <= steps; i++) {
-    const t = i / steps
-    editor.pointerMove(
-      editor.pointerInfo(
-        { x: from[0] + (to[0] - from[0]) * t, y: from[1] + (to[1] - from[1]) * t },
-        { shift: opts.shift },
-      ),
-    )
-  }
-  editor.pointerUp(editor.pointerInfo({ x: to[0], y: to[1] }, { shift: opts.shift }))
-}
-
-function click(p: Peer, x: number, y: number, shift = false) {
-  p.editor.pointerDown(p.editor.pointerInfo({ x, y }, { shift }))
-  p.editor.pointerUp(p.editor.pointerInfo({ x, y }, { shift }))
-}
+import { click, drag, flush, link, peer } from './testPeer.ts'
 
 describe('shape tools', () => {
   it('rectangle tool: drag creates the dragged box, selects it and returns to select', () => {

@@ -2,7 +2,6 @@ import {
   type CommitResult,
   type FieldState,
   type LeaseInfo,
-  newOpId,
   type Shape,
   versionedKey,
   versionedMap,
@@ -14,43 +13,9 @@ import { memoryStorage } from '../sync/roomStorage.ts'
 import { DraftStore, offerDraft } from './drafts.ts'
 import type { Editor, Notice } from './Editor.ts'
 import { textNotice } from './textNotices.ts'
+import { type EditingState, type LockRequest, type Queued, session, TextSaver } from './textSession.ts'
 
-/** The in-place editor of a text or sticky shape. */
-export type EditingState = {
-  shapeId: string
-  /** The lease's fencing token (0 while pending). */
-  token: number
-  /** What the user has typed (what the text editor shows). */
-  draft: string
-  /**
-   * Last text the server accepted, and its version (the base of the next commit). While pending:
-   * the text the draft was started from.
-   */
-  saved: string
-  baseVersion: number
-  /**
-   * 'pending': opened at once while the lease is asked for; typing goes into the draft and nothing
-   * is sent until the lease is granted. 'lost': the lease ended under us; the draft is kept but
-   * nothing more is sent.
-   */
-  status: 'pending' | 'editing' | 'lost'
-  /**
-   * The socket dropped (the server has released the lease). Typing goes on locally; on reconnect
-   * the editor is pending again and asks for the lease anew.
-   */
-  offline: boolean
-  /** Pending after being offline: if the text changed meanwhile, the editor closes. */
-  wasOffline?: boolean
-}
-
-/** A lease request in progress, for the "asking / waiting for Bo" prompt. */
-export type LockRequest =
-  | { shapeId: string; status: 'asking' }
-  | { shapeId: string; status: 'held'; holderName: string; holderColor: string }
-  | { shapeId: string; status: 'waiting'; holderName: string; position: number }
-
-/** Text to write once a lease is granted; `base` null means "over whatever is there" (re-apply). */
-type Queued = { draft: string; base: string | null }
+export type { EditingState, LockRequest } from './textSession.ts'
 
 /** How long typing pauses before the text is committed (a few commits per second at most). */
 export const TEXT_COMMIT_DEBOUNCE_MS = 250
@@ -64,8 +29,7 @@ export const TEXT_COMMIT_DEBOUNCE_MS = 250
 export class TextEditing {
   editing: EditingState | null = null
   request: LockRequest | null = null
-  private commitTimer: ReturnType<typeof setTimeout> | null = null
-  private inFlight: Promise<void> | null = null
+  private readonly saver: TextSaver
   /** Re-applied drafts, and pending editors closed before their grant, by shape. */
   private readonly queued = new Map<string, Queued>()
   /** Sessions left (or queued texts being written) whose save is not answered yet, by shape. */
@@ -81,6 +45,14 @@ export class TextEditing {
     private readonly debounceMs = TEXT_COMMIT_DEBOUNCE_MS,
     private readonly drafts = new DraftStore('local', memoryStorage()),
   ) {
+    this.saver = new TextSaver({
+      commit: (request, label, satisfied) => editor.commit(request, label, satisfied),
+      drafts,
+      release: (id) => leases.release(id),
+      lost: (ed, why) => this.reportLost(ed, why),
+      onChange: () => editor.notifyChange(),
+      current: () => this.editing,
+    })
     this.recovery = new DraftRecovery(editor, drafts, (id, draft) => this.reapply(id, draft))
     this.off.push(
       leases.onEvent(this.onLeaseEvent),
@@ -115,7 +87,7 @@ export class TextEditing {
       // A session on it that is still being saved has the latest text, maybe not even sent yet.
       const closing = this.closing.get(shapeId)
       const text = closing?.status === 'editing' ? closing.draft : shape.text
-      this.editing = { ...this.session(shapeId, 0, text, baseVersion), status: 'pending' }
+      this.editing = { ...session(shapeId, 0, text, baseVersion), status: 'pending' }
       const left = this.queued.get(shapeId)
       if (left && left.base !== null) {
         // Left and opened again before the lease came: go on with what was typed then. The request
@@ -195,7 +167,7 @@ export class TextEditing {
           ed.offline = true
           break
         }
-        this.clearTimer()
+        this.saver.cancel()
         ed.status = 'lost'
         this.reportLost(ed, textNotice.lostReason(e.reason))
         break
@@ -259,7 +231,7 @@ export class TextEditing {
       void this.applyQueued(shapeId, token, shape, typed)
       return
     }
-    this.editing = this.session(shapeId, token, shape.text, shape.versions.text)
+    this.editing = session(shapeId, token, shape.text, shape.versions.text)
     this.editor.select([shapeId])
     if (!typed) return
     // Only what nobody changed meanwhile goes on; otherwise edit their text and keep ours aside.
@@ -322,19 +294,9 @@ export class TextEditing {
     else this.drafts.put(ed.shapeId, { draft: ed.draft, baseText: ed.saved, baseVersion: ed.baseVersion })
     if (ed.status === 'editing') {
       this.leases.touch(ed.shapeId)
-      this.scheduleCommit(this.debounceMs)
+      this.saver.schedule(() => void this.flush(), this.debounceMs)
     }
     this.editor.notifyChange()
-  }
-
-  private scheduleCommit(ms: number): void {
-    this.clearTimer()
-    this.commitTimer = setTimeout(() => void this.flush(), ms)
-  }
-
-  private clearTimer(): void {
-    if (this.commitTimer) clearTimeout(this.commitTimer)
-    this.commitTimer = null
   }
 
   /** Commits the draft now (one commit at a time; the latest draft wins). */
@@ -348,49 +310,11 @@ export class TextEditing {
    * wait for it; the draft store keeps the text for the next page either way.
    */
   flushNow(): void {
-    if (this.commitTimer) void this.flush()
+    if (this.saver.scheduled) void this.flush()
   }
 
-  private async save(ed: EditingState): Promise<void> {
-    if (ed === this.editing) this.clearTimer()
-    while (this.inFlight) await this.inFlight
-    if (ed.status !== 'editing' || ed.offline) return
-    if (ed.draft === ed.saved) {
-      this.drafts.clear(ed.shapeId, ed.draft)
-      return
-    }
-    const text = ed.draft
-    this.inFlight = (async () => {
-      const result = await this.editor.commit(
-        {
-          opId: newOpId(),
-          ops: [{ shapeId: ed.shapeId, field: 'text', baseVersion: ed.baseVersion, value: text }],
-          token: ed.token,
-        },
-        'text edit',
-        // Reported here, with the draft, instead of as a generic notice.
-        () => true,
-      )
-      if (result.status === 'ok') {
-        ed.saved = text
-        ed.baseVersion = result.versions[0]!
-        this.drafts.clear(ed.shapeId, text)
-      } else if (ed.status === 'editing') {
-        ed.status = 'lost'
-        this.leases.release(ed.shapeId)
-        this.reportLost(
-          ed,
-          result.status === 'error' ? 'the server refused your text' : `${result.by} changed it`,
-        )
-      }
-    })()
-    try {
-      await this.inFlight
-    } finally {
-      this.inFlight = null
-      this.editor.notifyChange()
-    }
-    if (ed.status === 'editing' && ed.draft !== ed.saved) await this.save(ed)
+  private save(ed: EditingState): Promise<void> {
+    return this.saver.save(ed)
   }
 
   /** Writes a queued text under the lease granted for it, without opening the editor. */
@@ -401,7 +325,7 @@ export class TextEditing {
       this.onGranted(shapeId, token)
       return
     }
-    const ed = this.session(shapeId, token, shape.text, shape.versions.text)
+    const ed = session(shapeId, token, shape.text, shape.versions.text)
     ed.draft = q.draft
     await this.saveClosed(ed)
     this.afterSave(ed)
@@ -412,7 +336,7 @@ export class TextEditing {
     const ed = this.editing
     if (!ed) return
     this.editing = null
-    this.clearTimer()
+    this.saver.cancel()
     this.editor.notifyChange()
     if (ed.status === 'pending' && ed.draft !== ed.saved) {
       // Not granted yet: written when it is, if nobody changed the text meanwhile.
@@ -456,10 +380,6 @@ export class TextEditing {
     return this.editing?.shapeId === shapeId
   }
 
-  private session(shapeId: string, token: number, text: string, baseVersion: number): EditingState {
-    return { shapeId, token, draft: text, saved: text, baseVersion, status: 'editing', offline: false }
-  }
-
   private offer(shapeId: string, kind: Notice['kind'], text: string, draft: string, reapply = true): void {
     offerDraft(this.editor, this.drafts, {
       kind,
@@ -490,7 +410,7 @@ export class TextEditing {
   }
 
   destroy(): void {
-    this.clearTimer()
+    this.saver.cancel()
     for (const o of this.off) o()
   }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { crdtProps, SHAPE_KINDS } from '@easel/shared'
-import { scaledProps } from '../canvas/Canvas.tsx'
+import { scaledProps } from '../editor/tools/handles.ts'
 import { describe as describeShape, Editor } from '../editor/Editor.ts'
 import { toSvg } from '../editor/exportBoard.ts'
 import { TOOL_IDS } from '../editor/tools/index.ts'

@@ -1,7 +1,7 @@
 import type { ShapeKind } from '@easel/shared'
-import type { Editor } from '../Editor.ts'
 import { boxFromPoints, type Vec } from '../geometry.ts'
-import { movedBeyond, type PointerInfo, type Tool } from './index.ts'
+import { movedBeyond } from './gesture.ts'
+import type { PointerInfo, Tool, ToolContext } from './types.ts'
 
 type State =
   | { name: 'idle' }
@@ -20,7 +20,7 @@ export class BoxShapeTool implements Tool {
   readonly cursor = 'crosshair'
 
   constructor(
-    private readonly editor: Editor,
+    private readonly editor: ToolContext,
     readonly id: ShapeKind,
   ) {}
 

@@ -1,13 +1,12 @@
-import type { Editor } from '../Editor.ts'
 import type { Vec } from '../geometry.ts'
-import type { PointerInfo, Tool } from './index.ts'
+import type { PointerInfo, Tool, ToolContext } from './types.ts'
 
 /** Pans the camera by dragging. */
 export class HandTool implements Tool {
   readonly id = 'hand' as const
   private last: Vec | null = null
 
-  constructor(private readonly editor: Editor) {}
+  constructor(private readonly editor: ToolContext) {}
 
   get state(): string {
     return this.last ? 'panning' : 'idle'

@@ -1,8 +1,8 @@
 import type { ShapeKind } from '@easel/shared'
 import type { CreationTool } from '../../shapes/index.ts'
-import type { Editor } from '../Editor.ts'
 import type { Vec } from '../geometry.ts'
-import { movedBeyond, type PointerInfo, type Tool } from './index.ts'
+import { movedBeyond } from './gesture.ts'
+import type { PointerInfo, Tool, ToolContext } from './types.ts'
 
 type State =
   | { name: 'idle' }
@@ -18,7 +18,7 @@ export class LineTool implements Tool {
   readonly cursor = 'crosshair'
 
   constructor(
-    private readonly editor: Editor,
+    private readonly editor: ToolContext,
     readonly id: ShapeKind,
     private readonly options: Extract<CreationTool, { type: 'line' }>,
   ) {}

@@ -1,8 +1,7 @@
 import type { ShapeKind } from '@easel/shared'
 import { PEN_STRIDE } from '../../shapes/pen/outline.ts'
-import type { Editor } from '../Editor.ts'
 import type { Vec } from '../geometry.ts'
-import type { PointerInfo, Tool } from './index.ts'
+import type { PointerInfo, Tool, ToolContext } from './types.ts'
 
 type State =
   | { name: 'idle' }
@@ -21,7 +20,7 @@ export class PenTool implements Tool {
   private s: State = { name: 'idle' }
 
   constructor(
-    private readonly editor: Editor,
+    private readonly editor: ToolContext,
     readonly id: ShapeKind,
     private readonly now: () => number = () => Date.now(),
   ) {}

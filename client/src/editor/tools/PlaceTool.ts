@@ -1,7 +1,6 @@
 import type { ShapeKind } from '@easel/shared'
 import type { CreationTool } from '../../shapes/index.ts'
-import type { Editor } from '../Editor.ts'
-import type { PointerInfo, Tool } from './index.ts'
+import type { PointerInfo, Tool, ToolContext } from './types.ts'
 
 /** Text and sticky notes: a click places the shape (centred, or starting at the click) and opens it for editing. */
 export class PlaceTool implements Tool {
@@ -9,7 +8,7 @@ export class PlaceTool implements Tool {
   readonly state = 'idle'
 
   constructor(
-    private readonly editor: Editor,
+    private readonly editor: ToolContext,
     readonly id: ShapeKind,
     private readonly options: Extract<CreationTool, { type: 'place' }>,
   ) {}

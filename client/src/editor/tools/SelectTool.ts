@@ -1,6 +1,21 @@
-import type { Editor } from '../Editor.ts'
+import type { Shape } from '@easel/shared'
 import { boxFromPoints, type Vec } from '../geometry.ts'
-import { movedBeyond, type PointerInfo, type Tool, type ToolOverlay } from './index.ts'
+import { movedBeyond } from './gesture.ts'
+import {
+  type Frame,
+  fitShapes,
+  type HandleId,
+  handleAt,
+  handleCursor,
+  handlePositions,
+  MIN_FRAME_PX,
+  type ResizeHandle,
+  resizeFrame,
+  rotateFrame,
+  rotationTo,
+  selectionFrame,
+} from './handles.ts'
+import type { PointerInfo, Tool, ToolContext, ToolOverlay } from './types.ts'
 
 type State =
   | { name: 'idle' }
@@ -10,26 +25,69 @@ type State =
   /** Pressed on empty canvas; becomes a marquee once the pointer moves. */
   | { name: 'pointingCanvas'; start: Vec; screen: Vec; shift: boolean }
   | { name: 'marquee'; start: Vec; current: Vec; base: Set<string> }
+  /** Dragging a handle of the selection frame; `shapes` and `frame` are as they were at the press. */
+  | { name: 'resizing'; handle: ResizeHandle; grab: Vec; start: Vec; frame: Frame; shapes: Shape[] }
+  | { name: 'rotating'; start: Vec; frame: Frame; shapes: Shape[]; rotation: number }
 
 /**
  * Select: click selects, shift-click toggles, drag moves the selection, drag on empty canvas draws
- * a marquee (shift adds to the selection). Resize and rotate are done by the canvas's transformer.
+ * a marquee (shift adds to the selection). The selection frame's handles resize it (corners keep
+ * the aspect ratio, alt resizes around the centre) and rotate it (snapping to 45°, 15° steps with
+ * shift).
  */
 export class SelectTool implements Tool {
   readonly id = 'select' as const
   private s: State = { name: 'idle' }
+  /** Handle under the pointer while idle (for the cursor). */
+  private hover: HandleId | null = null
 
-  constructor(private readonly editor: Editor) {}
+  constructor(private readonly editor: ToolContext) {}
 
   get state(): string {
     return this.s.name
   }
 
   get cursor(): string {
-    return this.s.name === 'dragging' ? 'move' : 'default'
+    const s = this.s
+    if (s.name === 'dragging') return 'move'
+    if (s.name === 'resizing') return handleCursor(s.handle, s.frame.rotation)
+    if (s.name === 'rotating') return handleCursor('rotate', 0)
+    const frame = this.hover && this.frame()
+    return frame ? handleCursor(this.hover!, frame.rotation) : 'default'
+  }
+
+  /** The frame around the selection, as the handles are drawn. */
+  private frame(): Frame | null {
+    return selectionFrame(this.editor.getSelectedShapes())
+  }
+
+  handles(): { frame: Frame; active: HandleId | null } | null {
+    const s = this.s
+    if (s.name === 'dragging' || s.name === 'marquee') return null
+    const frame = this.frame()
+    if (!frame) return null
+    return { frame, active: s.name === 'resizing' ? s.handle : s.name === 'rotating' ? 'rotate' : null }
   }
 
   onPointerDown(e: PointerInfo): void {
+    const frame = this.frame()
+    const handle = frame && handleAt(frame, e.page, this.editor.camera.z)
+    if (frame && handle) {
+      this.editor.beginGesture()
+      const shapes = this.editor.getSelectedShapes()
+      this.s =
+        handle === 'rotate'
+          ? { name: 'rotating', start: e.page, frame, shapes, rotation: frame.rotation }
+          : {
+              name: 'resizing',
+              handle,
+              grab: handlePositions(frame, this.editor.camera.z).find((h) => h.id === handle)!.p,
+              start: e.page,
+              frame,
+              shapes,
+            }
+      return
+    }
     const hit = this.editor.shapeAt(e.page)
     if (!hit) {
       this.s = { name: 'pointingCanvas', start: e.page, screen: e.screen, shift: e.shift }
@@ -52,6 +110,22 @@ export class SelectTool implements Tool {
 
   onPointerMove(e: PointerInfo): void {
     const s = this.s
+    if (s.name === 'idle') {
+      this.hoverAt(e.page)
+      return
+    }
+    if (s.name === 'resizing') {
+      const to = { x: s.grab.x + e.page.x - s.start.x, y: s.grab.y + e.page.y - s.start.y }
+      const frame = resizeFrame(s.frame, s.handle, to, e.alt, MIN_FRAME_PX / this.editor.camera.z)
+      if (frame) this.fit(s.shapes, s.frame, frame)
+      return
+    }
+    if (s.name === 'rotating') {
+      const rotation = rotationTo(s.frame, s.start, e.page, e.shift)
+      if (rotation !== s.rotation) this.fit(s.shapes, s.frame, rotateFrame(s.frame, rotation))
+      s.rotation = rotation
+      return
+    }
     if (s.name === 'pointingShape' && movedBeyond(s.screen, e.screen)) {
       this.editor.beginGesture()
       const origins = new Map<string, Vec>()
@@ -87,6 +161,10 @@ export class SelectTool implements Tool {
     const s = this.s
     this.s = { name: 'idle' }
     switch (s.name) {
+      case 'resizing':
+      case 'rotating':
+        this.editor.endLive()
+        return
       case 'dragging':
         this.editor.endLive()
         this.editor.detachMovedArrows(s.origins.keys())
@@ -107,11 +185,32 @@ export class SelectTool implements Tool {
   }
 
   onCancel(): void {
-    if (this.s.name === 'dragging') {
-      for (const [id, o] of this.s.origins) this.editor.setLive(id, o)
+    const s = this.s
+    if (s.name === 'dragging') {
+      for (const [id, o] of s.origins) this.editor.setLive(id, o)
+      this.editor.endLive()
+    } else if (s.name === 'resizing' || s.name === 'rotating') {
+      for (const { id, x, y, w, h, rotation, points } of s.shapes)
+        this.editor.setLive(id, { x, y, w, h, rotation, points })
       this.editor.endLive()
     }
     this.s = { name: 'idle' }
+  }
+
+  onExit(): void {
+    this.hover = null
+  }
+
+  private fit(shapes: Shape[], from: Frame, to: Frame): void {
+    for (const u of fitShapes(shapes, from, to)) this.editor.setLive(u.id, u.props)
+  }
+
+  private hoverAt(page: Vec): void {
+    const frame = this.frame()
+    const hover = frame && handleAt(frame, page, this.editor.camera.z)
+    if (hover === this.hover) return
+    this.hover = hover
+    this.editor.notifyChange()
   }
 
   overlay(): ToolOverlay | null {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { crdtProps, readShape } from '@easel/shared'
-import { scaledProps } from '../../canvas/Canvas.tsx'
+import { scaledProps } from '../../editor/tools/handles.ts'
 import { describe as describeShape } from '../../editor/Editor.ts'
 import { toSvg } from '../../editor/exportBoard.ts'
 import { TOOL_IDS } from '../../editor/tools/index.ts'

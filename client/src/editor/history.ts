@@ -1,0 +1,95 @@
+import * as Y from 'yjs'
+import { shapesMap } from '@easel/shared'
+import { LOCAL_ORIGIN } from './types.ts'
+
+/** Separate edits closer together than this merge into one undo step (gestures always are one). */
+export const CAPTURE_TIMEOUT_MS = 400
+
+type HistoryEntry =
+  | { kind: 'crdt' }
+  /** A versioned action and how to revert it (inverse ops are computed when undoing). */
+  | { kind: 'commit'; label: string; undo: () => void; redo: () => void }
+
+/**
+ * Per-user undo and redo: tier-1 edits through a Y.UndoManager that tracks only this user's origin,
+ * versioned actions as entries that know how to revert themselves, in one order.
+ */
+export class History {
+  readonly undoManager: Y.UndoManager
+  private readonly undoStack: HistoryEntry[] = []
+  private readonly redoStack: HistoryEntry[] = []
+
+  constructor(
+    doc: Y.Doc,
+    private readonly onChange: () => void,
+  ) {
+    this.undoManager = new Y.UndoManager(shapesMap(doc), {
+      trackedOrigins: new Set([LOCAL_ORIGIN]),
+      captureTimeout: CAPTURE_TIMEOUT_MS,
+    })
+    this.undoManager.on('stack-item-added', this.onUndoItemAdded)
+    this.undoManager.on('stack-item-added', onChange)
+    this.undoManager.on('stack-item-popped', onChange)
+  }
+
+  /** A new local CRDT step (not one made by undo/redo itself) starts a new history entry. */
+  private readonly onUndoItemAdded = (event: { type: 'undo' | 'redo'; origin: unknown }) => {
+    if (event.type === 'undo' && event.origin !== this.undoManager) this.push({ kind: 'crdt' })
+  }
+
+  /** Records a versioned action as one undoable step. */
+  pushCommit(label: string, undo: () => void, redo: () => void): void {
+    this.push({ kind: 'commit', label, undo, redo })
+  }
+
+  private push(entry: HistoryEntry): void {
+    this.undoStack.push(entry)
+    if (this.redoStack.length > 0) {
+      this.redoStack.length = 0
+      this.undoManager.clear(false, true)
+    }
+    this.onChange()
+  }
+
+  canUndo(): boolean {
+    return this.undoStack.length > 0
+  }
+
+  canRedo(): boolean {
+    return this.redoStack.length > 0
+  }
+
+  undo(): void {
+    const entry = this.undoStack.pop()
+    if (!entry) return
+    if (entry.kind === 'crdt') this.undoManager.undo()
+    else entry.undo()
+    this.redoStack.push(entry)
+    this.onChange()
+  }
+
+  redo(): void {
+    const entry = this.redoStack.pop()
+    if (!entry) return
+    if (entry.kind === 'crdt') this.undoManager.redo()
+    else entry.redo()
+    this.undoStack.push(entry)
+    this.onChange()
+  }
+
+  /** Starts a gesture that must be one undo step, however long the user pauses during it. */
+  beginGesture(): void {
+    this.undoManager.stopCapturing()
+    this.undoManager.captureTimeout = Number.POSITIVE_INFINITY
+  }
+
+  /** Ends it: the next edit starts a new step. */
+  endGesture(): void {
+    this.undoManager.captureTimeout = CAPTURE_TIMEOUT_MS
+    this.undoManager.stopCapturing()
+  }
+
+  destroy(): void {
+    this.undoManager.destroy()
+  }
+}

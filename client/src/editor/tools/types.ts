@@ -1,0 +1,63 @@
+import type { CrdtProps, Shape, ShapeKind } from '@easel/shared'
+import type { Box, Camera, Vec } from '../geometry.ts'
+import type { Frame, HandleId } from './handles.ts'
+
+/** A pointer event in both coordinate spaces, as the canvas normalises it. */
+export type PointerInfo = {
+  page: Vec
+  screen: Vec
+  shift: boolean
+  alt: boolean
+  /** Ctrl on Linux/Windows, Cmd on macOS. */
+  mod: boolean
+  button: number
+  pressure: number
+}
+
+/** What a tool wants drawn on top of the shapes (in page space). */
+export type ToolOverlay = { kind: 'marquee'; box: Box }
+
+/**
+ * A tool is a small state machine driven by normalised pointer events; it changes the board only
+ * through the editor's operations, so it can be tested without a canvas.
+ */
+export interface Tool {
+  readonly id: string
+  /** Name of the current state, for tests and debugging. */
+  readonly state: string
+  readonly cursor: string
+  onEnter?(): void
+  onExit?(): void
+  onPointerDown?(e: PointerInfo): void
+  onPointerMove?(e: PointerInfo): void
+  onPointerUp?(e: PointerInfo): void
+  onCancel?(): void
+  overlay?(): ToolOverlay | null
+  /** The selection frame and its handles the canvas draws, if the tool shows them. */
+  handles?(): { frame: Frame; active: HandleId | null } | null
+}
+
+/** What tools use of the editor (the editor implements it). */
+export interface ToolContext {
+  readonly camera: Camera
+  readonly selectedIds: ReadonlySet<string>
+  readonly onTextShapeCreated?: (id: string) => void
+  shapeAt(p: Vec, filter?: (s: Shape) => boolean): Shape | undefined
+  shapesInBox(box: Box): Shape[]
+  getSelectedShapes(): Shape[]
+  withGroups(ids: Iterable<string>): string[]
+  select(ids: Iterable<string>): void
+  createShape(kind: ShapeKind, props: Partial<CrdtProps> & Vec): string
+  deleteShapes(ids: Iterable<string>): void
+  setLive(id: string, props: Partial<CrdtProps>): void
+  setLocal(id: string, props: Partial<CrdtProps>): boolean
+  beginGesture(): void
+  endLive(): void
+  finishCreating(id: string | null): void
+  bindArrowEnds(arrowId: string): void
+  detachMovedArrows(ids: Iterable<string>): void
+  panBy(dxScreen: number, dyScreen: number): void
+  pointerInfo(screen: Vec, mods?: Partial<Omit<PointerInfo, 'page' | 'screen'>>): PointerInfo
+  /** Something the tool shows (its cursor) changed without a change to the board. */
+  notifyChange(): void
+}
