@@ -18,6 +18,7 @@ const run = (label, cmd, args, env = {}) => {
 let failedSteps = 0
 for (const [label, script] of [
   ['typecheck', 'typecheck'],
+  ['package boundaries and import cycles', 'check:deps'],
   ['lint', 'lint'],
   ['format check', 'format:check'],
 ]) {

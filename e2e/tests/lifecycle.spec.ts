@@ -630,12 +630,14 @@ test('one long session: edits, a reload, a blip, kill -9 and SIGTERM restarts, t
   await waitForText(both, b.id, notesText)
   await healthy()
 
-  // Alice's network drops for a few seconds while she draws and types into her note.
+  // Alice's network drops while she draws and types into her note: her pill says offline and her
+  // edits wait in her browser.
   await alice.setOffline(true)
   await alice.draw('rect', [300, 650], [400, 720])
   await typeInto(alice, plan, ' (offline)')
   planText += ' (offline)'
-  await alice.page.waitForTimeout(3000)
+  await expect(alice.status).toHaveAttribute('data-status', 'offline')
+  await expect.poll(async () => (await alice.connection()).unsynced).toBeGreaterThan(0)
   await alice.setOffline(false)
   await waitForText(both, a.id, planText)
   await alice.press('Escape')
