@@ -155,7 +155,7 @@ async function run(ops: Op[]): Promise<void> {
       room.deliver()
       await tick()
     }
-    check()
+    await check()
   } finally {
     for (const u of users) u.editor.destroy()
   }
@@ -233,7 +233,7 @@ async function run(ops: Op[]): Promise<void> {
     editor.undoManager.stopCapturing()
   }
 
-  function check(): void {
+  async function check(): Promise<void> {
     const docs = [room.server, ...users.map((u) => u.doc)]
     const vectors = docs.map((d) => Y.decodeStateVector(Y.encodeStateVector(d)))
     for (const v of vectors) expect(v).toEqual(vectors[0])
@@ -247,7 +247,9 @@ async function run(ops: Op[]): Promise<void> {
     const ids = new Set(shapesMap(room.server).keys())
     expect(created.filter((id) => !ids.has(id))).toEqual([])
     // The doc's versioned entries are the authority's, and each editor shows what its doc holds.
-    expect(Object.fromEntries(versionedMap(room.server).entries())).toEqual(Object.fromEntries(room.fields))
+    expect(Object.fromEntries(versionedMap(room.server).entries())).toEqual(
+      Object.fromEntries(await room.fields()),
+    )
     const live = reads[0]!.shapes.filter((x) => !x.deleted)
     for (const u of users) {
       expect(u.editor.getShapes().map((x) => x.id)).toEqual(live.map((x) => x.id))

@@ -3,6 +3,7 @@ import {
   type CommitOp,
   type CommitRequest,
   type CommitResult,
+  type FieldState,
   type LeaseEvent,
   type LeaseInfo,
   type LeaseTable,
@@ -75,6 +76,11 @@ export class FakeRoom {
       }, 'server')
     }
     return d.result
+  }
+
+  /** Every committed field, as the authority stores it. */
+  fields(): Promise<Map<string, FieldState>> {
+    return this.authority.fieldStates(ROOM)
   }
 
   /** A lease operation on the authority; its events are announced to peers. */
