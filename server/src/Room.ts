@@ -1,36 +1,14 @@
-import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import type { Logger } from 'pino'
 import * as awarenessProtocol from 'y-protocols/awareness'
 import * as syncProtocol from 'y-protocols/sync'
 import * as Y from 'yjs'
-import {
-  CloseCode,
-  clientMessage,
-  type LeaseConfig,
-  MalformedMessageError,
-  MessageType,
-  migrateDoc,
-  PROTOCOL_VERSION,
-  ROOT_META,
-  ROOT_SHAPES,
-  ROOT_VERSIONED,
-  readEaselPayload,
-} from '@easel/shared'
+import { CloseCode, type LeaseConfig, MessageType, migrateDoc } from '@easel/shared'
+import { awarenessFrame, ClientFrames, syncStep1Frame } from './ClientFrames.ts'
 import type { Connection } from './Connection.ts'
 import type { Extension, RoomContext } from './Extension.ts'
 import { ORIGIN_LOAD, ORIGIN_SERVER } from './origins.ts'
 import type { Persistence } from './persistence/Persistence.ts'
-import { inspectUpdate, type ProtectionRules } from './protectedState.ts'
-
-/**
- * What a plain Yjs update from a client may not do: touch the server-written roots, or remove a
- * shape (deletion is a versioned commit; a removed entry could not be restored or reported).
- */
-const PROTECTION: ProtectionRules = {
-  protectedRoots: new Set([ROOT_VERSIONED, ROOT_META]),
-  appendOnlyRoots: new Set([ROOT_SHAPES]),
-}
 
 export type RoomOptions = {
   compactAfter: number
@@ -44,13 +22,6 @@ export type RoomOptions = {
    */
   onBroken?: (room: Room) => void
 }
-
-/**
- * Consecutive updates a connection may send that depend on history the server lacks, each
- * answered with a resync request, before it is closed with {@link CloseCode.UnintegrableUpdate}.
- * An honest client sends at most a few (edits made between its reconnect and its sync step 2).
- */
-export const MAX_UNRESOLVED_UPDATES = 20
 
 /**
  * One board in memory: its Y.Doc, awareness, and the connections in it. Everything that reads or
@@ -73,9 +44,7 @@ export class Room implements RoomContext {
   private readonly unstored: { update: Uint8Array; origin: unknown }[] = []
   /** Set once the room's memory diverged from storage; nothing more is stored or broadcast. */
   private broken = false
-  /** Set while a client update is being integrated, if that went wrong. */
-  private integrationFault: string | null = null
-  private faultChangedDoc = false
+  private readonly frames: ClientFrames
   private destroyed = false
   /** Set once every `onLoadDocument` ran: `onChange` is for changes after the load. */
   private loaded = false
@@ -104,6 +73,9 @@ export class Room implements RoomContext {
     this.awareness = new awarenessProtocol.Awareness(this.doc)
     this.awareness.setLocalState(null)
     this.awareness.on('update', this.onAwarenessUpdate)
+    this.frames = new ClientFrames(this, options, (code, reason, detail) =>
+      this.breakRoom(code, reason, detail),
+    )
   }
 
   private async init(): Promise<void> {
@@ -165,11 +137,7 @@ export class Room implements RoomContext {
 
   private readonly onDocUpdate = (update: Uint8Array, origin: unknown) => {
     if (origin === ORIGIN_LOAD || this.broken) return
-    if (this.integrationFault !== null) {
-      // Half an update: neither stored nor broadcast; `integrate` discards the room.
-      this.faultChangedDoc = true
-      return
-    }
+    if (this.frames.discardsUpdate()) return
     this.unstored.push({ update, origin })
     // A change made outside any task (an extension writing to the document directly).
     if (!this.inTask) this.run(() => {}).catch(this.logFailure)
@@ -219,7 +187,7 @@ export class Room implements RoomContext {
       for (const id of added) source.awarenessIds.add(id)
       for (const id of removed) source.awarenessIds.delete(id)
     }
-    const frame = this.awarenessFrame(changed)
+    const frame = awarenessFrame(this.awareness, changed)
     // The sender gets its own state back too: y-websocket clients treat 30 s without any incoming
     // frame as a dead socket, and their 15 s awareness renewal echo is what a lone client receives.
     for (const conn of this.conns) conn.send(frame)
@@ -262,23 +230,12 @@ export class Room implements RoomContext {
     this.conns.add(conn)
     this.run(() => {
       if (conn.closed) return
-      const encoder = encoding.createEncoder()
-      encoding.writeVarUint(encoder, MessageType.Sync)
-      syncProtocol.writeSyncStep1(encoder, this.doc)
-      conn.send(encoding.toUint8Array(encoder))
-      if (this.awareness.getStates().size > 0) conn.send(this.awarenessFrame())
+      conn.send(syncStep1Frame(this.doc))
+      if (this.awareness.getStates().size > 0) conn.send(awarenessFrame(this.awareness))
     }).catch(this.logFailure)
   }
 
   private readonly logFailure = (err: unknown) => this.log.error({ err }, 'room task failed')
-
-  /** An awareness frame with the given clients' states (default: everyone known). */
-  private awarenessFrame(clients: number[] = [...this.awareness.getStates().keys()]): Uint8Array {
-    const encoder = encoding.createEncoder()
-    encoding.writeVarUint(encoder, MessageType.Awareness)
-    encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(this.awareness, clients))
-    return encoding.toUint8Array(encoder)
-  }
 
   /** Removes a connection and its awareness, after every task queued before. */
   leave(conn: Connection): Promise<void> {
@@ -291,201 +248,11 @@ export class Room implements RoomContext {
     })
   }
 
-  /**
-   * Queues one frame from a client. A frame that does not decode closes the connection with
-   * {@link CloseCode.MalformedMessage}; an error while handling it with
-   * {@link CloseCode.InternalError}.
-   */
+  /** Queues one frame from a client, for {@link ClientFrames.handle}. */
   receive(conn: Connection, data: Uint8Array): Promise<void> {
     return this.run(() => {
-      if (conn.closed || !this.conns.has(conn)) return
-      try {
-        this.handleFrame(conn, data)
-      } catch (err) {
-        if (err instanceof MalformedMessageError) {
-          conn.log.warn({ err: err.message }, 'malformed frame')
-          conn.close(CloseCode.MalformedMessage, err.message)
-        } else {
-          conn.log.error({ err }, 'error handling frame')
-          conn.close(CloseCode.InternalError, 'internal error')
-        }
-      }
+      if (!conn.closed && this.conns.has(conn)) this.frames.handle(conn, data)
     })
-  }
-
-  private handleFrame(conn: Connection, data: Uint8Array): void {
-    const decoder = decoding.createDecoder(data)
-    let type: number
-    try {
-      type = decoding.readVarUint(decoder)
-    } catch {
-      throw new MalformedMessageError('empty or truncated frame')
-    }
-    switch (type) {
-      case MessageType.Sync:
-        this.handleSync(conn, decoder)
-        return
-      case MessageType.Awareness: {
-        const update = readBytes(decoder)
-        try {
-          awarenessProtocol.applyAwarenessUpdate(this.awareness, update, conn)
-        } catch (err) {
-          throw new MalformedMessageError(`invalid awareness update: ${(err as Error).message}`)
-        }
-        return
-      }
-      case MessageType.QueryAwareness:
-        conn.send(this.awarenessFrame())
-        return
-      case MessageType.Auth:
-        // Connections are authenticated before they join (the `onAuthenticate` hooks).
-        return
-      case MessageType.Easel:
-        this.handleEasel(conn, decoder)
-        return
-      default:
-        throw new MalformedMessageError(`unknown message type ${type}`)
-    }
-  }
-
-  private handleSync(conn: Connection, decoder: decoding.Decoder): void {
-    let step: number
-    try {
-      step = decoding.readVarUint(decoder)
-    } catch {
-      throw new MalformedMessageError('truncated sync message')
-    }
-    switch (step) {
-      case syncProtocol.messageYjsSyncStep1: {
-        const stateVector = readBytes(decoder)
-        let reply: Uint8Array
-        try {
-          reply = Y.encodeStateAsUpdate(this.doc, stateVector)
-        } catch {
-          throw new MalformedMessageError('invalid state vector')
-        }
-        const encoder = encoding.createEncoder()
-        encoding.writeVarUint(encoder, MessageType.Sync)
-        encoding.writeVarUint(encoder, syncProtocol.messageYjsSyncStep2)
-        encoding.writeVarUint8Array(encoder, reply)
-        conn.send(encoding.toUint8Array(encoder))
-        return
-      }
-      case syncProtocol.messageYjsSyncStep2:
-      case syncProtocol.messageYjsUpdate:
-        this.applyClientUpdate(conn, readBytes(decoder))
-        return
-      default:
-        throw new MalformedMessageError(`unknown sync step ${step}`)
-    }
-  }
-
-  private applyClientUpdate(conn: Connection, update: Uint8Array): void {
-    let verdict: ReturnType<typeof inspectUpdate>
-    try {
-      verdict = inspectUpdate(this.doc, update, PROTECTION)
-    } catch (err) {
-      throw new MalformedMessageError(`invalid Yjs update: ${(err as Error).message}`)
-    }
-    switch (verdict.kind) {
-      case 'forbidden':
-        conn.log.warn({ reason: verdict.reason }, 'refused update to protected state')
-        conn.close(CloseCode.ProtectedState, verdict.reason)
-        return
-      case 'malformed':
-        throw new MalformedMessageError(`invalid Yjs update: ${verdict.reason}`)
-      case 'incomplete':
-        this.resync(conn, verdict.reason)
-        return
-      case 'ok':
-    }
-    if (conn.readOnly) {
-      if (!isNoop(update)) conn.close(CloseCode.Forbidden, 'view-only connection cannot edit')
-      return
-    }
-    this.integrate(conn, update)
-  }
-
-  /**
-   * Integrates a checked update. Anything Yjs could not integrate (it would stay pending) is
-   * dropped and the sender resynced; an update that throws half-way leaves the document in an
-   * unknown state, so the room is discarded and reloaded from disk instead of stored.
-   */
-  private integrate(conn: Connection, update: Uint8Array): void {
-    const store = this.doc.store
-    let pending = false
-    this.doc.transact(() => {
-      try {
-        Y.applyUpdate(this.doc, update, conn)
-      } catch (err) {
-        this.integrationFault = `integrating an update threw: ${(err as Error).message}`
-        return
-      }
-      if (store.pendingStructs !== null || store.pendingDs !== null) {
-        // What did integrate is consistent on its own; the rest never enters the room.
-        store.pendingStructs = null
-        store.pendingDs = null
-        pending = true
-      }
-    }, conn)
-    if (this.integrationFault !== null) {
-      const fault = this.integrationFault
-      const changed = this.faultChangedDoc
-      this.integrationFault = null
-      this.faultChangedDoc = false
-      conn.log.warn({ reason: fault }, 'update could not be integrated')
-      conn.close(CloseCode.MalformedMessage, 'update could not be integrated')
-      // If it changed the document half-way, memory and disk differ: reload from disk, and let
-      // everyone else resync (they keep their edits).
-      if (changed) this.breakRoom(CloseCode.ServiceRestart, 'room reloaded; resyncing', fault)
-      return
-    }
-    if (pending) this.resync(conn, 'update left structs pending')
-    else conn.unresolvedUpdates = 0
-  }
-
-  /**
-   * The sender's update depends on history the server does not have (for example edits it made
-   * before its sync step 2 arrived). It is dropped, and the sender is sent the server's state
-   * vector: its sync step 2 reply carries everything missing, the dropped edits included.
-   */
-  private resync(conn: Connection, reason: string): void {
-    conn.unresolvedUpdates++
-    if (conn.unresolvedUpdates > MAX_UNRESOLVED_UPDATES) {
-      conn.close(CloseCode.UnintegrableUpdate, `updates depend on unknown history: ${reason}`)
-      return
-    }
-    conn.log.debug({ reason }, 'incomplete update; asking the client to resync')
-    const encoder = encoding.createEncoder()
-    encoding.writeVarUint(encoder, MessageType.Sync)
-    syncProtocol.writeSyncStep1(encoder, this.doc)
-    conn.send(encoding.toUint8Array(encoder))
-  }
-
-  private handleEasel(conn: Connection, decoder: decoding.Decoder): void {
-    const message = readEaselPayload(decoder, clientMessage)
-    if (message.t === 'hello') {
-      if (message.protocol !== PROTOCOL_VERSION) {
-        conn.close(CloseCode.ProtocolMismatch, `server speaks protocol ${PROTOCOL_VERSION}`)
-        return
-      }
-      conn.easel = true
-      if (message.name) conn.name = message.name
-      if (message.color) conn.color = message.color
-      if (message.clientId) conn.clientId = message.clientId
-      conn.sendEasel({
-        t: 'welcome',
-        protocol: PROTOCOL_VERSION,
-        serverTime: Date.now(),
-        lease: { ttlMs: this.options.lease.ttlMs, idleMs: this.options.lease.idleMs },
-        canEdit: !conn.readOnly,
-      })
-      for (const ext of this.options.extensions) ext.onHello?.(this, conn)
-      return
-    }
-    if (!conn.easel) throw new MalformedMessageError('easel message before hello')
-    for (const ext of this.options.extensions) if (ext.onMessage?.(this, conn, message)) return
-    conn.sendEasel({ t: 'error', code: 'unsupported', message: `no handler for ${message.t}` })
   }
 
   /**
@@ -507,18 +274,4 @@ export class Room implements RoomContext {
     this.doc.destroy()
     this.persistence.forget?.(this.name)
   }
-}
-
-function readBytes(decoder: decoding.Decoder): Uint8Array {
-  try {
-    return decoding.readVarUint8Array(decoder)
-  } catch {
-    throw new MalformedMessageError('truncated payload')
-  }
-}
-
-/** An update with no structs and no deletions (what a client with nothing new sends as step 2). */
-function isNoop(update: Uint8Array): boolean {
-  const { structs, ds } = Y.decodeUpdate(update)
-  return structs.length === 0 && ds.clients.size === 0
 }
