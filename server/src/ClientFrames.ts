@@ -6,6 +6,7 @@ import * as Y from 'yjs'
 import {
   CloseCode,
   clientMessage,
+  type LeaseConfig,
   MalformedMessageError,
   MessageType,
   PROTOCOL_VERSION,
@@ -15,9 +16,8 @@ import {
   readEaselPayload,
 } from '@easel/shared'
 import type { Connection } from './Connection.ts'
-import type { RoomContext } from './Extension.ts'
+import type { Extension, RoomContext } from './Extension.ts'
 import { inspectUpdate, type ProtectionRules } from './protectedState.ts'
-import type { RoomOptions } from './Room.ts'
 
 /**
  * What a plain Yjs update from a client may not do: touch the server-written roots, or remove a
@@ -56,7 +56,7 @@ export class ClientFrames {
 
   constructor(
     private readonly room: FrameRoom,
-    private readonly options: Pick<RoomOptions, 'lease' | 'extensions'>,
+    private readonly options: { lease: LeaseConfig; extensions: readonly Extension[] },
     private readonly breakRoom: BreakRoom,
   ) {}
 
