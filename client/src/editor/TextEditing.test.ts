@@ -72,6 +72,21 @@ async function aEditing(text: string) {
 }
 
 describe('typing while the lease is asked for', () => {
+  it('edits only shapes whose kind has text, and asks for no lease on others', async () => {
+    const room = new FakeRoom()
+    const a = user(room, 'A')
+    const rect = a.editor.createShape('rect', { x: 0, y: 0, w: 50, h: 50 })
+    const text = a.editor.createShape('text', { x: 90, y: 0, w: 50, h: 20 })
+    await settle(room)
+    a.text.start(rect)
+    await settle(room)
+    expect(a.text.editing).toBeNull()
+    expect(a.text.leaseOn(rect)).toBeUndefined()
+    a.text.start(text)
+    await settle(room)
+    expect(a.text.editing).toMatchObject({ shapeId: text, status: 'editing' })
+  })
+
   it('opens the editor at once, buffers the keys and commits them after the grant', async () => {
     const room = new FakeRoom()
     const a = user(room, 'A')

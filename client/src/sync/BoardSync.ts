@@ -13,30 +13,13 @@ import {
   type ServerMessage,
   serverMessage,
 } from '@easel/shared'
-import { type Backoff, decideClose, reconnectDelay, type WayBack } from './closePolicy.ts'
+import { defaultStorage, deleteDatabase, UnsyncedCounter } from './localCopy.ts'
+import { ReconnectTimer, type RetryHint, type SyncProblem } from './reconnect.ts'
 import { type KeyValueStorage, roomStorageKeys } from './roomStorage.ts'
 
+export type { RetryHint, SyncProblem } from './reconnect.ts'
+
 export type ConnectionStatus = 'connected' | 'connecting' | 'offline'
-
-/** Why the client is reconnecting, while it is (the last close it saw). */
-export type RetryHint = {
-  code: number
-  reason: string
-  backoff: Backoff
-  /** One line for the indicator, e.g. that the server asked this browser to slow down. */
-  message: string
-  /** How long this client waits before its next attempt. */
-  delayMs: number
-}
-
-/** The server closed the socket and reconnecting cannot help: what to tell the user. */
-export type SyncProblem = {
-  code: number
-  reason: string
-  title: string
-  message: string
-  action: WayBack
-}
 
 /** What the connection indicator shows. */
 export type ConnectionState = {
@@ -95,13 +78,12 @@ export class BoardSync {
   private readonly listeners = new Set<() => void>()
   private readonly easelListeners = new Set<(m: ServerMessage) => void>()
   private welcomed = false
-  private readonly keys: ReturnType<typeof roomStorageKeys>
-  private readonly storage: KeyValueStorage | null
+  private readonly unsynced: UnsyncedCounter
   private readonly events: Pick<EventTarget, 'addEventListener' | 'removeEventListener'> | null
   private readonly isOnline: () => boolean
-  /** Closes seen since the last successful sync: drives the backoff window. */
-  private attempts = 0
-  private reconnectTimer: ReturnType<typeof setTimeout> | null = null
+  private readonly reconnect = new ReconnectTimer(() => {
+    if (!this.destroyed && !this.state.problem && this.isOnline()) this.provider.connect()
+  })
   private destroyed = false
 
   /** Display name sent with the next hello (renaming takes effect on reconnect). */
@@ -114,22 +96,25 @@ export class BoardSync {
     const WS = options.WebSocket ?? globalThis.WebSocket
     if (!WS) throw new Error('BoardSync needs a WebSocket class: pass options.WebSocket (e.g. ws in Node)')
     this.name = options.name
-    this.keys = roomStorageKeys(room)
+    const keys = roomStorageKeys(room)
     this.clientId = options.clientId ?? randomUuid()
-    this.storage = options.storage === undefined ? defaultStorage() : options.storage
+    this.unsynced = new UnsyncedCounter(
+      options.storage === undefined ? defaultStorage() : options.storage,
+      keys.unsynced,
+    )
     this.events = options.events === undefined ? (inBrowser ? window : null) : options.events
     this.isOnline = options.isOnline ?? (() => globalThis.navigator?.onLine !== false)
     this.state = {
       status: 'connecting',
       synced: false,
-      unsynced: Number(this.readStorage(this.keys.unsynced) ?? 0) || 0,
+      unsynced: this.unsynced.read(),
       retrying: null,
       problem: null,
     }
     this.idb =
       options.offline === false
         ? null
-        : new IndexeddbPersistence(options.localStoreName ?? this.keys.localStore, this.doc)
+        : new IndexeddbPersistence(options.localStoreName ?? keys.localStore, this.doc)
     this.localReady = this.idb ? this.idb.whenSynced.then(() => undefined) : Promise.resolve()
 
     this.provider = new WebsocketProvider(options.serverUrl, room, this.doc, {
@@ -181,7 +166,7 @@ export class BoardSync {
       })
     })
     this.provider.on('sync', (synced: boolean) => {
-      if (synced) this.attempts = 0
+      if (synced) this.reconnect.reset()
       this.update(synced ? { synced, unsynced: 0, retrying: null } : { synced })
     })
     this.doc.on('update', this.onDocUpdate)
@@ -202,47 +187,16 @@ export class BoardSync {
    */
   private onServerClose(event: CloseEvent): boolean {
     if (this.destroyed) return false
-    const decision = decideClose(event.code, event.reason)
-    if (decision.kind === 'stop') {
-      this.clearReconnect()
-      const { title, message, action } = decision
-      this.update({
-        status: 'offline',
-        synced: false,
-        retrying: null,
-        problem: { code: event.code, reason: event.reason, title, message, action },
-      })
+    const next = this.reconnect.onClose(event.code, event.reason)
+    if ('problem' in next) {
+      this.update({ status: 'offline', synced: false, retrying: null, problem: next.problem })
       return false
     }
     this.provider.shouldConnect = false
-    const delayMs = reconnectDelay(decision.backoff, this.attempts++)
-    this.update({
-      status: this.idleStatus(),
-      synced: false,
-      retrying: {
-        code: event.code,
-        reason: event.reason,
-        backoff: decision.backoff,
-        message: decision.message,
-        delayMs,
-      },
-    })
+    this.update({ status: this.idleStatus(), synced: false, retrying: next.retrying })
     // Offline: the 'online' event reconnects; retrying meanwhile would only fail.
-    if (this.isOnline()) this.scheduleReconnect(delayMs)
+    if (this.isOnline()) this.reconnect.schedule(next.retrying.delayMs)
     return true
-  }
-
-  private scheduleReconnect(delayMs: number): void {
-    this.clearReconnect()
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = null
-      if (!this.destroyed && !this.state.problem && this.isOnline()) this.provider.connect()
-    }, delayMs)
-  }
-
-  private clearReconnect(): void {
-    if (this.reconnectTimer !== null) clearTimeout(this.reconnectTimer)
-    this.reconnectTimer = null
   }
 
   private readonly onDocUpdate = (_update: Uint8Array, origin: unknown) => {
@@ -254,7 +208,7 @@ export class BoardSync {
 
   /** The network is gone (the browser's 'offline' event; the chaos harness calls it directly). */
   readonly goOffline = (): void => {
-    this.clearReconnect()
+    this.reconnect.cancel()
     this.provider.disconnect()
     this.update({ status: 'offline', synced: false })
   }
@@ -262,8 +216,8 @@ export class BoardSync {
   /** The network is back: reconnect now, unless the server said reconnecting cannot help. */
   readonly goOnline = (): void => {
     if (this.destroyed || this.state.problem) return
-    this.clearReconnect()
-    this.attempts = 0
+    this.reconnect.cancel()
+    this.reconnect.reset()
     this.update({ status: 'connecting' })
     this.provider.connect()
   }
@@ -271,29 +225,8 @@ export class BoardSync {
   private update(patch: Partial<ConnectionState>): void {
     if (this.destroyed) return
     this.state = { ...this.state, ...patch }
-    if ('unsynced' in patch) {
-      if (this.state.unsynced > 0) this.writeStorage(this.keys.unsynced, String(this.state.unsynced))
-      else this.writeStorage(this.keys.unsynced, null)
-    }
+    if ('unsynced' in patch) this.unsynced.write(this.state.unsynced)
     for (const l of this.listeners) l()
-  }
-
-  // Storage can be missing, disabled or full; the counter is a hint and must never break syncing.
-  private readStorage(key: string): string | null {
-    try {
-      return this.storage?.getItem(key) ?? null
-    } catch {
-      return null
-    }
-  }
-
-  private writeStorage(key: string, value: string | null): void {
-    try {
-      if (value === null) this.storage?.removeItem(key)
-      else this.storage?.setItem(key, value)
-    } catch {
-      // See readStorage.
-    }
   }
 
   getState = (): ConnectionState => this.state
@@ -332,7 +265,7 @@ export class BoardSync {
    * memory (the page still shows it) until the reload.
    */
   async clearLocalCopy(): Promise<void> {
-    this.clearReconnect()
+    this.reconnect.cancel()
     this.provider.disconnect()
     this.doc.off('update', this.onDocUpdate)
     if (this.idb) {
@@ -341,11 +274,11 @@ export class BoardSync {
       // order, so once a second one succeeds the copy is gone and a reload cannot read it back.
       await deleteDatabase(this.idb.name)
     }
-    this.writeStorage(this.keys.unsynced, null)
+    this.unsynced.write(0)
   }
 
   destroy(): void {
-    this.clearReconnect()
+    this.reconnect.cancel()
     this.events?.removeEventListener('offline', this.goOffline)
     this.events?.removeEventListener('online', this.goOnline)
     this.doc.off('update', this.onDocUpdate)
@@ -356,27 +289,4 @@ export class BoardSync {
     this.listeners.clear()
     this.easelListeners.clear()
   }
-}
-
-/** localStorage when there is one; reading it throws where the browser disables storage. */
-function defaultStorage(): KeyValueStorage | null {
-  try {
-    return globalThis.localStorage ?? null
-  } catch {
-    return null
-  }
-}
-
-/** Resolves when the database is deleted, or after a few seconds if another tab blocks it. */
-function deleteDatabase(name: string): Promise<void> {
-  const idb = globalThis.indexedDB
-  if (!idb) return Promise.resolve()
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, 3000)
-    const request = idb.deleteDatabase(name)
-    request.onsuccess = request.onerror = () => {
-      clearTimeout(timer)
-      resolve()
-    }
-  })
 }
