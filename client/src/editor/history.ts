@@ -60,20 +60,20 @@ export class History {
   }
 
   undo(): void {
-    const entry = this.undoStack.pop()
-    if (!entry) return
-    if (entry.kind === 'crdt') this.undoManager.undo()
-    else entry.undo()
-    this.redoStack.push(entry)
-    this.onChange()
+    this.step(this.undoStack, this.redoStack, 'undo')
   }
 
   redo(): void {
-    const entry = this.redoStack.pop()
+    this.step(this.redoStack, this.undoStack, 'redo')
+  }
+
+  /** Reverts (or re-applies) the newest entry of `from` and moves it to `to`. */
+  private step(from: HistoryEntry[], to: HistoryEntry[], direction: 'undo' | 'redo'): void {
+    const entry = from.pop()
     if (!entry) return
-    if (entry.kind === 'crdt') this.undoManager.redo()
-    else entry.redo()
-    this.undoStack.push(entry)
+    if (entry.kind === 'crdt') this.undoManager[direction]()
+    else entry[direction]()
+    to.push(entry)
     this.onChange()
   }
 

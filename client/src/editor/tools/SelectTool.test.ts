@@ -9,6 +9,19 @@ function selectedRect(p: Peer = peer()) {
   return { p, id: p.editor.getShapes()[0]!.id }
 }
 
+/** Two 100 × 100 squares at (100, 100) and (300, 100), both selected, with the select tool. */
+function twoSelectedRects(p: Peer = peer()) {
+  p.editor.setToolLocked(true)
+  p.editor.setTool('rect')
+  drag(p, [100, 100], [200, 200])
+  drag(p, [300, 100], [400, 200])
+  p.editor.setToolLocked(false)
+  p.editor.setTool('select')
+  p.editor.selectAll()
+  const [a, b] = p.editor.getShapes().map((s) => s.id)
+  return { p, a: a!, b: b! }
+}
+
 /** A shape's geometry, rounded (the handles' arithmetic is floating point). */
 const geo = (s: Shape | undefined) => {
   const r = (v: number | undefined) => (v === undefined ? v : Math.round(v * 1e6) / 1e6)
@@ -43,18 +56,10 @@ describe('select tool: resize handles', () => {
   })
 
   it('resizes a multi-selection as a whole: positions and sizes scale with its frame', () => {
-    const p = peer()
-    p.editor.setToolLocked(true)
-    p.editor.setTool('rect')
-    drag(p, [100, 100], [200, 200])
-    drag(p, [300, 100], [400, 200])
-    p.editor.setToolLocked(false)
-    p.editor.setTool('select')
-    p.editor.selectAll()
-    const [a, b] = p.editor.getShapes().map((s) => s.id)
+    const { p, a, b } = twoSelectedRects()
     drag(p, [400, 150], [700, 150])
-    expect(geo(p.editor.getShape(a!))).toMatchObject({ x: 100, y: 100, w: 200, h: 100 })
-    expect(geo(p.editor.getShape(b!))).toMatchObject({ x: 500, y: 100, w: 200, h: 100 })
+    expect(geo(p.editor.getShape(a))).toMatchObject({ x: 100, y: 100, w: 200, h: 100 })
+    expect(geo(p.editor.getShape(b))).toMatchObject({ x: 500, y: 100, w: 200, h: 100 })
   })
 
   it('refuses to shrink below a few screen pixels or turn inside out', () => {
@@ -107,19 +112,11 @@ describe('select tool: rotate handle', () => {
   })
 
   it('with shift, turns in 15° steps; several shapes turn around their common centre', () => {
-    const p = peer()
-    p.editor.setToolLocked(true)
-    p.editor.setTool('rect')
-    drag(p, [100, 100], [200, 200])
-    drag(p, [300, 100], [400, 200])
-    p.editor.setToolLocked(false)
-    p.editor.setTool('select')
-    p.editor.selectAll()
-    const [a, b] = p.editor.getShapes().map((s) => s.id)
+    const { p, a, b } = twoSelectedRects()
     // Frame 100..400 × 100..200: centre (250, 150), rotate handle at (250, 50).
     drag(p, [250, 50], [350, 60], { shift: true })
-    const sa = p.editor.getShape(a!)!
-    const sb = p.editor.getShape(b!)!
+    const sa = p.editor.getShape(a)!
+    const sb = p.editor.getShape(b)!
     expect(sa.rotation).toBe(45)
     expect(sb.rotation).toBe(45)
     // The shapes' centres stay mirrored around the common centre.
