@@ -170,7 +170,9 @@ export class Room implements RoomContext {
   private async notify(hook: string, call: (ext: Extension) => unknown): Promise<void> {
     for (const ext of this.options.extensions) {
       try {
-        await call(ext)
+        // Most hooks are absent or synchronous: wait only for the ones that return a promise.
+        const result = call(ext)
+        if (result instanceof Promise) await result
       } catch (err) {
         this.log.error({ err, extension: ext.name }, `${hook} failed`)
       }
