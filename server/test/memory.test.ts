@@ -40,16 +40,23 @@ it('opening and closing 1 000 rooms leaves none loaded and RSS near where it sta
   expect(warm.rooms).toBe(0)
   const baseline = warm.rss
 
-  await cycle(1000, 1000)
-  const st = await settled()
-  expect(st.rooms).toBe(0)
-  expect(st.connections).toBe(0)
-  const after = st.rss
   const mib = (n: number) => (n / 1024 / 1024).toFixed(1)
-  console.log(
-    `RSS baseline ${mib(baseline)} MiB, after 1000 rooms ${mib(after)} MiB (delta ${mib(after - baseline)} MiB)`,
-  )
-  // A leaked room (doc, awareness, socket, listeners) costs tens of KiB: 1 000 of them would be far
-  // above this bound, while GC timing alone moves RSS by a few MiB.
-  expect(after - baseline).toBeLessThan(12 * 1024 * 1024)
-}, 180_000)
+  // A leaked room (doc, awareness, socket, listeners) costs tens of KiB: 1 000 of them grow RSS far
+  // above this bound on every round, while GC timing (slower on a loaded machine) can move it by a
+  // few MiB once. So a round over the bound is repeated: a leak exceeds it again, noise does not.
+  const BOUND = 12 * 1024 * 1024
+  let before = baseline
+  let growth = Number.POSITIVE_INFINITY
+  for (let round = 1; round <= 2 && growth >= BOUND; round++) {
+    await cycle(round * 1000, 1000)
+    const st = await settled()
+    expect(st.rooms).toBe(0)
+    expect(st.connections).toBe(0)
+    growth = st.rss - before
+    console.log(
+      `RSS before ${mib(before)} MiB, after 1000 rooms ${mib(st.rss)} MiB (delta ${mib(growth)} MiB)`,
+    )
+    before = st.rss
+  }
+  expect(growth).toBeLessThan(BOUND)
+}, 240_000)
