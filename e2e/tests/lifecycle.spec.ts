@@ -388,6 +388,39 @@ test('the server is killed (kill -9) mid-session: everyone reconnects by themsel
   for (const u of [alice, bob]) await expectHealthy(u)
 })
 
+test('kill -9 while typing, then Esc while still reconnecting: every key reaches the board, and the note is free', async ({
+  openUser,
+  ownServer,
+}) => {
+  const own = { baseURL: ownServer.url }
+  const alice = await openUser('Alice', undefined, own)
+  const bob = await openUser('Bob', undefined, own)
+  const at: [number, number] = [640, 360]
+  const note = await alice.placeSticky(at, 'base')
+  await waitForText([bob], note.id, 'base')
+
+  await appendText(alice, at, ' pre9', false)
+  await ownServer.kill('SIGKILL') // at once: the save may not have gone out
+  await alice.page.keyboard.type(' dead')
+  await expect(editorStatus(alice)).toContainText('Offline')
+  await ownServer.launch()
+  await alice.page.keyboard.type(' alive')
+  await alice.press('Escape') // the page has not reconnected yet
+  await expect(alice.textEditor).toHaveCount(0)
+
+  for (const u of [alice, bob]) await expectHealthy(u)
+  await waitForText([alice, bob], note.id, 'base pre9 dead alive')
+  expect(await notices(alice)).toEqual([])
+  // Bob takes the note straight after, typing at once: the lock is free, no key becomes a shortcut.
+  await bob.dblclick(...at)
+  await bob.page.keyboard.press('End')
+  await bob.page.keyboard.type(' bob')
+  await expect(editorStatus(bob)).toHaveAttribute('data-status', 'editing')
+  await bob.press('Escape')
+  await waitForText([alice, bob], note.id, 'base pre9 dead alive bob')
+  await expect(bob.tool('select')).toHaveAttribute('aria-pressed', 'true')
+})
+
 test('the server restarts (SIGTERM) while a user types: no keystroke is lost and she can go on', async ({
   openUser,
   ownServer,

@@ -375,6 +375,61 @@ describe('a network blip while editing', () => {
     expect(room.leases.get(id, room.now)).toBeNull() // given back: A was not looking at B's text
   })
 
+  for (const keep of [false, true]) {
+    it(`an editor closed while offline writes its text once connected${keep ? ' (lease kept across a server restart)' : ''}`, async () => {
+      const { room, a, b, id } = await aEditing('base')
+      const online = blip(room, a, id, keep)
+      a.text.input('base dead')
+      a.text.input('base dead alive')
+      await a.text.stop() // Esc while still reconnecting
+      expect(a.text.editing).toBeNull()
+      await settle(room)
+      expect(b.editor.getShape(id)!.text).toBe('base') // nothing sent while offline
+      online()
+      await settle(room)
+      await settle(room)
+      expect(b.editor.getShape(id)!.text).toBe('base dead alive')
+      expect(room.leases.get(id, room.now)).toBeNull() // and the lease is given back
+      expect(a.editor.notices).toEqual([])
+    })
+  }
+
+  it('closed offline with a save in flight: the save and then the rest are written, no conflict', async () => {
+    const { room, a, b, id } = await aEditing('base')
+    a.peer.online = false // the commit is sent into a socket that is about to drop
+    a.text.input('base pre')
+    void a.text.flush()
+    const online = blip(room, a, id, true)
+    a.text.input('base pre dead')
+    await a.text.stop()
+    a.peer.online = true
+    a.peer.resume() // the commit queue resends on reconnect, then the lease is asked for
+    online()
+    await settle(room)
+    await settle(room)
+    expect(b.editor.getShape(id)!.text).toBe('base pre dead')
+    expect(a.editor.notices).toEqual([])
+    expect(room.leases.get(id, room.now)).toBeNull()
+  })
+
+  it('closed offline while someone else changed the text: theirs stays, ours is offered', async () => {
+    const { room, a, b, id } = await aEditing('base')
+    const online = blip(room, a, id)
+    a.text.input('base (A offline)')
+    await a.text.stop()
+    b.text.start(id)
+    await settle(room)
+    b.text.input('base (B)')
+    await Promise.all([b.text.stop(), settle(room)])
+    await settle(room)
+    online()
+    await settle(room)
+    await settle(room)
+    expect(b.editor.getShape(id)!.text).toBe('base (B)')
+    expect(a.editor.notices.map((n) => n.draft)).toEqual(['base (A offline)'])
+    expect(room.leases.get(id, room.now)).toBeNull()
+  })
+
   it('a lease the server kept for this session (its own restart) goes on with the same token', async () => {
     const { room, a, b, id } = await aEditing('Plan')
     const token = a.text.editing!.token

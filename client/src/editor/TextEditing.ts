@@ -176,9 +176,14 @@ export class TextEditing {
     this.editing = null
     this.saver.cancel()
     this.editor.notifyChange()
-    if (ed.status === 'pending' && ed.draft !== ed.saved) {
-      // Not granted yet: written when it is, if nobody changed the text meanwhile.
-      this.answers.queued.set(ed.shapeId, { draft: ed.draft, base: ed.saved })
+    if ((ed.status === 'pending' || ed.offline) && ed.draft !== ed.saved) {
+      // Not granted yet, or the socket is down: written once the lease comes, if nobody changed the
+      // text meanwhile (offline, a save of this session may still be in flight: it goes on from it).
+      this.answers.queued.set(ed.shapeId, {
+        draft: ed.draft,
+        base: ed.saved,
+        from: ed.status === 'editing' ? ed : undefined,
+      })
       return
     }
     if (ed.status === 'editing') await this.answers.saveLeft(ed)

@@ -183,6 +183,19 @@ export class TextLeaseAnswers {
 
   /** Writes a queued text under the lease granted for it, without opening the editor. */
   private async applyQueued(shapeId: string, token: number, shape: Shape, q: Queued): Promise<void> {
+    if (q.from) {
+      // Typed on from what that session saved: once its last save is answered, the rest goes on
+      // from there (the server's version check says whether anyone changed it since).
+      await this.saver.settled()
+      if (q.from.status === 'lost') {
+        this.leases.release(shapeId) // reported already, with its draft
+        return
+      }
+      const ed = session(shapeId, token, q.from.saved, q.from.baseVersion)
+      ed.draft = q.draft
+      await this.saveLeft(ed)
+      return
+    }
     if (q.base !== null && q.base !== shape.text) {
       this.reportChanged(shape, q)
       // To an editor opened on it meanwhile, else back to the server.

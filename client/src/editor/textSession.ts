@@ -36,7 +36,12 @@ export type LockRequest =
   | { shapeId: string; status: 'waiting'; holderName: string; position: number }
 
 /** Text to write once a lease is granted; `base` null means "over whatever is there" (re-apply). */
-export type Queued = { draft: string; base: string | null }
+export type Queued = {
+  draft: string
+  base: string | null
+  /** The session it was typed in, closed while offline: its unanswered save goes first. */
+  from?: EditingState
+}
 
 export function session(shapeId: string, token: number, text: string, baseVersion: number): EditingState {
   return { shapeId, token, draft: text, saved: text, baseVersion, status: 'editing', offline: false }
@@ -76,6 +81,11 @@ export class TextSaver {
   schedule(run: () => void, ms: number): void {
     this.cancel()
     this.timer = setTimeout(run, ms)
+  }
+
+  /** Resolves once no commit is in flight. */
+  async settled(): Promise<void> {
+    while (this.inFlight) await this.inFlight
   }
 
   cancel(): void {

@@ -38,6 +38,11 @@ export interface LeasePort {
 export class LeaseClient implements LeasePort {
   private all: LeaseInfo[] = []
   private readonly mine = new Map<string, { token: number; active: boolean }>()
+  /**
+   * Leases held when the socket dropped. A server that died without seeing the close still has
+   * them for this session after its restart; whatever is not asked for again is given back.
+   */
+  private readonly dropped = new Map<string, number>()
   private readonly events = new Set<(e: LeaseClientEvent) => void>()
   private readonly listeners = new Set<() => void>()
   private renewTimer: ReturnType<typeof setInterval> | null = null
@@ -45,7 +50,7 @@ export class LeaseClient implements LeasePort {
   private readonly unsubscribe: (() => void)[] = []
 
   constructor(
-    private readonly sync: BoardSync,
+    private readonly sync: Pick<BoardSync, 'onEasel' | 'subscribe' | 'easelReady' | 'sendEasel'>,
     readonly clientId: string,
   ) {
     this.unsubscribe.push(sync.onEasel(this.onMessage))
@@ -55,7 +60,13 @@ export class LeaseClient implements LeasePort {
         if (ready === sync.easelReady) return
         ready = sync.easelReady
         if (!ready) this.dropAll('disconnected')
-        else this.emitEvent({ type: 'online' })
+        else {
+          // Listeners ask again for what they still want; the rest is released.
+          this.emitEvent({ type: 'online' })
+          for (const [shapeId, token] of this.dropped)
+            this.sync.sendEasel({ t: 'lock.release', shapeId, token })
+          this.dropped.clear()
+        }
       }),
     )
   }
@@ -100,6 +111,7 @@ export class LeaseClient implements LeasePort {
   private dropAll(reason: string): void {
     for (const [shapeId, { token }] of [...this.mine]) {
       this.mine.delete(shapeId)
+      this.dropped.set(shapeId, token)
       this.emitEvent({ type: 'lost', shapeId, token, reason })
     }
     this.all = []
@@ -122,6 +134,7 @@ export class LeaseClient implements LeasePort {
   }
 
   acquire(shapeId: string, wait: boolean): void {
+    this.dropped.delete(shapeId)
     if (!this.sync.sendEasel({ t: 'lock.acquire', shapeId, wait })) {
       this.emitEvent({
         type: 'denied',
