@@ -84,15 +84,51 @@ export function Canvas({
     )
   }
 
+  // Touch: a second finger ends what the first one started and the two pan and zoom the view
+  // until both are lifted.
+  const touches = useRef(new Map<number, { x: number; y: number }>())
+  const pinching = useRef(false)
+  const screenOf = (e: React.PointerEvent) => {
+    const r = container.current!.getBoundingClientRect()
+    return { x: e.clientX - r.left, y: e.clientY - r.top }
+  }
+
   const onPointerDown = (e: React.PointerEvent<HTMLDivElement>) => {
     if (isEditableTarget(e.target)) return
     container.current!.setPointerCapture(e.pointerId)
+    if (e.pointerType === 'touch') {
+      touches.current.set(e.pointerId, screenOf(e))
+      if (touches.current.size >= 2) {
+        if (!pinching.current) editor.cancel()
+        pinching.current = true
+      }
+      if (pinching.current) return
+    }
     editor.pointerDown(info(e))
+  }
+
+  const onPointerMove = (e: React.PointerEvent<HTMLDivElement>) => {
+    if (e.pointerType === 'touch' && touches.current.has(e.pointerId)) {
+      const before = [...touches.current.values()]
+      touches.current.set(e.pointerId, screenOf(e))
+      if (pinching.current) {
+        const after = [...touches.current.values()]
+        if (before.length >= 2 && after.length >= 2)
+          editor.pinch([before[0]!, before[1]!], [after[0]!, after[1]!])
+        return
+      }
+    }
+    editor.pointerMove(info(e))
   }
 
   const onPointerUp = (e: React.PointerEvent<HTMLDivElement>) => {
     if (container.current?.hasPointerCapture(e.pointerId))
       container.current.releasePointerCapture(e.pointerId)
+    touches.current.delete(e.pointerId)
+    if (pinching.current) {
+      if (touches.current.size === 0) pinching.current = false
+      return
+    }
     editor.pointerUp(info(e))
   }
 
@@ -110,8 +146,8 @@ export function Canvas({
       const r = el.getBoundingClientRect()
       const anchor = { x: e.clientX - r.left, y: e.clientY - r.top }
       if (e.ctrlKey || e.metaKey) {
-        // Pinch gestures arrive as ctrl+wheel with small deltas.
-        editor.zoomTo(editor.camera.z * Math.exp(-e.deltaY * 0.01), anchor)
+        // Trackpad pinch gestures arrive as ctrl+wheel with small deltas.
+        editor.wheelZoom(e.deltaY, anchor, e.deltaMode)
       } else {
         editor.panBy(-(e.shiftKey ? e.deltaY : e.deltaX), e.shiftKey ? 0 : -e.deltaY)
       }
@@ -214,9 +250,13 @@ export function Canvas({
       className="canvas"
       style={{ cursor: editor.tool.cursor }}
       onPointerDown={onPointerDown}
-      onPointerMove={(e) => editor.pointerMove(info(e))}
+      onPointerMove={onPointerMove}
       onPointerUp={onPointerUp}
-      onPointerCancel={() => editor.cancel()}
+      onPointerCancel={(e) => {
+        touches.current.delete(e.pointerId)
+        if (touches.current.size === 0) pinching.current = false
+        editor.cancel()
+      }}
       onPointerLeave={() => editor.setCursor(null)}
       onDoubleClick={onDoubleClick}
     >

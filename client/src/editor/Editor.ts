@@ -301,6 +301,11 @@ export class Editor implements ToolContext {
   readonly setCamera = (camera: Camera, fromFollow = false): void => this.view.setCamera(camera, fromFollow)
   readonly panBy = (dxScreen: number, dyScreen: number): void => this.view.panBy(dxScreen, dyScreen)
   readonly zoomTo = (z: number, anchor?: Vec): void => this.view.zoomTo(z, anchor)
+  /** One Ctrl+wheel or trackpad-pinch event at a screen point (about 10 % per mouse notch). */
+  readonly wheelZoom = (deltaY: number, anchor: Vec, deltaMode = 0): void =>
+    this.view.wheelZoom(deltaY, anchor, deltaMode)
+  /** Two fingers moved on a touch screen (screen points): pans and zooms with them. */
+  readonly pinch = (from: [Vec, Vec], to: [Vec, Vec]): void => this.view.pinch(from, to)
   readonly zoomIn = (): void => this.zoomTo(this.camera.z * 1.25)
   readonly zoomOut = (): void => this.zoomTo(this.camera.z / 1.25)
   readonly zoomToFit = (): void => this.view.fit(this.getShapes().map(shapeBounds))
