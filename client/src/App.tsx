@@ -108,9 +108,7 @@ function BoardView({ board, room }: { board: Board; room: string }) {
       const data = parseClipboard(text)
       if (!data) return
       e.preventDefault()
-      const c = editor.camera
-      const center = { x: editor.viewportSize.w / 2 / c.z - c.x, y: editor.viewportSize.h / 2 / c.z - c.y }
-      editor.paste(data, center)
+      editor.paste(data)
     }
     window.addEventListener('keydown', onKey)
     document.addEventListener('copy', onCopy)
@@ -206,8 +204,7 @@ function BoardView({ board, room }: { board: Board; room: string }) {
             if (!file) return
             try {
               const data = parseBoardFile(await file.text())
-              editor.insertCopies(data.shapes, { x: 0, y: 0 })
-              editor.zoomToFit()
+              editor.importShapes(data.shapes)
             } catch (err) {
               setError((err as Error).message)
             }

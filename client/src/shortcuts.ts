@@ -44,11 +44,13 @@ export function handleShortcut(editor: Editor, e: KeyboardEvent, actions: Shortc
       case ']':
       case '}':
         if (e.shiftKey) editor.bringToFront()
-        return e.shiftKey
+        else editor.bringForward()
+        return true
       case '[':
       case '{':
         if (e.shiftKey) editor.sendToBack()
-        return e.shiftKey
+        else editor.sendBackward()
+        return true
       default:
         return false
     }

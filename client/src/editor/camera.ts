@@ -94,6 +94,13 @@ export class CameraState {
     this.setCamera(box ? fitCamera(box, this.viewportSize) : { x: 0, y: 0, z: 1 })
   }
 
+  /** Brings `box` into view: centred, zoomed out as far as it needs to fit, never in past 100 %. */
+  reveal(box: Box): void {
+    const { w, h } = this.viewportSize
+    const z = Math.min(1, fitCamera(box, this.viewportSize).z)
+    this.setCamera({ z, x: w / 2 / z - (box.x + box.w / 2), y: h / 2 / z - (box.y + box.h / 2) })
+  }
+
   /** Shows the page rectangle another user sees, centred and as large as it fits. */
   show(viewport: Box): void {
     const { w, h } = this.viewportSize

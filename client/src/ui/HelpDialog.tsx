@@ -16,6 +16,7 @@ export const SHORTCUTS: [string, string][] = [
   ['Ctrl + D', 'Duplicate'],
   ['Ctrl + G / Ctrl + Shift + G', 'Group / ungroup'],
   ['Ctrl + C / X / V', 'Copy / cut / paste (also between boards)'],
+  ['Ctrl + ]  /  [', 'Bring forward / send backward (past the next overlapping shape)'],
   ['Ctrl + Shift + ]  /  [', 'Bring to front / send to back'],
   ['Ctrl + Z / Ctrl + Shift + Z, Ctrl + Y', 'Undo / redo (your own changes only)'],
   ['Enter, double-click', 'Edit text of a text or sticky note'],
