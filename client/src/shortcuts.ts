@@ -34,6 +34,9 @@ export function handleShortcut(editor: Editor, e: KeyboardEvent, actions: Shortc
         if (e.shiftKey) editor.ungroupSelected()
         else editor.groupSelected()
         return true
+      case 'l':
+        if (e.shiftKey) editor.lockSelected()
+        return e.shiftKey
       case '=':
       case '+':
         editor.zoomIn()

@@ -9,6 +9,7 @@ import type { PointerInfo } from '../editor/tools/index.ts'
 import type { TextEditing } from '../editor/TextEditing.ts'
 import { LockBadges } from '../ui/TextEditorOverlay.tsx'
 import { Cursors } from './Cursors.tsx'
+import { LockMarks } from './LockMarks.tsx'
 import { SelectionHandles } from './SelectionHandles.tsx'
 import { ShapeView } from './ShapeView.tsx'
 
@@ -134,7 +135,7 @@ export function Canvas({
 
   const onDoubleClick = (e: React.MouseEvent<HTMLDivElement>) => {
     if (isEditableTarget(e.target)) return
-    const hit = editor.shapeAt(info(e).page)
+    const hit = editor.shapeAt(info(e).page, (s) => !s.locked)
     if (hit && shapeUtil(hit.kind).hasText) onDoubleClickShape?.(hit.id)
   }
 
@@ -311,6 +312,7 @@ export function Canvas({
                 listening={false}
               />
             )}
+            <LockMarks shapes={visible} z={z} />
             {handles && <SelectionHandles frame={handles.frame} active={handles.active} z={z} />}
           </Layer>
         </Stage>

@@ -165,9 +165,12 @@ export class Editor implements ToolContext {
     for (const l of this.listeners) l()
   }
 
+  /** Shapes that can be selected: present and not locked. */
+  private readonly selectable = (id: string): boolean => this.store.get(id)?.locked === false
+
   private onShapesChanged(): void {
-    if ([...this.selectedIds].some((id) => !this.store.has(id))) {
-      this.selectedIds = new Set([...this.selectedIds].filter((id) => this.store.has(id)))
+    if ([...this.selectedIds].some((id) => !this.selectable(id))) {
+      this.selectedIds = new Set([...this.selectedIds].filter(this.selectable))
       this.presence.publish()
     }
     this.emit()
@@ -211,6 +214,10 @@ export class Editor implements ToolContext {
     this.versioned.setBinding(arrowId, binding)
   readonly detachMovedArrows = (ids: Iterable<string>): void => this.versioned.detachMovedArrows(ids)
   readonly withGroups = (ids: Iterable<string>): string[] => this.versioned.withGroups(ids)
+  /** Locks or unlocks shapes (versioned; locking deselects them). */
+  readonly setLocked = (ids: Iterable<string>, locked: boolean): void =>
+    this.versioned.setLocked([...ids], locked)
+  readonly lockSelected = (): void => this.setLocked(this.selectedIds, true)
   readonly groupSelected = (): void => this.versioned.group(this.getSelectedShapes())
   readonly ungroupSelected = (): void => this.versioned.ungroup(this.getSelectedShapes())
   commit(
@@ -291,8 +298,9 @@ export class Editor implements ToolContext {
     this.emit()
   }
 
+  /** Selects shapes; locked ones are never selected (so never moved, resized, rotated or deleted). */
   select(ids: Iterable<string>): void {
-    this.selectedIds = new Set([...ids].filter((id) => this.store.has(id)))
+    this.selectedIds = new Set([...ids].filter(this.selectable))
     this.presence.publish()
     this.emit()
   }

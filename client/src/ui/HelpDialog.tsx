@@ -15,6 +15,7 @@ export const SHORTCUTS: [string, string][] = [
   ['Delete / Backspace', 'Delete selection'],
   ['Ctrl + D', 'Duplicate'],
   ['Ctrl + G / Ctrl + Shift + G', 'Group / ungroup'],
+  ['Ctrl + Shift + L', 'Lock the selection (unlock from its right-click menu)'],
   ['Ctrl + C / X / V', 'Copy / cut / paste (also between boards)'],
   ['Ctrl + ]  /  [', 'Bring forward / send backward (past the next overlapping shape)'],
   ['Ctrl + Shift + ]  /  [', 'Bring to front / send to back'],
