@@ -7,6 +7,7 @@ import { type Box, boxContains, viewportBox } from '../editor/geometry.ts'
 import { shapeBounds, shapeUtil } from '../shapes/index.ts'
 import type { PointerInfo } from '../editor/tools/index.ts'
 import type { TextEditing } from '../editor/TextEditing.ts'
+import type { ContextMenuAt } from '../ui/ContextMenu.tsx'
 import { LockBadges } from '../ui/TextEditorOverlay.tsx'
 import { Cursors } from './Cursors.tsx'
 import { LockMarks } from './LockMarks.tsx'
@@ -30,10 +31,13 @@ export function Canvas({
   editor,
   text,
   onDoubleClickShape,
+  onContextMenu,
 }: {
   editor: Editor
   text?: TextEditing
   onDoubleClickShape?: (id: string) => void
+  /** Right-click (or long press): where, and on which shape (locked ones included), if any. */
+  onContextMenu?: (at: ContextMenuAt) => void
 }) {
   useSyncExternalStore(editor.subscribe, editor.getVersion)
   const container = useRef<HTMLDivElement>(null)
@@ -137,6 +141,21 @@ export function Canvas({
     if (isEditableTarget(e.target)) return
     const hit = editor.shapeAt(info(e).page, (s) => !s.locked)
     if (hit && shapeUtil(hit.kind).hasText) onDoubleClickShape?.(hit.id)
+  }
+
+  const onContextMenuEvent = (e: React.MouseEvent<HTMLDivElement>) => {
+    if (isEditableTarget(e.target)) return
+    e.preventDefault()
+    const p = info(e)
+    const hit = editor.shapeAt(p.page)
+    if (!hit) editor.select([])
+    else if (!hit.locked && !editor.selectedIds.has(hit.id)) editor.select(editor.withGroups([hit.id]))
+    onContextMenu?.({
+      client: { x: e.clientX, y: e.clientY },
+      screen: p.screen,
+      page: p.page,
+      shapeId: hit?.id ?? null,
+    })
   }
 
   useEffect(() => {
@@ -260,6 +279,7 @@ export function Canvas({
       }}
       onPointerLeave={() => editor.setCursor(null)}
       onDoubleClick={onDoubleClick}
+      onContextMenu={onContextMenuEvent}
     >
       {size.w > 0 && (
         <Stage width={size.w} height={size.h} listening={false}>

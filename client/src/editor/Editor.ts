@@ -251,6 +251,9 @@ export class Editor implements ToolContext {
     if (data) this.insertCopies(data.shapes, { x: 16, y: 16 })
   }
   readonly copySelection = (): ClipboardData | null => copyOf(this.getSelectedShapes())
+  /** Clipboard data of any shapes (locked ones too). */
+  readonly copyShapes = (ids: Iterable<string>): ClipboardData | null =>
+    copyOf([...ids].map((id) => this.store.get(id)).filter((s): s is Shape => !!s))
   /**
    * Pastes clipboard shapes centred on `at` (page point; default the last pointer position on the
    * canvas, or the centre of the view), each repeat at the same point offset a little further.
