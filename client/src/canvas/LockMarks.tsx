@@ -13,13 +13,13 @@ export function LockMarks({ shapes, z }: { shapes: readonly Shape[]; z: number }
       const b = shapeBounds(s)
       return (
         <Group key={`locked:${s.id}`} x={b.x + b.w} y={b.y} scaleX={1 / z} scaleY={1 / z} listening={false}>
-          <Circle radius={10} fill="#ffffff" stroke="#6b6b7b" strokeWidth={1} />
+          <Circle radius={11} fill="#ffffff" stroke="#6b6b7b" strokeWidth={1} />
           <Path
             data={PADLOCK}
-            x={-6}
-            y={-6.3}
-            scaleX={0.6}
-            scaleY={0.6}
+            x={-7}
+            y={-7.4}
+            scaleX={0.7}
+            scaleY={0.7}
             stroke="#1e1e1e"
             strokeWidth={2.2}
             lineJoin="round"
