@@ -9,11 +9,6 @@ async function rightClick(user: BoardPage, x: number, y: number): Promise<void> 
   await user.page.mouse.click(p.x, p.y, { button: 'right' })
 }
 
-/** Canvas point of the centre of a shape, through the user's camera. */
-async function centreOf(user: BoardPage, s: ShapeJson): Promise<[number, number]> {
-  return user.toScreen({ x: s.x + s.w / 2, y: s.y + s.h / 2 })
-}
-
 test('one Ctrl+wheel notch zooms about 10 % and keeps the point under the cursor; plain wheel pans', async ({
   openUser,
 }) => {
