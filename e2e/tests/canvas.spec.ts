@@ -227,6 +227,8 @@ test('Lock in the menu makes a drag do nothing for both users, until unlocked', 
 test('Bring forward in the style panel moves a shape above the one it overlaps, for both users', async ({
   openUser,
 }) => {
+  // Two users and three shapes drawn: slow on a loaded machine.
+  test.slow()
   const alice = await openUser('Alice')
   const bob = await openUser('Bob')
   await alice.draw('rect', [400, 250], [560, 350])
