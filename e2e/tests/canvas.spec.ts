@@ -1,6 +1,9 @@
 import fs from 'node:fs'
 import { type BoardPage, expect, near, type ShapeJson, test, waitForConvergence } from './fixtures.ts'
 
+// The scenarios with two users call test.slow(): on a loaded 2-core machine opening a board alone
+// can take 15 s.
+
 const rects = (shapes: ShapeJson[]) => shapes.filter((s) => s.kind === 'rect')
 
 /** Right-clicks a canvas point. */
@@ -43,6 +46,7 @@ test('one Ctrl+wheel notch zooms about 10 % and keeps the point under the cursor
 test('paste lands at the cursor and a second paste is offset; the other user sees both copies', async ({
   openUser,
 }) => {
+  test.slow()
   const alice = await openUser('Alice')
   const bob = await openUser('Bob')
   await alice.draw('rect', [300, 200], [400, 260])
@@ -68,6 +72,7 @@ test('paste lands at the cursor and a second paste is offset; the other user see
 })
 
 test('import adds the copies beside the board, selected and in view', async ({ openUser }) => {
+  test.slow()
   const alice = await openUser('Alice')
   const bob = await openUser('Bob')
   await alice.draw('rect', [300, 200], [460, 300])
@@ -110,6 +115,7 @@ test('import adds the copies beside the board, selected and in view', async ({ o
 test('right-click a shape opens the menu; Delete in it removes the shape for the other user', async ({
   openUser,
 }, testInfo) => {
+  test.slow()
   const alice = await openUser('Alice')
   const bob = await openUser('Bob')
   await alice.draw('rect', [400, 250], [560, 350])
@@ -187,7 +193,6 @@ test('right-click a shape opens the menu; Delete in it removes the shape for the
 test('Lock in the menu makes a drag do nothing for both users, until unlocked', async ({
   openUser,
 }, testInfo) => {
-  // Two users, four drags and three round trips: slow on a loaded machine.
   test.slow()
   const alice = await openUser('Alice')
   const bob = await openUser('Bob')
@@ -227,7 +232,6 @@ test('Lock in the menu makes a drag do nothing for both users, until unlocked', 
 test('Bring forward in the style panel moves a shape above the one it overlaps, for both users', async ({
   openUser,
 }) => {
-  // Two users and three shapes drawn: slow on a loaded machine.
   test.slow()
   const alice = await openUser('Alice')
   const bob = await openUser('Bob')
