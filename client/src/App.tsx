@@ -3,11 +3,12 @@ import { shapesMap, WS_PATH_PREFIX } from '@easel/shared'
 import { Canvas, isEditableTarget } from './canvas/Canvas.tsx'
 import { type Board, createBoard } from './board.ts'
 import type { EaselDebug } from './debug.ts'
-import type { ClipboardData } from './editor/Editor.ts'
 import { download, downloadBoardFile, parseBoardFile, toPng, toSvg } from './editor/exportBoard.ts'
 import { loadUser, saveUserName } from './identity.ts'
 import { handleShortcut } from './shortcuts.ts'
+import { CLIPBOARD_KEY, parseClipboard } from './ui/clipboardIO.ts'
 import { ConnectionStatus } from './ui/ConnectionStatus.tsx'
+import { ContextMenu, type ContextMenuAt } from './ui/ContextMenu.tsx'
 import { Recovery } from './ui/Recovery.tsx'
 import { HelpDialog } from './ui/HelpDialog.tsx'
 import { Notices } from './ui/Notices.tsx'
@@ -15,8 +16,6 @@ import { LockPrompt, TextEditorOverlay } from './ui/TextEditorOverlay.tsx'
 import { People } from './ui/People.tsx'
 import { StylePanel } from './ui/StylePanel.tsx'
 import { Toolbar } from './ui/Toolbar.tsx'
-
-const CLIPBOARD_KEY = 'easel:clipboard'
 
 export function App({ room }: { room: string }) {
   const [board, setBoard] = useState<Board | null>(null)
@@ -79,6 +78,7 @@ function BoardView({ board, room }: { board: Board; room: string }) {
   useSyncExternalStore(editor.subscribe, editor.getVersion)
   const [help, setHelp] = useState(false)
   const [menu, setMenu] = useState(false)
+  const [contextMenu, setContextMenu] = useState<ContextMenuAt | null>(null)
   const [error, setError] = useState<string | null>(null)
   const fileInput = useRef<HTMLInputElement>(null)
 
@@ -108,9 +108,7 @@ function BoardView({ board, room }: { board: Board; room: string }) {
       const data = parseClipboard(text)
       if (!data) return
       e.preventDefault()
-      const c = editor.camera
-      const center = { x: editor.viewportSize.w / 2 / c.z - c.x, y: editor.viewportSize.h / 2 / c.z - c.y }
-      editor.paste(data, center)
+      editor.paste(data)
     }
     window.addEventListener('keydown', onKey)
     document.addEventListener('copy', onCopy)
@@ -137,7 +135,12 @@ function BoardView({ board, room }: { board: Board; room: string }) {
 
   return (
     <div className="app">
-      <Canvas editor={editor} text={text} onDoubleClickShape={(id) => text.start(id)} />
+      <Canvas
+        editor={editor}
+        text={text}
+        onDoubleClickShape={(id) => text.start(id)}
+        onContextMenu={setContextMenu}
+      />
       <TextEditorOverlay editor={editor} text={text} />
       <LockPrompt text={text} />
       <Notices editor={editor} />
@@ -206,8 +209,7 @@ function BoardView({ board, room }: { board: Board; room: string }) {
             if (!file) return
             try {
               const data = parseBoardFile(await file.text())
-              editor.insertCopies(data.shapes, { x: 0, y: 0 })
-              editor.zoomToFit()
+              editor.importShapes(data.shapes)
             } catch (err) {
               setError((err as Error).message)
             }
@@ -279,15 +281,7 @@ function BoardView({ board, room }: { board: Board; room: string }) {
         </div>
       )}
       {help && <HelpDialog onClose={() => setHelp(false)} />}
+      {contextMenu && <ContextMenu editor={editor} at={contextMenu} onClose={() => setContextMenu(null)} />}
     </div>
   )
-}
-
-function parseClipboard(text: string): ClipboardData | null {
-  try {
-    const data = JSON.parse(text)
-    return data?.type === 'easel/shapes' && Array.isArray(data.shapes) ? (data as ClipboardData) : null
-  } catch {
-    return null
-  }
 }

@@ -34,6 +34,9 @@ export function handleShortcut(editor: Editor, e: KeyboardEvent, actions: Shortc
         if (e.shiftKey) editor.ungroupSelected()
         else editor.groupSelected()
         return true
+      case 'l':
+        if (e.shiftKey) editor.lockSelected()
+        return e.shiftKey
       case '=':
       case '+':
         editor.zoomIn()
@@ -44,11 +47,13 @@ export function handleShortcut(editor: Editor, e: KeyboardEvent, actions: Shortc
       case ']':
       case '}':
         if (e.shiftKey) editor.bringToFront()
-        return e.shiftKey
+        else editor.bringForward()
+        return true
       case '[':
       case '{':
         if (e.shiftKey) editor.sendToBack()
-        return e.shiftKey
+        else editor.sendBackward()
+        return true
       default:
         return false
     }

@@ -120,8 +120,14 @@ test('export PNG, SVG and JSON, and import the JSON into a fresh board', async (
   expect(imported.some((s) => oldIds.has(s.id))).toBe(false)
   // Paint order is kept.
   expect(imported.map((s) => s.kind)).toEqual(shapes.map((s) => s.kind))
-  // The importer's camera fits the imported shapes, and they are selected.
-  expect((await carol.camera()).z).not.toBe(1)
+  // The importer's camera shows the imported shapes (at most at 100 %), and they are selected.
+  const canvas = (await carol.page.getByTestId('canvas').boundingBox())!
+  expect((await carol.camera()).z).toBeLessThanOrEqual(1)
+  for (const s of imported) {
+    const [x0, y0] = await carol.toScreen({ x: s.x, y: s.y })
+    const [x1, y1] = await carol.toScreen({ x: s.x + s.w, y: s.y + s.h })
+    expect(x0 >= 0 && y0 >= 0 && x1 <= canvas.width && y1 <= canvas.height, `${s.kind} in view`).toBe(true)
+  }
   await dave.waitForPeer('Carol', (p) => p.selection.length === 5, 'the imported shapes are selected')
   // The original board is untouched.
   expect(await alice.shapes()).toEqual(shapes)

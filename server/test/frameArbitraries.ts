@@ -458,6 +458,7 @@ const valueFor = (field: VersionedField): fc.Arbitrary<unknown> =>
       end: fc.option(fc.constantFrom('s1', 's2', 'x'), { nil: null }),
     }),
     parent: fc.option(fc.constantFrom('s1', 's2', 'g1'), { nil: null }),
+    locked: fc.boolean(),
     text: fc.string({ maxLength: 12 }),
   })[field]
 

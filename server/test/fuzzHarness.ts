@@ -598,6 +598,7 @@ async function seedRoom(server: EaselServer, setup: SetupSpec, log: string[]): P
           deleted: k % 2 === 0,
           binding: { start: null, end: k % 2 ? 's1' : null },
           parent: null,
+          locked: k % 2 === 0,
           text: `text ${k}`,
         }[field]
         const r = await client.commit({

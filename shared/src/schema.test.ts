@@ -33,8 +33,14 @@ const rect: CrdtProps = {
 describe('field tiers', () => {
   it('declares text as leased and deletion, bindings and grouping as versioned', () => {
     expect(tierOf('text')).toBe('leased')
-    expect([...VERSIONED_FIELDS].sort()).toEqual(['binding', 'deleted', 'parent', 'text'])
-    expect(VERSIONED_FIELDS.map(tierOf)).toEqual(['versioned', 'versioned', 'versioned', 'leased'])
+    expect([...VERSIONED_FIELDS].sort()).toEqual(['binding', 'deleted', 'locked', 'parent', 'text'])
+    expect(VERSIONED_FIELDS.map(tierOf)).toEqual([
+      'versioned',
+      'versioned',
+      'versioned',
+      'versioned',
+      'leased',
+    ])
     expect(tierOf('x')).toBe('crdt')
     expect(tierOf('kind')).toBe('crdt')
   })
@@ -46,9 +52,11 @@ describe('versioned defaults', () => {
       deleted: false,
       binding: { start: null, end: null },
       parent: null,
+      locked: false,
       text: '',
     })
     expect(versionedValue('deleted').safeParse(undefined).success).toBe(false)
+    expect(versionedValue('locked').safeParse('yes').success).toBe(false)
     expect(versionedValue('text').safeParse(undefined).success).toBe(false)
     expect(versionedValue('parent').safeParse(null).success).toBe(true)
     expect(versionedValue('binding').safeParse({ start: 'a' }).success).toBe(false)
@@ -112,7 +120,7 @@ describe('readShape', () => {
       deleted: false,
       binding: { start: null, end: null },
       text: '',
-      versions: { parent: 2, deleted: 0, binding: 0, text: 0 },
+      versions: { parent: 2, deleted: 0, binding: 0, locked: 0, text: 0 },
     })
   })
 

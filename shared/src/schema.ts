@@ -68,6 +68,8 @@ const TIERS = {
       .default({ start: null, end: null }),
     /** Id of the group this shape belongs to, or null. */
     parent: z.string().max(64).nullable().default(null),
+    /** Locked shapes cannot be selected to move, resize, rotate or delete them, until unlocked. */
+    locked: z.boolean().default(false),
   },
   leased: {
     text: z.string().max(20_000).default(''),

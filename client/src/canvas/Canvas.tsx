@@ -7,8 +7,10 @@ import { type Box, boxContains, viewportBox } from '../editor/geometry.ts'
 import { shapeBounds, shapeUtil } from '../shapes/index.ts'
 import type { PointerInfo } from '../editor/tools/index.ts'
 import type { TextEditing } from '../editor/TextEditing.ts'
+import type { ContextMenuAt } from '../ui/ContextMenu.tsx'
 import { LockBadges } from '../ui/TextEditorOverlay.tsx'
 import { Cursors } from './Cursors.tsx'
+import { LockMarks } from './LockMarks.tsx'
 import { SelectionHandles } from './SelectionHandles.tsx'
 import { ShapeView } from './ShapeView.tsx'
 
@@ -29,10 +31,13 @@ export function Canvas({
   editor,
   text,
   onDoubleClickShape,
+  onContextMenu,
 }: {
   editor: Editor
   text?: TextEditing
   onDoubleClickShape?: (id: string) => void
+  /** Right-click (or long press): where, and on which shape (locked ones included), if any. */
+  onContextMenu?: (at: ContextMenuAt) => void
 }) {
   useSyncExternalStore(editor.subscribe, editor.getVersion)
   const container = useRef<HTMLDivElement>(null)
@@ -84,22 +89,73 @@ export function Canvas({
     )
   }
 
+  // Touch: a second finger ends what the first one started and the two pan and zoom the view
+  // until both are lifted.
+  const touches = useRef(new Map<number, { x: number; y: number }>())
+  const pinching = useRef(false)
+  const screenOf = (e: React.PointerEvent) => {
+    const r = container.current!.getBoundingClientRect()
+    return { x: e.clientX - r.left, y: e.clientY - r.top }
+  }
+
   const onPointerDown = (e: React.PointerEvent<HTMLDivElement>) => {
     if (isEditableTarget(e.target)) return
     container.current!.setPointerCapture(e.pointerId)
+    if (e.pointerType === 'touch') {
+      touches.current.set(e.pointerId, screenOf(e))
+      if (touches.current.size >= 2) {
+        if (!pinching.current) editor.cancel()
+        pinching.current = true
+      }
+      if (pinching.current) return
+    }
     editor.pointerDown(info(e))
+  }
+
+  const onPointerMove = (e: React.PointerEvent<HTMLDivElement>) => {
+    if (e.pointerType === 'touch' && touches.current.has(e.pointerId)) {
+      const before = [...touches.current.values()]
+      touches.current.set(e.pointerId, screenOf(e))
+      if (pinching.current) {
+        const after = [...touches.current.values()]
+        if (before.length >= 2 && after.length >= 2)
+          editor.pinch([before[0]!, before[1]!], [after[0]!, after[1]!])
+        return
+      }
+    }
+    editor.pointerMove(info(e))
   }
 
   const onPointerUp = (e: React.PointerEvent<HTMLDivElement>) => {
     if (container.current?.hasPointerCapture(e.pointerId))
       container.current.releasePointerCapture(e.pointerId)
+    touches.current.delete(e.pointerId)
+    if (pinching.current) {
+      if (touches.current.size === 0) pinching.current = false
+      return
+    }
     editor.pointerUp(info(e))
   }
 
   const onDoubleClick = (e: React.MouseEvent<HTMLDivElement>) => {
     if (isEditableTarget(e.target)) return
-    const hit = editor.shapeAt(info(e).page)
+    const hit = editor.shapeAt(info(e).page, (s) => !s.locked)
     if (hit && shapeUtil(hit.kind).hasText) onDoubleClickShape?.(hit.id)
+  }
+
+  const onContextMenuEvent = (e: React.MouseEvent<HTMLDivElement>) => {
+    if (isEditableTarget(e.target)) return
+    e.preventDefault()
+    const p = info(e)
+    const hit = editor.shapeAt(p.page)
+    if (!hit) editor.select([])
+    else if (!hit.locked && !editor.selectedIds.has(hit.id)) editor.select(editor.withGroups([hit.id]))
+    onContextMenu?.({
+      client: { x: e.clientX, y: e.clientY },
+      screen: p.screen,
+      page: p.page,
+      shapeId: hit?.id ?? null,
+    })
   }
 
   useEffect(() => {
@@ -110,8 +166,8 @@ export function Canvas({
       const r = el.getBoundingClientRect()
       const anchor = { x: e.clientX - r.left, y: e.clientY - r.top }
       if (e.ctrlKey || e.metaKey) {
-        // Pinch gestures arrive as ctrl+wheel with small deltas.
-        editor.zoomTo(editor.camera.z * Math.exp(-e.deltaY * 0.01), anchor)
+        // Trackpad pinch gestures arrive as ctrl+wheel with small deltas.
+        editor.wheelZoom(e.deltaY, anchor, e.deltaMode)
       } else {
         editor.panBy(-(e.shiftKey ? e.deltaY : e.deltaX), e.shiftKey ? 0 : -e.deltaY)
       }
@@ -214,11 +270,16 @@ export function Canvas({
       className="canvas"
       style={{ cursor: editor.tool.cursor }}
       onPointerDown={onPointerDown}
-      onPointerMove={(e) => editor.pointerMove(info(e))}
+      onPointerMove={onPointerMove}
       onPointerUp={onPointerUp}
-      onPointerCancel={() => editor.cancel()}
+      onPointerCancel={(e) => {
+        touches.current.delete(e.pointerId)
+        if (touches.current.size === 0) pinching.current = false
+        editor.cancel()
+      }}
       onPointerLeave={() => editor.setCursor(null)}
       onDoubleClick={onDoubleClick}
+      onContextMenu={onContextMenuEvent}
     >
       {size.w > 0 && (
         <Stage width={size.w} height={size.h} listening={false}>
@@ -271,6 +332,7 @@ export function Canvas({
                 listening={false}
               />
             )}
+            <LockMarks shapes={visible} z={z} />
             {handles && <SelectionHandles frame={handles.frame} active={handles.active} z={z} />}
           </Layer>
         </Stage>

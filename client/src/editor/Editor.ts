@@ -2,9 +2,19 @@ import type { Awareness } from 'y-protocols/awareness'
 import type * as Y from 'yjs'
 import type { CommitRequest, CommitResult, CrdtProps, Shape, ShapeKind } from '@easel/shared'
 import { CameraState } from './camera.ts'
-import { type ClipboardContext, copyOf, insertCopies, paste, restack, toClipboardShape } from './clipboard.ts'
+import {
+  type ClipboardContext,
+  copyOf,
+  importOffset,
+  insertCopies,
+  PastePlacement,
+  paste,
+  restack,
+  restackStep,
+  toClipboardShape,
+} from './clipboard.ts'
 import { kindLabel, shapeBounds } from '../shapes/index.ts'
-import { type Box, type Camera, screenToPage, type Vec } from './geometry.ts'
+import { type Box, type Camera, screenToPage, unionBoxes, type Vec } from './geometry.ts'
 import { History } from './history.ts'
 import { LiveGesture } from './liveGesture.ts'
 import { Notices } from './notices.ts'
@@ -66,6 +76,9 @@ export class Editor implements ToolContext {
   private readonly presence: Presence
   private readonly clipboard: ClipboardContext
   private readonly dispatch: ToolDispatch
+  private readonly placement = new PastePlacement()
+  /** Last pointer position on the canvas (screen point), where pastes land. */
+  private pointerScreen: Vec | null = null
   private version = 0
   private readonly listeners = new Set<() => void>()
 
@@ -152,9 +165,12 @@ export class Editor implements ToolContext {
     for (const l of this.listeners) l()
   }
 
+  /** Shapes that can be selected: present and not locked. */
+  private readonly selectable = (id: string): boolean => this.store.get(id)?.locked === false
+
   private onShapesChanged(): void {
-    if ([...this.selectedIds].some((id) => !this.store.has(id))) {
-      this.selectedIds = new Set([...this.selectedIds].filter((id) => this.store.has(id)))
+    if ([...this.selectedIds].some((id) => !this.selectable(id))) {
+      this.selectedIds = new Set([...this.selectedIds].filter(this.selectable))
       this.presence.publish()
     }
     this.emit()
@@ -198,6 +214,10 @@ export class Editor implements ToolContext {
     this.versioned.setBinding(arrowId, binding)
   readonly detachMovedArrows = (ids: Iterable<string>): void => this.versioned.detachMovedArrows(ids)
   readonly withGroups = (ids: Iterable<string>): string[] => this.versioned.withGroups(ids)
+  /** Locks or unlocks shapes (versioned; locking deselects them). */
+  readonly setLocked = (ids: Iterable<string>, locked: boolean): void =>
+    this.versioned.setLocked([...ids], locked)
+  readonly lockSelected = (): void => this.setLocked(this.selectedIds, true)
   readonly groupSelected = (): void => this.versioned.group(this.getSelectedShapes())
   readonly ungroupSelected = (): void => this.versioned.ungroup(this.getSelectedShapes())
   commit(
@@ -231,12 +251,44 @@ export class Editor implements ToolContext {
     if (data) this.insertCopies(data.shapes, { x: 16, y: 16 })
   }
   readonly copySelection = (): ClipboardData | null => copyOf(this.getSelectedShapes())
-  /** Pastes clipboard shapes centred on `at` (page point), or offset from the originals. */
-  readonly paste = (data: ClipboardData, at?: Vec): string[] => paste(this.clipboard, data, at)
+  /** Clipboard data of any shapes (locked ones too). */
+  readonly copyShapes = (ids: Iterable<string>): ClipboardData | null =>
+    copyOf([...ids].map((id) => this.store.get(id)).filter((s): s is Shape => !!s))
+  /**
+   * Pastes clipboard shapes centred on `at` (page point; default the last pointer position on the
+   * canvas, or the centre of the view), each repeat at the same point offset a little further.
+   */
+  paste(data: ClipboardData, at: Vec = this.pasteTarget()): string[] {
+    return paste(this.clipboard, data, this.placement.next(data, at, 8 / this.camera.z))
+  }
+  /** The page point under the last pointer position on the canvas, or the centre of the view. */
+  pasteTarget(): Vec {
+    const { w, h } = this.viewportSize
+    const p = this.pointerScreen
+    const inView = p && p.x >= 0 && p.y >= 0 && p.x <= w && p.y <= h
+    return screenToPage(this.camera, inView ? p : { x: w / 2, y: h / 2 })
+  }
+  /** Adds shapes from a board file beside what is on the board, selects them and shows them. */
+  importShapes(shapes: ClipboardData['shapes']): string[] {
+    const ids = this.insertCopies(shapes, importOffset(this.getShapes(), shapes))
+    const box = unionBoxes(
+      this.getShapes()
+        .filter((s) => ids.includes(s.id))
+        .map(shapeBounds),
+    )
+    if (box) this.view.reveal(box)
+    return ids
+  }
   readonly bringToFront = (): void =>
     this.updateShapes(restack(this.getShapes(), this.getSelectedShapes(), 'front'))
   readonly sendToBack = (): void =>
     this.updateShapes(restack(this.getShapes(), this.getSelectedShapes(), 'back'))
+  /** Moves the selection just above the next shape it overlaps. */
+  readonly bringForward = (): void =>
+    this.updateShapes(restackStep(this.getShapes(), this.getSelectedShapes(), 'forward'))
+  /** Moves the selection just below the next shape it overlaps. */
+  readonly sendBackward = (): void =>
+    this.updateShapes(restackStep(this.getShapes(), this.getSelectedShapes(), 'backward'))
   nudgeSelected(dx: number, dy: number): void {
     this.updateShapes(
       this.getSelectedShapes().map((s) => ({ id: s.id, props: { x: s.x + dx, y: s.y + dy } })),
@@ -249,8 +301,9 @@ export class Editor implements ToolContext {
     this.emit()
   }
 
+  /** Selects shapes; locked ones are never selected (so never moved, resized, rotated or deleted). */
   select(ids: Iterable<string>): void {
-    this.selectedIds = new Set([...ids].filter((id) => this.store.has(id)))
+    this.selectedIds = new Set([...ids].filter(this.selectable))
     this.presence.publish()
     this.emit()
   }
@@ -272,8 +325,12 @@ export class Editor implements ToolContext {
   get tool(): Tool {
     return this.dispatch.tool
   }
-  readonly pointerDown = (e: PointerInfo): void => this.dispatch.down(e)
+  pointerDown(e: PointerInfo): void {
+    this.pointerScreen = e.screen
+    this.dispatch.down(e)
+  }
   pointerMove(e: PointerInfo): void {
+    this.pointerScreen = e.screen
     this.presence.setCursor(e.page)
     this.dispatch.move(e)
   }
@@ -301,6 +358,11 @@ export class Editor implements ToolContext {
   readonly setCamera = (camera: Camera, fromFollow = false): void => this.view.setCamera(camera, fromFollow)
   readonly panBy = (dxScreen: number, dyScreen: number): void => this.view.panBy(dxScreen, dyScreen)
   readonly zoomTo = (z: number, anchor?: Vec): void => this.view.zoomTo(z, anchor)
+  /** One Ctrl+wheel or trackpad-pinch event at a screen point (about 10 % per mouse notch). */
+  readonly wheelZoom = (deltaY: number, anchor: Vec, deltaMode = 0): void =>
+    this.view.wheelZoom(deltaY, anchor, deltaMode)
+  /** Two fingers moved on a touch screen (screen points): pans and zooms with them. */
+  readonly pinch = (from: [Vec, Vec], to: [Vec, Vec]): void => this.view.pinch(from, to)
   readonly zoomIn = (): void => this.zoomTo(this.camera.z * 1.25)
   readonly zoomOut = (): void => this.zoomTo(this.camera.z / 1.25)
   readonly zoomToFit = (): void => this.view.fit(this.getShapes().map(shapeBounds))

@@ -6,10 +6,11 @@ import {
   newOpId,
   newShapeId,
   type Shape,
+  zBetween,
   zBetweenN,
 } from '@easel/shared'
 import { shapeBounds } from '../shapes/index.ts'
-import { unionBoxes, type Vec } from './geometry.ts'
+import { boxesIntersect, unionBoxes, type Vec } from './geometry.ts'
 import type { ClipboardData, ShapeUpdate } from './types.ts'
 import type { VersionedOps } from './versionedOps.ts'
 import type { ShapeWrites } from './writes.ts'
@@ -67,12 +68,46 @@ export function insertCopies(ctx: ClipboardContext, shapes: ClipboardData['shape
   return ids
 }
 
-/** Pastes clipboard shapes centred on `at` (page point), or offset from the originals. */
-export function paste(ctx: ClipboardContext, data: ClipboardData, at?: Vec): string[] {
+/** Pastes clipboard shapes centred on `at` (page point). */
+export function paste(ctx: ClipboardContext, data: ClipboardData, at: Vec): string[] {
   const box = unionBoxes(data.shapes.map((s) => shapeBounds(s)))
   if (!box) return []
-  const offset = at ? { x: at.x - (box.x + box.w / 2), y: at.y - (box.y + box.h / 2) } : { x: 24, y: 24 }
-  return insertCopies(ctx, data.shapes, offset)
+  return insertCopies(ctx, data.shapes, { x: at.x - (box.x + box.w / 2), y: at.y - (box.y + box.h / 2) })
+}
+
+/** How far each repeated paste of the same clipboard at the same spot lands from the previous one. */
+export const PASTE_STEP = 20
+
+/**
+ * Where pastes land: centred on the point asked for, and each repeat of the same clipboard at the
+ * same point {@link PASTE_STEP} further down and right, so copies do not stack exactly.
+ */
+export class PastePlacement {
+  private last: { key: string; at: Vec; count: number } | null = null
+
+  /** The centre for pasting `data` at `at`; `tolerance` (page units) is how far counts as the same point. */
+  next(data: ClipboardData, at: Vec, tolerance: number): Vec {
+    const key = JSON.stringify(data.shapes)
+    const l = this.last
+    const same = !!l && l.key === key && Math.hypot(at.x - l.at.x, at.y - l.at.y) <= tolerance
+    const count = same ? l.count + 1 : 0
+    this.last = { key, at, count }
+    return { x: at.x + count * PASTE_STEP, y: at.y + count * PASTE_STEP }
+  }
+}
+
+/** Gap between what is on the board and shapes imported beside it. */
+export const IMPORT_GAP = 80
+
+/**
+ * The offset that puts imported shapes beside what is on the board: their top-left corner
+ * {@link IMPORT_GAP} right of the board's bounds, level with its top. Nothing on the board: in place.
+ */
+export function importOffset(board: readonly Shape[], imported: ClipboardData['shapes']): Vec {
+  const have = unionBoxes(board.map((s) => shapeBounds(s)))
+  const add = unionBoxes(imported.map((s) => shapeBounds(s)))
+  if (!have || !add) return { x: 0, y: 0 }
+  return { x: have.x + have.w + IMPORT_GAP - add.x, y: have.y - add.y }
 }
 
 /** New z indices putting `selected` above (or below) every other shape, keeping their order. */
@@ -86,4 +121,56 @@ export function restack(all: readonly Shape[], selected: Shape[], to: 'front' | 
       ? zBetweenN(others.at(-1)?.z ?? null, null, sel.length)
       : zBetweenN(null, others[0]?.z ?? null, sel.length)
   return sel.map((s, i) => ({ id: s.id, props: { z: zs[i]! } }))
+}
+
+/**
+ * New z indices moving each selected shape one step: just above (or below) the next shape it
+ * overlaps, and no further; a shape that overlaps nothing in that direction stays. Selected shapes
+ * keep their order among themselves.
+ */
+export function restackStep(
+  all: readonly Shape[],
+  selected: Shape[],
+  dir: 'forward' | 'backward',
+): ShapeUpdate[] {
+  const ids = new Set(selected.map((s) => s.id))
+  const order = [...all]
+  const z = new Map(order.map((s) => [s.id, s.z]))
+  const moving = order.filter((s) => ids.has(s.id))
+  const step = dir === 'forward' ? 1 : -1
+  if (dir === 'forward') moving.reverse()
+  const updates: ShapeUpdate[] = []
+  for (const s of moving) {
+    const i = order.indexOf(s)
+    const box = shapeBounds(s)
+    let target = -1
+    for (let k = i + step; k >= 0 && k < order.length; k += step) {
+      const o = order[k]!
+      if (!ids.has(o.id) && boxesIntersect(box, shapeBounds(o))) {
+        target = k
+        break
+      }
+    }
+    if (target < 0) continue
+    // Forward: between the target and the shape above it; backward: the one below it and the target.
+    const [lo, hi] =
+      dir === 'forward' ? [order[target], order[target + 1]] : [order[target - 1], order[target]]
+    const key = keyBetween(lo ? z.get(lo.id)! : null, hi ? z.get(hi.id)! : null)
+    if (!key) continue
+    order.splice(i, 1)
+    order.splice(target, 0, s)
+    z.set(s.id, key)
+    updates.push({ id: s.id, props: { z: key } })
+  }
+  return updates
+}
+
+/** A key between two (possibly odd, from another client) keys, or null when there is none. */
+function keyBetween(a: string | null, b: string | null): string | null {
+  if (a !== null && b !== null && a >= b) return null
+  try {
+    return zBetween(a, b)
+  } catch {
+    return null
+  }
 }

@@ -75,6 +75,8 @@ export class Notices {
         return `re-attached ${target}`
       case 'parent':
         return value ? `grouped ${target} differently` : `ungrouped ${target}`
+      case 'locked':
+        return value ? `locked ${target}` : `unlocked ${target}`
     }
   }
 }

@@ -137,7 +137,7 @@ export class VersionedOps {
         opId: newOpId(),
         ops: shapes.map((s) => ({ shapeId: s.id, field: 'deleted', baseVersion: s.versions.deleted, value })),
         expect: shapes.flatMap((s) =>
-          (['text', 'binding', 'parent'] as const).map((field) => ({
+          (['text', 'binding', 'parent', 'locked'] as const).map((field) => ({
             shapeId: s.id,
             field,
             version: s.versions[field],
@@ -283,6 +283,36 @@ export class VersionedOps {
       label,
       () => apply((id) => before.get(id) ?? null, `undo ${label}`),
       () => apply(() => parent, label),
+    )
+  }
+
+  /**
+   * Locks or unlocks shapes (a versioned change: a concurrent lock or unlock by someone else is
+   * reported, unless they set the same value). One undoable step.
+   */
+  setLocked(ids: string[], locked: boolean): void {
+    const label = locked ? 'lock' : 'unlock'
+    const apply = (value: boolean, what: string): boolean => {
+      const shapes = ids
+        .map((id) => this.ctx.shapes.readCommitted(id))
+        .filter((s): s is Shape => !!s && !s.deleted && s.locked !== value)
+      if (shapes.length === 0 || !this.ctx.commits) return false
+      void this.commit(
+        {
+          opId: newOpId(),
+          ops: shapes.map((s) => ({ shapeId: s.id, field: 'locked', baseVersion: s.versions.locked, value })),
+        },
+        what,
+        (r) => r.status === 'conflict' && r.field === 'locked' && r.value === value,
+        () => apply(value, what),
+      )
+      return true
+    }
+    if (!apply(locked, label)) return
+    this.ctx.history.pushCommit(
+      label,
+      () => apply(!locked, `undo ${label}`),
+      () => apply(locked, label),
     )
   }
 

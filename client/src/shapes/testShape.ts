@@ -15,7 +15,7 @@ export function testShape(props: Partial<CrdtProps & Pick<Shape, 'text'>> & Pick
     opacity: 1,
     ...VERSIONED_DEFAULTS,
     id: 's1',
-    versions: { deleted: 0, binding: 0, parent: 0, text: 0 },
+    versions: { deleted: 0, binding: 0, parent: 0, locked: 0, text: 0 },
     ...props,
   }
 }

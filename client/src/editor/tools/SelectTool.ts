@@ -88,7 +88,8 @@ export class SelectTool implements Tool {
             }
       return
     }
-    const hit = this.editor.shapeAt(e.page)
+    // Locked shapes are not hit: a press on one is a press on the canvas.
+    const hit = this.editor.shapeAt(e.page, (s) => !s.locked)
     if (!hit) {
       this.s = { name: 'pointingCanvas', start: e.page, screen: e.screen, shift: e.shift }
       return
