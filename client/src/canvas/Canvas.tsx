@@ -4,11 +4,14 @@ import { Group, Layer, Rect, Stage } from 'react-konva'
 import type { Shape } from '@easel/shared'
 import type { Editor } from '../editor/Editor.ts'
 import { type Box, boxContains, viewportBox } from '../editor/geometry.ts'
-import { shapeBounds, shapeUtil } from '../shapes/index.ts'
+import { shapeBounds } from '../shapes/index.ts'
+import { doubleClickAt } from '../editor/doubleClick.ts'
 import type { PointerInfo } from '../editor/tools/index.ts'
 import type { TextEditing } from '../editor/TextEditing.ts'
 import { LockBadges } from '../ui/TextEditorOverlay.tsx'
 import { Cursors } from './Cursors.tsx'
+import { GroupFrames } from './GroupFrames.tsx'
+import { SnapGuides } from './SnapGuides.tsx'
 import { SelectionHandles } from './SelectionHandles.tsx'
 import { ShapeView } from './ShapeView.tsx'
 
@@ -98,8 +101,7 @@ export function Canvas({
 
   const onDoubleClick = (e: React.MouseEvent<HTMLDivElement>) => {
     if (isEditableTarget(e.target)) return
-    const hit = editor.shapeAt(info(e).page)
-    if (hit && shapeUtil(hit.kind).hasText) onDoubleClickShape?.(hit.id)
+    doubleClickAt(editor, info(e).page, (id) => onDoubleClickShape?.(id))
   }
 
   useEffect(() => {
@@ -271,7 +273,9 @@ export function Canvas({
                 listening={false}
               />
             )}
+            <GroupFrames editor={editor} z={z} />
             {handles && <SelectionHandles frame={handles.frame} active={handles.active} z={z} />}
+            <SnapGuides guides={editor.tool.snapGuides?.() ?? []} z={z} />
           </Layer>
         </Stage>
       )}

@@ -5,6 +5,7 @@ import { CameraState } from './camera.ts'
 import { type ClipboardContext, copyOf, insertCopies, paste, restack, toClipboardShape } from './clipboard.ts'
 import { kindLabel, shapeBounds } from '../shapes/index.ts'
 import { type Box, type Camera, screenToPage, type Vec } from './geometry.ts'
+import { GroupFocus } from './groups.ts'
 import { History } from './history.ts'
 import { LiveGesture } from './liveGesture.ts'
 import { Notices } from './notices.ts'
@@ -48,6 +49,8 @@ export class Editor implements ToolContext {
   readonly invalid: ReadonlyMap<string, string>
   /** Every notice shown so far (for tests). */
   readonly noticeLog: readonly Omit<Notice, 'actions' | 'onDismiss'>[]
+  /** Groups: which one is entered (double-click), which one is under the pointer. */
+  readonly groups: GroupFocus
 
   selectedIds: ReadonlySet<string> = new Set()
   style: Style = { ...DEFAULT_STYLE }
@@ -110,6 +113,13 @@ export class Editor implements ToolContext {
       intervalMs: options.liveWriteIntervalMs ?? 33,
     })
     this.store.start()
+    this.groups = new GroupFocus({
+      shapes: () => this.store.values(),
+      version: () => this.store.version,
+      getShape: (id) => this.store.get(id),
+      selectedIds: () => this.selectedIds,
+      shapeAt: (p) => this.shapeAt(p),
+    })
     this.clipboard = {
       doc,
       shapes: () => this.getShapes(),
@@ -197,7 +207,7 @@ export class Editor implements ToolContext {
   readonly setBinding = (arrowId: string, binding: { start: string | null; end: string | null }): void =>
     this.versioned.setBinding(arrowId, binding)
   readonly detachMovedArrows = (ids: Iterable<string>): void => this.versioned.detachMovedArrows(ids)
-  readonly withGroups = (ids: Iterable<string>): string[] => this.versioned.withGroups(ids)
+  readonly withGroups = (ids: Iterable<string>): string[] => this.groups.expand(ids)
   readonly groupSelected = (): void => this.versioned.group(this.getSelectedShapes())
   readonly ungroupSelected = (): void => this.versioned.ungroup(this.getSelectedShapes())
   commit(
@@ -251,6 +261,7 @@ export class Editor implements ToolContext {
 
   select(ids: Iterable<string>): void {
     this.selectedIds = new Set([...ids].filter((id) => this.store.has(id)))
+    this.groups.check()
     this.presence.publish()
     this.emit()
   }
