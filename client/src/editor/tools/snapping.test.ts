@@ -131,3 +131,25 @@ describe('select tool: snapping while moving', () => {
     expect(p.editor.getShape(b)).toMatchObject({ x: 100, y: 300 })
   })
 })
+
+describe('box tool: snapping while drawing', () => {
+  it('the dragged corner snaps to another shape’s edges, with guides; Ctrl draws freely', () => {
+    const p = peer()
+    p.editor.createShape('rect', { x: 100, y: 100, w: 100, h: 100 })
+    p.editor.setTool('rect')
+    p.editor.pointerDown(p.editor.pointerInfo({ x: 300, y: 300 }))
+    p.editor.pointerMove(p.editor.pointerInfo({ x: 250, y: 250 }))
+    p.editor.pointerMove(p.editor.pointerInfo({ x: 203, y: 196 }))
+    expect(p.editor.tool.snapGuides?.().map((g) => `${g.axis}=${g.at}`)).toEqual(['x=200', 'y=200'])
+    p.editor.pointerUp(p.editor.pointerInfo({ x: 203, y: 196 }))
+    const drawn = p.editor.getShapes()[1]
+    expect(drawn).toMatchObject({ x: 200, y: 200, w: 100, h: 100 })
+
+    p.editor.setTool('rect')
+    p.editor.pointerDown(p.editor.pointerInfo({ x: 500, y: 500 }, { mod: true }))
+    p.editor.pointerMove(p.editor.pointerInfo({ x: 450, y: 450 }, { mod: true }))
+    p.editor.pointerMove(p.editor.pointerInfo({ x: 403, y: 396 }, { mod: true }))
+    p.editor.pointerUp(p.editor.pointerInfo({ x: 403, y: 396 }, { mod: true }))
+    expect(p.editor.getShapes().at(-1)).toMatchObject({ x: 403, y: 396, w: 97, h: 104 })
+  })
+})

@@ -131,6 +131,11 @@ export type SnapContext = {
   shapesInBox(box: Box): Shape[]
 }
 
+/** Candidates for a gesture in the current view, nearest to `around` first. */
+function inView(ctx: SnapContext, excluded: ReadonlySet<string>, around: Box | null): Box[] {
+  return snapCandidates(ctx.shapesInBox(viewportBox(ctx.camera, ctx.viewportSize)), excluded, around)
+}
+
 /**
  * Snapping for one move gesture: candidates are taken once, when it starts (the shapes in view
  * other than the moving ones); each step snaps the moved box. Holding Ctrl (Cmd on macOS) turns
@@ -146,9 +151,7 @@ export class MoveSnap {
     moving: readonly Shape[],
   ) {
     this.start = unionBoxes(moving.map(shapeBounds))
-    const excluded = new Set(moving.map((s) => s.id))
-    const view = viewportBox(ctx.camera, ctx.viewportSize)
-    this.candidates = snapCandidates(ctx.shapesInBox(view), excluded, this.start)
+    this.candidates = inView(ctx, new Set(moving.map((s) => s.id)), this.start)
   }
 
   /** The move (dx, dy) from the start, adjusted to snap; `locked` axes are not snapped. */
@@ -161,5 +164,29 @@ export class MoveSnap {
     const snap = snapBox(box, this.candidates, SNAP_PX / this.ctx.camera.z, { x: !locked.x, y: !locked.y })
     this.guides = snap.guides
     return { x: dx + snap.dx, y: dy + snap.dy }
+  }
+}
+
+/** Snapping for a point being dragged (the corner of a box being drawn), like {@link MoveSnap}. */
+export class PointSnap {
+  guides: SnapGuide[] = []
+  private readonly candidates: Box[]
+
+  constructor(
+    private readonly ctx: SnapContext,
+    excluded: Iterable<string>,
+    around: Vec,
+  ) {
+    this.candidates = inView(ctx, new Set(excluded), { ...around, w: 0, h: 0 })
+  }
+
+  apply(p: Vec, disabled: boolean): Vec {
+    if (disabled || this.candidates.length === 0) {
+      this.guides = []
+      return p
+    }
+    const snap = snapPoint(p, this.candidates, SNAP_PX / this.ctx.camera.z)
+    this.guides = snap.guides
+    return { x: p.x + snap.dx, y: p.y + snap.dy }
   }
 }
