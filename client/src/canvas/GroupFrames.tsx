@@ -1,11 +1,13 @@
 import { Rect } from 'react-konva'
 import type { Editor } from '../editor/Editor.ts'
-import type { Box } from '../editor/geometry.ts'
+import { type Box, boxesIntersect, viewportBox } from '../editor/geometry.ts'
 import { selectionOutlines } from '../editor/groups.ts'
 
 const COLOR = '#6965db'
 /** Screen pixels between a group's members and its frame. */
 const GROUP_PAD = 6
+/** Most shape outlines drawn (a select-all on a huge board outlines what is in view, up to this). */
+const MAX_OUTLINES = 500
 
 /**
  * How groups and multi-selections look (page space, zoom `z`): a selected group has one dashed
@@ -15,6 +17,8 @@ const GROUP_PAD = 6
 export function GroupFrames({ editor, z }: { editor: Editor; z: number }) {
   const { groups } = editor
   const outlines = selectionOutlines(editor.getSelectedShapes(), groups)
+  const view = viewportBox(editor.camera, editor.viewportSize)
+  const shapeOutlines = outlines.shapes.filter((o) => boxesIntersect(o.box, view)).slice(0, MAX_OUTLINES)
   const framed = new Set(outlines.groups.map((g) => g.id))
   const faint = [groups.entered, groups.hovered].filter(
     (g, i, all): g is string => !!g && !framed.has(g) && all.indexOf(g) === i,
@@ -42,7 +46,7 @@ export function GroupFrames({ editor, z }: { editor: Editor; z: number }) {
         return box && frame(`faint:${g}`, box, 'group-frame-faint', 0.45)
       })}
       {outlines.groups.map(({ id, box }) => frame(`group:${id}`, box, 'group-frame', 1))}
-      {outlines.shapes.map(({ id, box }) => (
+      {shapeOutlines.map(({ id, box }) => (
         <Rect
           key={`outline:${id}`}
           name="selection-outline"

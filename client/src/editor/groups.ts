@@ -113,17 +113,20 @@ export type SelectionOutlines = { groups: { id: string; box: Box }[]; shapes: { 
  */
 export function selectionOutlines(selected: readonly Shape[], groups: GroupFocus): SelectionOutlines {
   const ids = new Set(selected.map((s) => s.id))
-  const whole = new Set<string>()
+  const whole = new Map<string, boolean>()
   for (const s of selected)
-    if (s.parent && !whole.has(s.parent) && groups.members(s.parent).every((m) => ids.has(m)))
-      whole.add(s.parent)
+    if (s.parent && !whole.has(s.parent))
+      whole.set(
+        s.parent,
+        groups.members(s.parent).every((m) => ids.has(m)),
+      )
   const out: SelectionOutlines = { groups: [], shapes: [] }
-  for (const id of whole) {
-    const box = groups.bounds(id)
+  for (const [id, all] of whole) {
+    const box = all && groups.bounds(id)
     if (box) out.groups.push({ id, box })
   }
-  const loose = selected.filter((s) => !s.parent || !whole.has(s.parent))
-  if (loose.length > 1 || whole.size > 0)
+  const loose = selected.filter((s) => !s.parent || !whole.get(s.parent))
+  if (loose.length > 1 || out.groups.length > 0)
     for (const s of loose) out.shapes.push({ id: s.id, box: shapeBounds(s) })
   return out
 }
