@@ -4,13 +4,16 @@ import { Group, Layer, Rect, Stage } from 'react-konva'
 import type { Shape } from '@easel/shared'
 import type { Editor } from '../editor/Editor.ts'
 import { type Box, boxContains, viewportBox } from '../editor/geometry.ts'
-import { shapeBounds, shapeUtil } from '../shapes/index.ts'
+import { shapeBounds } from '../shapes/index.ts'
+import { doubleClickAt } from '../editor/doubleClick.ts'
 import type { PointerInfo } from '../editor/tools/index.ts'
 import type { TextEditing } from '../editor/TextEditing.ts'
 import type { ContextMenuAt } from '../ui/ContextMenu.tsx'
 import { LockBadges } from '../ui/TextEditorOverlay.tsx'
 import { Cursors } from './Cursors.tsx'
 import { LockMarks } from './LockMarks.tsx'
+import { GroupFrames } from './GroupFrames.tsx'
+import { SnapGuides } from './SnapGuides.tsx'
 import { SelectionHandles } from './SelectionHandles.tsx'
 import { ShapeView } from './ShapeView.tsx'
 
@@ -139,8 +142,7 @@ export function Canvas({
 
   const onDoubleClick = (e: React.MouseEvent<HTMLDivElement>) => {
     if (isEditableTarget(e.target)) return
-    const hit = editor.shapeAt(info(e).page, (s) => !s.locked)
-    if (hit && shapeUtil(hit.kind).hasText) onDoubleClickShape?.(hit.id)
+    doubleClickAt(editor, info(e).page, (id) => onDoubleClickShape?.(id))
   }
 
   const onContextMenuEvent = (e: React.MouseEvent<HTMLDivElement>) => {
@@ -333,7 +335,9 @@ export function Canvas({
               />
             )}
             <LockMarks shapes={visible} z={z} />
+            <GroupFrames editor={editor} z={z} />
             {handles && <SelectionHandles frame={handles.frame} active={handles.active} z={z} />}
+            <SnapGuides guides={editor.tool.snapGuides?.() ?? []} z={z} />
           </Layer>
         </Stage>
       )}

@@ -15,6 +15,7 @@ import {
 } from './clipboard.ts'
 import { kindLabel, shapeBounds } from '../shapes/index.ts'
 import { type Box, type Camera, screenToPage, unionBoxes, type Vec } from './geometry.ts'
+import { GroupFocus } from './groups.ts'
 import { History } from './history.ts'
 import { LiveGesture } from './liveGesture.ts'
 import { Notices } from './notices.ts'
@@ -58,6 +59,8 @@ export class Editor implements ToolContext {
   readonly invalid: ReadonlyMap<string, string>
   /** Every notice shown so far (for tests). */
   readonly noticeLog: readonly Omit<Notice, 'actions' | 'onDismiss'>[]
+  /** Groups: which one is entered (double-click), which one is under the pointer. */
+  readonly groups: GroupFocus
 
   selectedIds: ReadonlySet<string> = new Set()
   style: Style = { ...DEFAULT_STYLE }
@@ -123,6 +126,13 @@ export class Editor implements ToolContext {
       intervalMs: options.liveWriteIntervalMs ?? 33,
     })
     this.store.start()
+    this.groups = new GroupFocus({
+      shapes: () => this.store.values(),
+      version: () => this.store.version,
+      getShape: (id) => this.store.get(id),
+      selectedIds: () => this.selectedIds,
+      shapeAt: (p) => this.shapeAt(p),
+    })
     this.clipboard = {
       doc,
       shapes: () => this.getShapes(),
@@ -213,7 +223,7 @@ export class Editor implements ToolContext {
   readonly setBinding = (arrowId: string, binding: { start: string | null; end: string | null }): void =>
     this.versioned.setBinding(arrowId, binding)
   readonly detachMovedArrows = (ids: Iterable<string>): void => this.versioned.detachMovedArrows(ids)
-  readonly withGroups = (ids: Iterable<string>): string[] => this.versioned.withGroups(ids)
+  readonly withGroups = (ids: Iterable<string>): string[] => this.groups.expand(ids)
   /** Locks or unlocks shapes (versioned; locking deselects them). */
   readonly setLocked = (ids: Iterable<string>, locked: boolean): void =>
     this.versioned.setLocked([...ids], locked)
@@ -304,6 +314,7 @@ export class Editor implements ToolContext {
   /** Selects shapes; locked ones are never selected (so never moved, resized, rotated or deleted). */
   select(ids: Iterable<string>): void {
     this.selectedIds = new Set([...ids].filter(this.selectable))
+    this.groups.check()
     this.presence.publish()
     this.emit()
   }

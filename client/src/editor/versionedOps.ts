@@ -225,17 +225,6 @@ export class VersionedOps {
     }
   }
 
-  /** The ids plus every shape sharing a group with one of them (clicking one selects its group). */
-  withGroups(ids: Iterable<string>): string[] {
-    const out = new Set(ids)
-    const groups = new Set(
-      [...out].map((id) => this.ctx.shapes.get(id)?.parent).filter((g): g is string => !!g),
-    )
-    if (groups.size === 0) return [...out]
-    for (const s of this.ctx.shapes.values()) if (s.parent && groups.has(s.parent)) out.add(s.id)
-    return [...out]
-  }
-
   /** Groups the shapes (a versioned change: all shapes join the group or none does). */
   group(shapes: Shape[]): void {
     if (shapes.length < 2) return

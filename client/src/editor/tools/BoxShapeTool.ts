@@ -1,19 +1,21 @@
 import type { ShapeKind } from '@easel/shared'
 import { boxFromPoints, type Vec } from '../geometry.ts'
 import { movedBeyond } from './gesture.ts'
+import { PointSnap, type SnapGuide } from './snapping.ts'
 import type { PointerInfo, Tool, ToolContext } from './types.ts'
 
 type State =
   | { name: 'idle' }
   | { name: 'pointing'; start: Vec; screen: Vec }
-  | { name: 'drawing'; id: string; start: Vec }
+  | { name: 'drawing'; id: string; start: Vec; snap: PointSnap }
 
 /** Default size of a shape created by a click instead of a drag. */
 export const DEFAULT_BOX = { w: 160, h: 100 }
 
 /**
  * Box-shaped kinds (rectangle, ellipse): press and drag out the box (shift keeps it square); a click creates a
- * default-size shape. The shape exists from the first movement, so others watch it grow.
+ * default-size shape. The shape exists from the first movement, so others watch it grow. The dragged
+ * corner snaps to other shapes' edges and centres (Ctrl or Cmd: not).
  */
 export class BoxShapeTool implements Tool {
   private s: State = { name: 'idle' }
@@ -44,10 +46,16 @@ export class BoxShapeTool implements Tool {
     if (this.s.name === 'pointing' && movedBeyond(this.s.screen, e.screen)) {
       this.editor.beginGesture()
       const id = this.editor.createShape(this.id, { x: this.s.start.x, y: this.s.start.y, w: 1, h: 1 })
-      this.s = { name: 'drawing', id, start: this.s.start }
+      this.s = {
+        name: 'drawing',
+        id,
+        start: this.s.start,
+        snap: new PointSnap(this.editor, [id], this.s.start),
+      }
     }
     if (this.s.name === 'drawing') {
-      let end = e.page
+      // The dragged corner snaps to other shapes' edges and centres (not while keeping a square).
+      let end = this.s.snap.apply(e.page, e.mod || e.shift)
       if (e.shift) {
         const side = Math.max(Math.abs(end.x - this.s.start.x), Math.abs(end.y - this.s.start.y))
         end = {
@@ -77,6 +85,10 @@ export class BoxShapeTool implements Tool {
       })
       this.editor.finishCreating(id)
     }
+  }
+
+  snapGuides(): readonly SnapGuide[] {
+    return this.s.name === 'drawing' ? this.s.snap.guides : []
   }
 
   onCancel(): void {

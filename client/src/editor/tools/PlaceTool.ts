@@ -1,5 +1,6 @@
 import type { ShapeKind } from '@easel/shared'
 import type { CreationTool } from '../../shapes/index.ts'
+import type { Vec } from '../geometry.ts'
 import type { PointerInfo, Tool, ToolContext } from './types.ts'
 
 /** Text and sticky notes: a click places the shape (centred, or starting at the click) and opens it for editing. */
@@ -22,13 +23,23 @@ export class PlaceTool implements Tool {
   }
 
   onPointerUp(e: PointerInfo): void {
-    const { size, centered } = this.options
-    const id = this.editor.createShape(this.id, {
-      x: e.page.x - (centered ? size.w / 2 : 0),
-      y: e.page.y - size.h / 2,
-      ...size,
-    })
-    this.editor.finishCreating(id)
-    this.editor.onTextShapeCreated?.(id)
+    placeShape(this.editor, this.id, this.options, e.page)
   }
+}
+
+/** Places a shape of a "place" kind at a page point, selects it and opens its text for editing. */
+export function placeShape(
+  editor: ToolContext,
+  kind: ShapeKind,
+  { size, centered }: Extract<CreationTool, { type: 'place' }>,
+  at: Vec,
+): string {
+  const id = editor.createShape(kind, {
+    x: at.x - (centered ? size.w / 2 : 0),
+    y: at.y - size.h / 2,
+    ...size,
+  })
+  editor.finishCreating(id)
+  editor.onTextShapeCreated?.(id)
+  return id
 }

@@ -15,13 +15,14 @@ import {
   rotationTo,
   selectionFrame,
 } from './handles.ts'
+import { MoveSnap, type SnapGuide } from './snapping.ts'
 import type { PointerInfo, Tool, ToolContext, ToolOverlay } from './types.ts'
 
 type State =
   | { name: 'idle' }
   /** Pressed on a shape; becomes a drag once the pointer moves. */
   | { name: 'pointingShape'; id: string; start: Vec; screen: Vec; shift: boolean; wasSelected: boolean }
-  | { name: 'dragging'; start: Vec; origins: Map<string, Vec> }
+  | { name: 'dragging'; start: Vec; origins: Map<string, Vec>; snap: MoveSnap }
   /** Pressed on empty canvas; becomes a marquee once the pointer moves. */
   | { name: 'pointingCanvas'; start: Vec; screen: Vec; shift: boolean }
   | { name: 'marquee'; start: Vec; current: Vec; base: Set<string> }
@@ -130,8 +131,9 @@ export class SelectTool implements Tool {
     if (s.name === 'pointingShape' && movedBeyond(s.screen, e.screen)) {
       this.editor.beginGesture()
       const origins = new Map<string, Vec>()
-      for (const shape of this.editor.getSelectedShapes()) origins.set(shape.id, { x: shape.x, y: shape.y })
-      this.s = { name: 'dragging', start: s.start, origins }
+      const moving = this.editor.getSelectedShapes()
+      for (const shape of moving) origins.set(shape.id, { x: shape.x, y: shape.y })
+      this.s = { name: 'dragging', start: s.start, origins, snap: new MoveSnap(this.editor, moving) }
     } else if (s.name === 'pointingCanvas' && movedBeyond(s.screen, e.screen)) {
       this.s = {
         name: 'marquee',
@@ -148,6 +150,9 @@ export class SelectTool implements Tool {
         if (Math.abs(dx) > Math.abs(dy)) dy = 0
         else dx = 0
       }
+      const snapped = t.snap.apply(dx, dy, e.mod, { x: e.shift && dx === 0, y: e.shift && dy === 0 })
+      dx = snapped.x
+      dy = snapped.y
       for (const [id, o] of t.origins) this.editor.setLive(id, { x: o.x + dx, y: o.y + dy })
     } else if (t.name === 'marquee') {
       t.current = e.page
@@ -200,6 +205,7 @@ export class SelectTool implements Tool {
 
   onExit(): void {
     this.hover = null
+    this.editor.groups.hoverAt(null)
   }
 
   private fit(shapes: Shape[], from: Frame, to: Frame): void {
@@ -209,9 +215,14 @@ export class SelectTool implements Tool {
   private hoverAt(page: Vec): void {
     const frame = this.frame()
     const hover = frame && handleAt(frame, page, this.editor.camera.z)
+    if (this.editor.groups.hoverAt(hover ? null : page)) this.editor.notifyChange()
     if (hover === this.hover) return
     this.hover = hover
     this.editor.notifyChange()
+  }
+
+  snapGuides(): readonly SnapGuide[] {
+    return this.s.name === 'dragging' ? this.s.snap.guides : []
   }
 
   overlay(): ToolOverlay | null {

@@ -1,6 +1,8 @@
 import type { CrdtProps, Shape, ShapeKind } from '@easel/shared'
 import type { Box, Camera, Vec } from '../geometry.ts'
+import type { GroupFocus } from '../groups.ts'
 import type { Frame, HandleId } from './handles.ts'
+import type { SnapGuide } from './snapping.ts'
 
 /** A pointer event in both coordinate spaces, as the canvas normalises it. */
 export type PointerInfo = {
@@ -35,11 +37,15 @@ export interface Tool {
   overlay?(): ToolOverlay | null
   /** The selection frame and its handles the canvas draws, if the tool shows them. */
   handles?(): { frame: Frame; active: HandleId | null } | null
+  /** Alignment guides to draw while the gesture snaps (page space). */
+  snapGuides?(): readonly SnapGuide[]
 }
 
 /** What tools use of the editor (the editor implements it). */
 export interface ToolContext {
   readonly camera: Camera
+  readonly viewportSize: { w: number; h: number }
+  readonly groups: GroupFocus
   readonly selectedIds: ReadonlySet<string>
   readonly onTextShapeCreated?: (id: string) => void
   shapeAt(p: Vec, filter?: (s: Shape) => boolean): Shape | undefined
