@@ -84,8 +84,9 @@ test('export PNG, SVG and JSON, and import the JSON into a fresh board', async (
   expect(svg.match(/<line /g)).toHaveLength(1)
   expect(svg.match(/<polygon /g)).toHaveLength(2) // arrow head and pen stroke
   expect(svg).toContain('fill="#a5d8ff"')
-  // The sticky's text, escaped.
-  expect(svg).toContain('Q3 &#60;plan&#62; &#38; &#34;goals&#34;')
+  // The sticky's text, escaped, in lines wrapped inside the note.
+  const lines = [...svg.matchAll(/<tspan [^>]*>([^<]*)<\/tspan>/g)].map((m) => m[1])
+  expect(lines.join(' ')).toBe('Q3 &#60;plan&#62; &#38; &#34;goals&#34;')
   await testInfo.attach('export.svg', { body: svg, contentType: 'image/svg+xml' })
 
   // JSON: parses, lists every shape with its props.

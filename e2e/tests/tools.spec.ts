@@ -62,7 +62,8 @@ test('every tool creates its shape and the other user sees it', async ({ openUse
   const shapes = await bob.waitForShapes(
     (s) =>
       s.length === 7 &&
-      s.some((x) => x.kind === 'text' && x.text === 'Hello Easel') &&
+      // The text box grows to its text once the text is committed.
+      s.some((x) => x.kind === 'text' && x.text === 'Hello Easel' && x.w > 40) &&
       s.some((x) => x.kind === 'sticky' && x.text === 'Ship it'),
     'bob sees seven shapes and the texts',
   )
@@ -94,7 +95,10 @@ test('every tool creates its shape and the other user sees it', async ({ openUse
   expect(passesThrough(120, 70)).toBe(true)
 
   const text = byKind(shapes, 'text')
-  expect([text.x, text.y, text.w, text.h, text.text]).toEqual([540, 340, 240, 40, 'Hello Easel'])
+  // Placed with its first line on the click, as wide as its text, one line high.
+  expect([text.x, text.y, text.h, text.text]).toEqual([540, 347.5, 25, 'Hello Easel'])
+  expect(text.w).toBeGreaterThan(80)
+  expect(text.w).toBeLessThan(160)
   const sticky = byKind(shapes, 'sticky')
   expect([sticky.x, sticky.y, sticky.w, sticky.h, sticky.text]).toEqual([900, 340, 200, 200, 'Ship it'])
 

@@ -58,6 +58,8 @@ const TIERS = {
     /** Line/arrow: [x0, y0, x1, y1] relative to (x, y). Pen: [x, y, pressure] triples. */
     points: z.array(coordinate).max(30_000).optional(),
     fontSize: finite.refine((n) => n >= 4 && n <= 512, 'must be in 4..512').optional(),
+    /** Text: the user set the width (the text wraps inside it); absent, the box grows with its text. */
+    fixedWidth: z.boolean().optional(),
     createdBy: z.string().max(64).optional(),
   },
   versioned: {

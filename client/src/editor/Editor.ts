@@ -16,7 +16,7 @@ import {
 import { kindLabel, shapeBounds } from '../shapes/index.ts'
 import { type Box, type Camera, screenToPage, unionBoxes, type Vec } from './geometry.ts'
 import { GroupFocus } from './groups.ts'
-import { History } from './history.ts'
+import { History, type HistoryStep } from './history.ts'
 import { LiveGesture } from './liveGesture.ts'
 import { Notices } from './notices.ts'
 import { Presence } from './presence.ts'
@@ -252,6 +252,14 @@ export class Editor implements ToolContext {
   /** Undoes this user's last change (never anyone else's). */
   readonly undo = (): void => this.history.undo()
   readonly redo = (): void => this.history.redo()
+  /** Records a versioned action as one undo step (text edits: textUndo.ts). */
+  readonly pushUndoStep = (label: string, undo: () => void, redo: () => void): HistoryStep =>
+    this.history.pushCommit(label, undo, redo)
+  readonly discardUndoStep = (step: HistoryStep): void => this.history.discard(step)
+  /** Whether the newest undo step created the shape. */
+  readonly createdLast = (shapeId: string): boolean => this.history.createdLast(shapeId)
+  /** Sizes a text or sticky note to its committed text (not an undo step of its own). */
+  readonly fitText = (id: string, text: string): void => this.writes.fitText(id, text)
 
   /** Copies of shapes shifted by `offset`, on top of everything, selected. */
   readonly insertCopies = (shapes: ClipboardData['shapes'], offset: Vec): string[] =>

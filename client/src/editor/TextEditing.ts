@@ -8,6 +8,7 @@ import { DraftStore } from './drafts.ts'
 import type { Editor } from './Editor.ts'
 import { TextLeaseAnswers } from './TextEditingLeases.ts'
 import { textNotice } from './textNotices.ts'
+import { TextUndo } from './textUndo.ts'
 import { type EditingState, type LockRequest, session, TextSaver } from './textSession.ts'
 
 export type { EditingState, LockRequest } from './textSession.ts'
@@ -26,6 +27,7 @@ export class TextEditing {
   request: LockRequest | null = null
   private readonly saver: TextSaver
   private readonly answers: TextLeaseAnswers
+  private readonly undo: TextUndo
   private readonly recovery: DraftRecovery
   private readonly off: (() => void)[] = []
 
@@ -42,8 +44,10 @@ export class TextEditing {
       lost: (ed, why) => this.answers.reportLost(ed, why),
       onChange: () => editor.notifyChange(),
       current: () => this.editing,
+      onCommit: (ed, before, text, answer) => this.undo.onCommit(ed, before, text, answer),
     })
     this.answers = new TextLeaseAnswers(this, editor, leases, this.saver, drafts)
+    this.undo = new TextUndo(editor, leases, this.answers)
     this.recovery = new DraftRecovery(editor, drafts, (id, draft) => this.reapply(id, draft))
     this.off.push(
       leases.onEvent(this.answers.onEvent),

@@ -7,8 +7,14 @@ export const CAPTURE_TIMEOUT_MS = 400
 
 type HistoryEntry =
   | { kind: 'crdt' }
-  /** A versioned action and how to revert it (inverse ops are computed when undoing). */
-  | { kind: 'commit'; label: string; undo: () => void; redo: () => void }
+  /**
+   * A versioned action and how to revert it (inverse ops are computed when undoing); `created`:
+   * the shapes it created.
+   */
+  | { kind: 'commit'; label: string; undo: () => void; redo: () => void; created?: readonly string[] }
+
+/** A step recorded with {@link History.pushCommit}, to {@link History.discard} it. */
+export type HistoryStep = object
 
 /**
  * Per-user undo and redo: tier-1 edits through a Y.UndoManager that tracks only this user's origin,
@@ -38,8 +44,25 @@ export class History {
   }
 
   /** Records a versioned action as one undoable step. */
-  pushCommit(label: string, undo: () => void, redo: () => void): void {
-    this.push({ kind: 'commit', label, undo, redo })
+  pushCommit(label: string, undo: () => void, redo: () => void, created?: readonly string[]): HistoryStep {
+    const entry: HistoryEntry = { kind: 'commit', label, undo, redo, created }
+    this.push(entry)
+    return entry
+  }
+
+  /** Whether the newest undo step created the shape (and so undoing it removes the shape). */
+  createdLast(shapeId: string): boolean {
+    const last = this.undoStack.at(-1)
+    return last?.kind === 'commit' && !!last.created?.includes(shapeId)
+  }
+
+  /** Forgets a step that turned out not to have happened (its commit was refused). */
+  discard(step: HistoryStep): void {
+    for (const stack of [this.undoStack, this.redoStack]) {
+      const i = stack.indexOf(step as HistoryEntry)
+      if (i >= 0) stack.splice(i, 1)
+    }
+    this.onChange()
   }
 
   private push(entry: HistoryEntry): void {

@@ -61,6 +61,8 @@ export type TextSaverContext = {
   onChange(): void
   /** The session an editor shows now (its pending debounced save is covered by a save). */
   current(): EditingState | null
+  /** A commit of the session's text was sent, over `before` (the undo history records it). */
+  onCommit?(ed: EditingState, before: string, text: string, answer: Promise<CommitResult>): void
 }
 
 /**
@@ -104,7 +106,7 @@ export class TextSaver {
     }
     const text = ed.draft
     this.inFlight = (async () => {
-      const result = await this.ctx.commit(
+      const answer = this.ctx.commit(
         {
           opId: newOpId(),
           ops: [{ shapeId: ed.shapeId, field: 'text', baseVersion: ed.baseVersion, value: text }],
@@ -114,6 +116,8 @@ export class TextSaver {
         // Reported here, with the draft, instead of as a generic notice.
         () => true,
       )
+      this.ctx.onCommit?.(ed, ed.saved, text, answer)
+      const result = await answer
       if (result.status === 'ok') {
         ed.saved = text
         ed.baseVersion = result.versions[0]!

@@ -96,6 +96,7 @@ export class VersionedOps {
       label,
       () => this.setDeleted(ids, true, label),
       () => this.setDeleted(ids, false, 'bring the shape back'),
+      ids,
     )
   }
 

@@ -12,7 +12,14 @@ import {
 import { shapeBounds, shapeUtil } from '../shapes/index.ts'
 import { arrowGeometry, type Vec } from './geometry.ts'
 import type { ReadModel } from './store/readModel.ts'
-import { CREATE_ORIGIN, GEOMETRY_PROPS, LOCAL_ORIGIN, type ShapeUpdate, type Style } from './types.ts'
+import {
+  CREATE_ORIGIN,
+  GEOMETRY_PROPS,
+  LOCAL_ORIGIN,
+  type ShapeUpdate,
+  type Style,
+  TEXT_FIT_ORIGIN,
+} from './types.ts'
 
 export type ShapeWritesContext = {
   doc: Y.Doc
@@ -76,8 +83,15 @@ export class ShapeWrites {
     for (const id of ids) this.creating.delete(id)
   }
 
+  /** Sizes a text or sticky note to `text` (its committed text); arrows attached follow. */
+  fitText(id: string, text: string): void {
+    const shape = this.ctx.shapes.get(id)
+    const props = shape && shapeUtil(shape.kind).fitText?.(shape, text)
+    if (props) this.update([{ id, props }], TEXT_FIT_ORIGIN)
+  }
+
   /** Writes tier-1 props now (one transaction, one undo step). Invalid values are refused. */
-  update(updates: ShapeUpdate[]): void {
+  update(updates: ShapeUpdate[], origin?: object): void {
     const valid = updates.filter(({ id, props }) => {
       const shape = this.ctx.shapes.get(id)
       if (!shape) return false
@@ -103,7 +117,7 @@ export class ShapeWrites {
           }
         }
       },
-      creating ? this.createOrigin : LOCAL_ORIGIN,
+      origin ?? (creating ? this.createOrigin : LOCAL_ORIGIN),
     )
   }
 

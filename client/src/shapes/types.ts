@@ -45,6 +45,8 @@ export type ShapeUtil<K extends ShapeKind = ShapeKind> = {
   toSvg(shape: Shape): string
   /** Whether double-click or Enter edits the shape's text. */
   hasText: boolean
+  /** The size the shape takes to show `text` (text and sticky notes grow with their text). */
+  fitText?(shape: Shape, text: string): Partial<CrdtProps>
   tool: {
     label: string
     /** Keyboard shortcut: one letter, free among the tools and the other shortcuts. */

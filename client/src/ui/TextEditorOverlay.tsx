@@ -3,7 +3,11 @@ import type { Editor } from '../editor/Editor.ts'
 import { pageToScreen } from '../editor/geometry.ts'
 import { shapeBounds } from '../shapes/index.ts'
 import { STICKY_PADDING } from '../shapes/sticky/index.tsx'
+import { noteBox, textBox } from '../shapes/textLayout.ts'
 import type { TextEditing } from '../editor/TextEditing.ts'
+
+/** Room after the widest line of a growing text for the caret, in page units. */
+const CARET = 2
 
 /**
  * The in-place text editor for the shape this user edits. It opens (focused) as soon as editing
@@ -25,7 +29,12 @@ export function TextEditorOverlay({ editor, text }: { editor: Editor; text: Text
   const z = editor.camera.z
   const pad = shape.kind === 'sticky' ? STICKY_PADDING : 0
   const p = pageToScreen(editor.camera, { x: shape.x + pad, y: shape.y + pad })
-  const b = shapeBounds(shape)
+  // The editor grows with the draft as the shape will (same layout), plus room for the caret.
+  const sticky = shape.kind === 'sticky'
+  const box = sticky ? null : textBox(shape, ed.draft)
+  const layout = box ? box.layout : noteBox(shape, pad, ed.draft).layout
+  const width = !box ? Math.max(1, shape.w - pad * 2) : box.fixed ? box.w : layout.width + CARET
+  const height = Math.max(layout.height, layout.lineHeight)
   return (
     <div className={`text-editor-wrap ${ed.status}`} style={{ left: p.x, top: p.y }}>
       <textarea
@@ -36,9 +45,9 @@ export function TextEditorOverlay({ editor, text }: { editor: Editor; text: Text
         spellCheck
         placeholder={shape.kind === 'sticky' ? 'Write a note…' : 'Type…'}
         style={{
-          width: Math.max(40, (shape.w - pad * 2) * z),
-          height: Math.max((shape.fontSize ?? 20) * 1.4 * z, (b.h - pad * 2) * z),
-          fontSize: (shape.fontSize ?? 20) * z,
+          width: width * z,
+          height: height * z,
+          fontSize: layout.fontSize * z,
           color: shape.kind === 'sticky' || shape.stroke === 'transparent' ? '#1e1e1e' : shape.stroke,
           transform: `rotate(${shape.rotation}deg)`,
         }}

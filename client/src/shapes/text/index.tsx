@@ -1,27 +1,36 @@
 import { Text } from 'react-konva'
 import type { Shape } from '@easel/shared'
-import { boxOutline, hitBox, scaleBox } from '../box.ts'
+import { boxOutline, hitBox } from '../box.ts'
 import { ICON } from '../icon.ts'
 import { NODE } from '../konva.ts'
 import { colorAttr, esc } from '../svg.ts'
+import { DEFAULT_FONT_SIZE, FONT_FAMILY, LINE_HEIGHT, type TextLayout, textBox } from '../textLayout.ts'
 import type { ShapeUtil } from '../types.ts'
 
-export const DEFAULT_FONT_SIZE = 20
-export const FONT_FAMILY = 'system-ui, sans-serif'
-export const LINE_HEIGHT = 1.25
+export { DEFAULT_FONT_SIZE, FONT_FAMILY, fontSize, LINE_HEIGHT } from '../textLayout.ts'
 /** Colour of text with no colour of its own. */
 export const INK = '#1e1e1e'
 
-export const fontSize = (s: Pick<Shape, 'fontSize'>) => s.fontSize ?? DEFAULT_FONT_SIZE
-
-/** The shape's text as SVG, one tspan per line, starting `pad` units in from its top left. */
-export function svgText(s: Shape, pad: number, color: string): string {
-  const size = fontSize(s)
-  const lines = s.text
-    .split('\n')
-    .map((l, i) => `<tspan x="${pad}" dy="${i === 0 ? 0 : size * LINE_HEIGHT}">${esc(l)}</tspan>`)
-  return `<text x="${pad}" y="${pad}" font-family="${FONT_FAMILY}" font-size="${size}" fill="${color}" dominant-baseline="hanging">${lines.join('')}</text>`
+/** Laid-out lines as SVG text, one tspan per line, starting `pad` units in from the top left. */
+export function svgText(layout: TextLayout, pad: number, color: string): string {
+  const lines = layout.lines.map(
+    (l, i) => `<tspan x="${pad}" dy="${i === 0 ? 0 : layout.lineHeight}">${esc(l)}</tspan>`,
+  )
+  return `<text x="${pad}" y="${pad}" font-family="${FONT_FAMILY}" font-size="${layout.fontSize}" fill="${color}" dominant-baseline="hanging" xml:space="preserve">${lines.join('')}</text>`
 }
+
+/** Konva props that draw laid-out lines as they are (no wrapping of Konva's own). */
+export function konvaText(layout: TextLayout) {
+  return {
+    text: layout.lines.join('\n'),
+    fontSize: layout.fontSize,
+    fontFamily: FONT_FAMILY,
+    lineHeight: LINE_HEIGHT,
+    wrap: 'none',
+  } as const
+}
+
+const ink = (s: Shape) => (s.stroke === 'transparent' ? INK : s.stroke)
 
 export const text: ShapeUtil<'text'> = {
   kind: 'text',
@@ -29,28 +38,29 @@ export const text: ShapeUtil<'text'> = {
   defaults: { fontSize: DEFAULT_FONT_SIZE },
   localBox: boxOutline,
   hitTest: hitBox,
-  scale: scaleBox,
+  // A resize sets the width the text wraps in; the height follows the text.
+  scale: (s, sx) => {
+    const w = Math.max(1, s.w * sx)
+    return { w, h: textBox({ ...s, w, fixedWidth: true }).h, fixedWidth: true }
+  },
+  fitText: (s, t) => {
+    const { w, h } = textBox(s, t)
+    return { w, h }
+  },
   View: ({ shape, hideText, detail }) => (
-    <Text
-      {...NODE}
-      visible={detail}
-      width={shape.w}
-      height={Math.max(shape.h, fontSize(shape) * 1.3)}
-      text={hideText ? '' : shape.text || ' '}
-      fontSize={fontSize(shape)}
-      fontFamily={FONT_FAMILY}
-      lineHeight={LINE_HEIGHT}
-      fill={shape.stroke === 'transparent' ? INK : shape.stroke}
-      wrap="word"
-    />
+    <Text {...NODE} visible={detail && !hideText} {...konvaText(textBox(shape).layout)} fill={ink(shape)} />
   ),
-  toSvg: (s) => svgText(s, 0, colorAttr(s.stroke)),
+  toSvg: (s) => svgText(textBox(s).layout, 0, colorAttr(ink(s))),
   hasText: true,
   tool: {
     label: 'Text',
     key: 'T',
     order: 70,
     icon: <path {...ICON} d="M4 5V4h12v1M10 4v12M7.5 16h5" />,
-    create: { type: 'place', size: { w: 240, h: 40 }, centered: false },
+    create: {
+      type: 'place',
+      size: { w: DEFAULT_FONT_SIZE, h: DEFAULT_FONT_SIZE * LINE_HEIGHT },
+      centered: false,
+    },
   },
 }
