@@ -9,7 +9,7 @@ import {
   shapesMap,
   zBetween,
 } from '@easel/shared'
-import { shapeBounds, shapeUtil } from '../shapes/index.ts'
+import { arrowEnd, shapeUtil } from '../shapes/index.ts'
 import { arrowGeometry, type Vec } from './geometry.ts'
 import type { ReadModel } from './store/readModel.ts'
 import { CREATE_ORIGIN, GEOMETRY_PROPS, LOCAL_ORIGIN, type ShapeUpdate, type Style } from './types.ts'
@@ -118,7 +118,7 @@ export class ShapeWrites {
       if (!(start && moved.has(start)) && !(end && moved.has(end))) continue
       const s = start ? get(start) : undefined
       const e = end ? get(end) : undefined
-      const geo = arrowGeometry(get(arrow.id) ?? arrow, s ? shapeBounds(s) : null, e ? shapeBounds(e) : null)
+      const geo = arrowGeometry(get(arrow.id) ?? arrow, s ? arrowEnd(s) : null, e ? arrowEnd(e) : null)
       out.push({ id: arrow.id, props: geo })
     }
     return out
