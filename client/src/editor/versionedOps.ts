@@ -9,7 +9,7 @@ import {
   type VersionedValues,
 } from '@easel/shared'
 import type * as Y from 'yjs'
-import { shapeBounds } from '../shapes/index.ts'
+import { arrowEnd } from '../shapes/index.ts'
 import { arrowGeometry, type Vec } from './geometry.ts'
 import type { History } from './history.ts'
 import type { Notices } from './notices.ts'
@@ -174,9 +174,11 @@ export class VersionedOps {
     const s = binding.start ? this.ctx.shapes.get(binding.start) : undefined
     const e = binding.end ? this.ctx.shapes.get(binding.end) : undefined
     this.ctx.writes.update([
-      { id: arrowId, props: arrowGeometry(arrow, s ? shapeBounds(s) : null, e ? shapeBounds(e) : null) },
+      { id: arrowId, props: arrowGeometry(arrow, s ? arrowEnd(s) : null, e ? arrowEnd(e) : null) },
     ])
-    const before = arrow.binding
+    // What the user saw (a commit of theirs still in flight included): a rebase keeps their change
+    // to each end relative to that, so detaching right after attaching does not re-attach.
+    const before = this.ctx.shapes.get(arrowId)?.binding ?? arrow.binding
     this.commit(
       {
         opId: newOpId(),
