@@ -31,7 +31,7 @@ type State =
 
 /**
  * Select: click selects, shift-click toggles, drag moves the selection, drag on empty canvas draws
- * a marquee (shift adds to the selection). The selection frame's handles resize it (corners keep
+ * a marquee (shift adds to the selection). The selection frame's handles resize it (shift keeps
  * the aspect ratio, alt resizes around the centre) and rotate it (snapping to 45°, 15° steps with
  * shift).
  */
@@ -116,7 +116,7 @@ export class SelectTool implements Tool {
     }
     if (s.name === 'resizing') {
       const to = { x: s.grab.x + e.page.x - s.start.x, y: s.grab.y + e.page.y - s.start.y }
-      const frame = resizeFrame(s.frame, s.handle, to, e.alt, MIN_FRAME_PX / this.editor.camera.z)
+      const frame = resizeFrame(s.frame, s.handle, to, e.alt, MIN_FRAME_PX / this.editor.camera.z, e.shift)
       if (frame) this.fit(s.shapes, s.frame, frame)
       return
     }

@@ -83,16 +83,40 @@ describe('handles', () => {
 describe('resizing the frame', () => {
   const frame: Frame = { x: 100, y: 100, w: 200, h: 100, rotation: 0 }
 
-  it('a corner keeps the aspect ratio, pinned at the opposite corner', () => {
+  it('a corner moves both sides freely, pinned at the opposite corner', () => {
+    close(resizeFrame(frame, 'bottom-right', { x: 500, y: 150 }, false, 1), {
+      x: 100,
+      y: 100,
+      w: 400,
+      h: 50,
+      rotation: 0,
+    })
+    close(resizeFrame(frame, 'top-left', { x: 150, y: 0 }, false, 1), {
+      x: 150,
+      y: 0,
+      w: 150,
+      h: 200,
+      rotation: 0,
+    })
+    // Turned 90°: the frame's width runs down the page, its height to the left.
+    const turned = { ...frame, rotation: 90 }
+    close(resizeFrame(turned, 'bottom-right', { x: -50, y: 400 }, false, 1), { ...turned, w: 300, h: 150 })
+  })
+
+  it('with shift a corner keeps the aspect ratio', () => {
     // Scaled by the pointer's distance from the pinned corner: twice as far, twice as large.
-    close(resizeFrame(frame, 'bottom-right', { x: 500, y: 300 }, false, 1), {
+    close(resizeFrame(frame, 'bottom-right', { x: 500, y: 300 }, false, 1, true), {
       x: 100,
       y: 100,
       w: 400,
       h: 200,
       rotation: 0,
     })
-    close(resizeFrame(frame, 'top-left', { x: 0, y: 50 }, false, 1), {
+    // Off the diagonal, the size follows the pointer's distance; the ratio stays 2 : 1.
+    const r = resizeFrame(frame, 'bottom-right', { x: 500, y: 150 }, false, 1, true)!
+    expect(r.w / r.h).toBeCloseTo(2, 6)
+    expect(r.w).toBeGreaterThan(200)
+    close(resizeFrame(frame, 'top-left', { x: 0, y: 50 }, false, 1, true), {
       x: 0,
       y: 50,
       w: 300,

@@ -103,9 +103,9 @@ export function handleCursor(handle: HandleId, rotation: number): string {
 }
 
 /**
- * The frame after dragging a resize handle to frame-local point `to`: edges move one side, corners
- * keep the aspect ratio; `centered` (alt) resizes around the centre. Null if it would get smaller
- * than `min` on a side (or turn inside out).
+ * The frame after dragging a resize handle to page point `page`: edges move one side, corners move
+ * two (`keepRatio`, shift, scales both evenly); `centered` (alt) resizes around the centre. Null if
+ * it would get smaller than `min` on a side (or turn inside out).
  */
 export function resizeFrame(
   frame: Frame,
@@ -113,14 +113,19 @@ export function resizeFrame(
   page: Vec,
   centered: boolean,
   min: number,
+  keepRatio = false,
 ): Frame | null {
   const to = toLocal(frame, page)
   const a = ANCHORS[handle]
   const pivot = centered ? { x: 0.5, y: 0.5 } : { x: 1 - a.x, y: 1 - a.y }
   const pivotPt = { x: pivot.x * frame.w, y: pivot.y * frame.h }
-  let sx = 1
-  let sy = 1
-  if (a.x !== 0.5 && a.y !== 0.5) {
+  const along = (axis: 'x' | 'y') => {
+    const span = (a[axis] - pivot[axis]) * (axis === 'x' ? frame.w : frame.h)
+    return span === 0 ? 1 : (to[axis] - pivotPt[axis]) / span
+  }
+  let sx = a.x === 0.5 ? 1 : along('x')
+  let sy = a.y === 0.5 ? 1 : along('y')
+  if (keepRatio && a.x !== 0.5 && a.y !== 0.5) {
     // A corner: scale evenly by how far the pointer is from the pivot along the diagonal.
     const corner = { x: a.x * frame.w, y: a.y * frame.h }
     const diag = { x: corner.x - pivotPt.x, y: corner.y - pivotPt.y }
@@ -130,12 +135,6 @@ export function resizeFrame(
     const k = len === 0 ? 1 : Math.sign(dx * diag.x + dy * diag.y || 1) * (Math.hypot(dx, dy) / len)
     sx = k
     sy = k
-  } else if (a.x !== 0.5) {
-    const span = (a.x - pivot.x) * frame.w
-    sx = span === 0 ? 1 : (to.x - pivotPt.x) / span
-  } else {
-    const span = (a.y - pivot.y) * frame.h
-    sy = span === 0 ? 1 : (to.y - pivotPt.y) / span
   }
   const w = frame.w * sx
   const h = frame.h * sy
