@@ -10,6 +10,7 @@ import type { TextEditing } from '../editor/TextEditing.ts'
 import { LockBadges } from '../ui/TextEditorOverlay.tsx'
 import { Cursors } from './Cursors.tsx'
 import { SelectionHandles } from './SelectionHandles.tsx'
+import { BindTargetOutline, EndpointHandles } from './ArrowHandles.tsx'
 import { ShapeView } from './ShapeView.tsx'
 
 /** From this many shapes on screen, the shape layer is drawn from a cached bitmap while panning. */
@@ -193,6 +194,10 @@ export function Canvas({
   }, [cached, shapesVersion, camera.z, visibleKey, editingId])
 
   const handles = editor.currentToolId === 'select' && !text?.editing ? editor.tools.select.handles?.() : null
+  const endpoints =
+    editor.currentToolId === 'select' && !text?.editing ? editor.tools.select.endpoints?.() : null
+  const bindTarget = editor.tool.bindTarget?.()
+  const bindShape = bindTarget ? editor.getShape(bindTarget) : undefined
   const overlay = editor.tool.overlay?.()
   const lockOutlines = (text?.othersLeases() ?? [])
     .map((l) => ({ l, s: editor.getShape(l.shapeId) }))
@@ -272,6 +277,8 @@ export function Canvas({
               />
             )}
             {handles && <SelectionHandles frame={handles.frame} active={handles.active} z={z} />}
+            {bindShape && <BindTargetOutline shape={bindShape} z={z} />}
+            {endpoints && <EndpointHandles {...endpoints} z={z} />}
           </Layer>
         </Stage>
       )}

@@ -194,6 +194,10 @@ export class Editor implements ToolContext {
   readonly deleteShapes = (ids: Iterable<string>): void => this.versioned.deleteShapes(ids)
   readonly deleteSelected = (): void => this.deleteShapes(this.selectedIds)
   readonly bindArrowEnds = (arrowId: string): void => this.versioned.bindArrowEnds(arrowId)
+  readonly bindTargetAt = (p: Vec, arrowId: string | null): Shape | undefined =>
+    this.versioned.bindTargetAt(p, arrowId)
+  readonly retargetArrowEnd = (arrowId: string, end: 'start' | 'end', target: string | null): void =>
+    this.versioned.retargetArrowEnd(arrowId, end, target)
   readonly setBinding = (arrowId: string, binding: { start: string | null; end: string | null }): void =>
     this.versioned.setBinding(arrowId, binding)
   readonly detachMovedArrows = (ids: Iterable<string>): void => this.versioned.detachMovedArrows(ids)

@@ -10,7 +10,8 @@ import {
 } from '@easel/shared'
 import type * as Y from 'yjs'
 import { arrowEnd } from '../shapes/index.ts'
-import { arrowGeometry, type Vec } from './geometry.ts'
+import { arrowGeometry, lineEnds, type Vec } from './geometry.ts'
+import { hasEndpoints } from './tools/handles.ts'
 import type { History } from './history.ts'
 import type { Notices } from './notices.ts'
 import type { ReadModel } from './store/readModel.ts'
@@ -150,21 +151,26 @@ export class VersionedOps {
     )
   }
 
+  /** The topmost shape under `p` an arrow end can attach to (not a line or arrow, not itself). */
+  bindTargetAt(p: Vec, arrowId: string | null): Shape | undefined {
+    return this.ctx.shapeAt(p, (s) => s.id !== arrowId && !hasEndpoints(s))
+  }
+
   /** Attaches a freshly drawn arrow's ends to the shapes under them (a versioned binding). */
   bindArrowEnds(arrowId: string): void {
     const arrow = this.ctx.shapes.get(arrowId)
     if (arrow?.kind !== 'arrow' || !arrow.points) return
-    const target = (x: number, y: number) => {
-      const hit = this.ctx.shapeAt(
-        { x, y },
-        (s) => s.id !== arrowId && s.kind !== 'arrow' && s.kind !== 'line',
-      )
-      return hit?.id ?? null
-    }
-    const [x0 = 0, y0 = 0, x1 = 0, y1 = 0] = arrow.points
-    const binding = { start: target(arrow.x + x0, arrow.y + y0), end: target(arrow.x + x1, arrow.y + y1) }
+    const [start, end] = lineEnds(arrow).map((p) => this.bindTargetAt(p, arrowId)?.id ?? null)
+    const binding = { start: start ?? null, end: end ?? null }
     if (!binding.start && !binding.end) return
     this.setBinding(arrowId, binding)
+  }
+
+  /** Attaches one end of an arrow to `target` or detaches it (null); nothing if it is already so. */
+  retargetArrowEnd(arrowId: string, end: 'start' | 'end', target: string | null): void {
+    const arrow = this.ctx.shapes.get(arrowId)
+    if (arrow?.kind !== 'arrow' || arrow.binding[end] === target) return
+    this.setBinding(arrowId, { ...arrow.binding, [end]: target })
   }
 
   /** Commits an arrow's binding and snaps it to its shapes; a concurrent rebinding is reported. */

@@ -1,9 +1,12 @@
 import type { Shape } from '@easel/shared'
 import { boxFromPoints, type Vec } from '../geometry.ts'
+import { EndpointDrag } from './endpointDrag.ts'
 import { movedBeyond } from './gesture.ts'
 import {
   type Frame,
   fitShapes,
+  endpointAt,
+  endpointHandles,
   type HandleId,
   handleAt,
   handleCursor,
@@ -28,6 +31,8 @@ type State =
   /** Dragging a handle of the selection frame; `shapes` and `frame` are as they were at the press. */
   | { name: 'resizing'; handle: ResizeHandle; grab: Vec; start: Vec; frame: Frame; shapes: Shape[] }
   | { name: 'rotating'; start: Vec; frame: Frame; shapes: Shape[]; rotation: number }
+  /** Dragging an endpoint handle of a single selected line or arrow. */
+  | { name: 'endpoint'; drag: EndpointDrag }
 
 /**
  * Select: click selects, shift-click toggles, drag moves the selection, drag on empty canvas draws
@@ -40,6 +45,8 @@ export class SelectTool implements Tool {
   private s: State = { name: 'idle' }
   /** Handle under the pointer while idle (for the cursor). */
   private hover: HandleId | null = null
+  /** Whether an endpoint handle is under the pointer while idle. */
+  private hoverEnd = false
 
   constructor(private readonly editor: ToolContext) {}
 
@@ -52,6 +59,7 @@ export class SelectTool implements Tool {
     if (s.name === 'dragging') return 'move'
     if (s.name === 'resizing') return handleCursor(s.handle, s.frame.rotation)
     if (s.name === 'rotating') return handleCursor('rotate', 0)
+    if (s.name === 'endpoint' || this.hoverEnd) return 'crosshair'
     const frame = this.hover && this.frame()
     return frame ? handleCursor(this.hover!, frame.rotation) : 'default'
   }
@@ -63,15 +71,40 @@ export class SelectTool implements Tool {
 
   handles(): { frame: Frame; active: HandleId | null } | null {
     const s = this.s
-    if (s.name === 'dragging' || s.name === 'marquee') return null
+    if (s.name === 'dragging' || s.name === 'marquee' || this.ends()) return null
     const frame = this.frame()
     if (!frame) return null
     return { frame, active: s.name === 'resizing' ? s.handle : s.name === 'rotating' ? 'rotate' : null }
   }
 
+  /** A single selected line or arrow: its ends, instead of a frame. */
+  private ends() {
+    return endpointHandles(this.editor.getSelectedShapes())
+  }
+
+  endpoints() {
+    const s = this.s
+    const ends = s.name === 'dragging' || s.name === 'marquee' ? null : this.ends()
+    return ends && { ...ends, active: s.name === 'endpoint' ? s.drag.end : null }
+  }
+
+  bindTarget(): string | null {
+    return this.s.name === 'endpoint' ? (this.s.drag.target?.id ?? null) : null
+  }
+
   onPointerDown(e: PointerInfo): void {
+    const ends = this.ends()
+    const end = ends && endpointAt(ends, e.page, this.editor.camera.z)
+    if (end) {
+      this.editor.beginGesture()
+      this.s = {
+        name: 'endpoint',
+        drag: new EndpointDrag(this.editor, this.editor.getSelectedShapes()[0]!, end, e.page),
+      }
+      return
+    }
     const frame = this.frame()
-    const handle = frame && handleAt(frame, e.page, this.editor.camera.z)
+    const handle = frame && !ends && handleAt(frame, e.page, this.editor.camera.z)
     if (frame && handle) {
       this.editor.beginGesture()
       const shapes = this.editor.getSelectedShapes()
@@ -112,6 +145,10 @@ export class SelectTool implements Tool {
     const s = this.s
     if (s.name === 'idle') {
       this.hoverAt(e.page)
+      return
+    }
+    if (s.name === 'endpoint') {
+      s.drag.move(e)
       return
     }
     if (s.name === 'resizing') {
@@ -165,6 +202,9 @@ export class SelectTool implements Tool {
       case 'rotating':
         this.editor.endLive()
         return
+      case 'endpoint':
+        s.drag.finish()
+        return
       case 'dragging':
         this.editor.endLive()
         this.editor.detachMovedArrows(s.origins.keys())
@@ -189,6 +229,8 @@ export class SelectTool implements Tool {
     if (s.name === 'dragging') {
       for (const [id, o] of s.origins) this.editor.setLive(id, o)
       this.editor.endLive()
+    } else if (s.name === 'endpoint') {
+      s.drag.cancel()
     } else if (s.name === 'resizing' || s.name === 'rotating') {
       for (const { id, x, y, w, h, rotation, points } of s.shapes)
         this.editor.setLive(id, { x, y, w, h, rotation, points })
@@ -199,6 +241,7 @@ export class SelectTool implements Tool {
 
   onExit(): void {
     this.hover = null
+    this.hoverEnd = false
   }
 
   private fit(shapes: Shape[], from: Frame, to: Frame): void {
@@ -207,9 +250,12 @@ export class SelectTool implements Tool {
 
   private hoverAt(page: Vec): void {
     const frame = this.frame()
-    const hover = frame && handleAt(frame, page, this.editor.camera.z)
-    if (hover === this.hover) return
+    const ends = this.ends()
+    const hoverEnd = !!ends && !!endpointAt(ends, page, this.editor.camera.z)
+    const hover = frame && !ends ? handleAt(frame, page, this.editor.camera.z) : null
+    if (hover === this.hover && hoverEnd === this.hoverEnd) return
     this.hover = hover
+    this.hoverEnd = hoverEnd
     this.editor.notifyChange()
   }
 

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import type { Shape } from '@easel/shared'
 import {
+  endpointAt,
+  endpointHandles,
   type Frame,
   fitShapes,
   handleAt,
@@ -213,5 +215,34 @@ describe('rotating the frame', () => {
     expect(u!.props.x).toBeCloseTo(200)
     expect(u!.props.y).toBeCloseTo(100)
     expect(u!.props).toMatchObject({ rotation: 90, w: 100, h: 100 })
+  })
+})
+
+describe('endpoint handles', () => {
+  const line = (kind: 'line' | 'arrow', rotation = 0) =>
+    ({ id: 'l', kind, x: 100, y: 100, w: 200, h: 0, rotation, points: [0, 0, 200, 0] }) as Shape
+
+  it('a single line or arrow gets one at each end, turned with it; other selections get none', () => {
+    for (const kind of ['line', 'arrow'] as const) {
+      expect(endpointHandles([line(kind)])).toEqual({ start: { x: 100, y: 100 }, end: { x: 300, y: 100 } })
+    }
+    const turned = endpointHandles([line('arrow', 90)])!
+    expect(turned.end.x).toBeCloseTo(100, 6)
+    expect(turned.end.y).toBeCloseTo(300, 6)
+    expect(endpointHandles([rect('r', 0, 0, 10, 10)])).toBeNull()
+    expect(endpointHandles([line('line'), rect('r', 0, 0, 10, 10)])).toBeNull()
+    expect(endpointHandles([])).toBeNull()
+  })
+
+  it('are hit within a few screen pixels of each end, at any zoom; the middle is not a handle', () => {
+    const ends = endpointHandles([line('arrow')])!
+    expect(endpointAt(ends, { x: 105, y: 104 }, 1)).toBe('start')
+    expect(endpointAt(ends, { x: 296, y: 100 }, 1)).toBe('end')
+    expect(endpointAt(ends, { x: 200, y: 100 }, 1)).toBeNull()
+    expect(endpointAt(ends, { x: 290, y: 100 }, 1)).toBeNull()
+    expect(endpointAt(ends, { x: 296, y: 100 }, 2)).toBe('end')
+    expect(endpointAt(ends, { x: 290, y: 100 }, 0.5)).toBe('end')
+    // A zero-length line: the end (drawn on top) wins.
+    expect(endpointAt({ start: { x: 0, y: 0 }, end: { x: 0, y: 0 } }, { x: 0, y: 0 }, 1)).toBe('end')
   })
 })

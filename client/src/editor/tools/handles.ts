@@ -1,6 +1,6 @@
 import type { CrdtProps, Shape } from '@easel/shared'
 import { localBox, shapeBounds, shapeUtil } from '../../shapes/index.ts'
-import { rotate, unionBoxes, type Vec } from '../geometry.ts'
+import { lineEnds, rotate, unionBoxes, type Vec } from '../geometry.ts'
 
 /**
  * The selection frame: a `w` × `h` box whose top-left corner is at (`x`, `y`) in page space, turned
@@ -59,6 +59,36 @@ export function selectionFrame(shapes: Shape[]): Frame | null {
   const box = unionBoxes(shapes.map(shapeBounds))
   return box && { ...box, rotation: 0 }
 }
+
+/** One end of a line or arrow. */
+export type LineEnd = 'start' | 'end'
+
+/** Whether a kind is drawn from one end to the other (line, arrow): it gets endpoint handles. */
+export function hasEndpoints(shape: Pick<Shape, 'kind'>): boolean {
+  return shapeUtil(shape.kind).tool.create.type === 'line'
+}
+
+/**
+ * Page points of the endpoint handles of the selection: a single line or arrow gets one at each
+ * end instead of a frame; anything else gets none.
+ */
+export function endpointHandles(shapes: Shape[]): { start: Vec; end: Vec } | null {
+  if (shapes.length !== 1 || !hasEndpoints(shapes[0]!)) return null
+  const [start, end] = lineEnds(shapes[0]!)
+  return { start, end }
+}
+
+/** The endpoint handle under a page point at zoom `z` (the end drawn on top wins). */
+export function endpointAt(ends: { start: Vec; end: Vec }, page: Vec, z: number): LineEnd | null {
+  const reach = (ENDPOINT_RADIUS + 3) / z
+  for (const end of ['end', 'start'] as const) {
+    if (Math.hypot(page.x - ends[end].x, page.y - ends[end].y) <= reach) return end
+  }
+  return null
+}
+
+/** Radius of an endpoint handle's circle, in screen pixels. */
+export const ENDPOINT_RADIUS = 6
 
 /** Page point of a frame-local point (in frame units). */
 export function framePoint(frame: Frame, local: Vec): Vec {

@@ -1,6 +1,6 @@
 import type { CrdtProps, Shape, ShapeKind } from '@easel/shared'
 import type { Box, Camera, Vec } from '../geometry.ts'
-import type { Frame, HandleId } from './handles.ts'
+import type { Frame, HandleId, LineEnd } from './handles.ts'
 
 /** A pointer event in both coordinate spaces, as the canvas normalises it. */
 export type PointerInfo = {
@@ -35,6 +35,10 @@ export interface Tool {
   overlay?(): ToolOverlay | null
   /** The selection frame and its handles the canvas draws, if the tool shows them. */
   handles?(): { frame: Frame; active: HandleId | null } | null
+  /** The endpoint handles of a selected line or arrow the canvas draws, if the tool shows them. */
+  endpoints?(): { start: Vec; end: Vec; active: LineEnd | null } | null
+  /** The shape an arrow end being drawn or dragged would attach to (the canvas highlights it). */
+  bindTarget?(): string | null
 }
 
 /** What tools use of the editor (the editor implements it). */
@@ -45,6 +49,7 @@ export interface ToolContext {
   shapeAt(p: Vec, filter?: (s: Shape) => boolean): Shape | undefined
   shapesInBox(box: Box): Shape[]
   getSelectedShapes(): Shape[]
+  getShape(id: string): Shape | undefined
   withGroups(ids: Iterable<string>): string[]
   select(ids: Iterable<string>): void
   createShape(kind: ShapeKind, props: Partial<CrdtProps> & Vec): string
@@ -55,6 +60,10 @@ export interface ToolContext {
   endLive(): void
   finishCreating(id: string | null): void
   bindArrowEnds(arrowId: string): void
+  /** The shape under page point `p` an end of arrow `arrowId` would attach to. */
+  bindTargetAt(p: Vec, arrowId: string | null): Shape | undefined
+  /** Attaches one end of an arrow to `target`, or detaches it (null), through a versioned commit. */
+  retargetArrowEnd(arrowId: string, end: LineEnd, target: string | null): void
   detachMovedArrows(ids: Iterable<string>): void
   panBy(dxScreen: number, dyScreen: number): void
   pointerInfo(screen: Vec, mods?: Partial<Omit<PointerInfo, 'page' | 'screen'>>): PointerInfo
