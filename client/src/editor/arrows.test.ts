@@ -74,6 +74,32 @@ describe('arrows: dragging the body', () => {
     expect(a.notices).toEqual([])
   })
 
+  it('undo puts it back attached in one step, redo detaches it again', async () => {
+    const { room, a, b, left, right } = setup()
+    const id = drawArrow(a, [50, 50], [450, 50])
+    await settle(room)
+    a.select([])
+    drag(a, [250, 50], [250, 250])
+    await settle(room)
+    a.undo()
+    await settle(room)
+    expect(b.getShape(id)!.binding).toEqual({ start: left, end: right })
+    expect(ends(b.getShape(id)!)).toEqual([
+      { x: 106, y: 50 },
+      { x: 394, y: 50 },
+    ])
+    a.redo()
+    await settle(room)
+    expect(b.getShape(id)!.binding).toEqual({ start: null, end: null })
+    expect(ends(b.getShape(id)!)[0]).toEqual({ x: 106, y: 250 })
+    // Undoing the move and then the drawing: the arrow is gone (the move was one step).
+    a.undo()
+    await settle(room)
+    a.undo()
+    await settle(room)
+    expect(b.getShape(id)).toBeUndefined()
+  })
+
   it('moved together with both its shapes, it stays attached', async () => {
     const { room, a, b, left, right } = setup()
     const id = drawArrow(a, [50, 50], [450, 50])
@@ -142,7 +168,30 @@ describe('arrows: endpoint handles', () => {
     await settle(room)
     expect(b.getShape(id)!.binding).toEqual({ start: left, end: null })
     expect(ends(b.getShape(id)!)[1]).toEqual({ x: 700, y: 600 })
-    expect(b.getShape(right)).toBeDefined()
+    // Undo re-attaches to the ellipse, then to the first target, each end drag one step.
+    a.undo()
+    await settle(room)
+    expect(b.getShape(id)!.binding).toEqual({ start: left, end: oval })
+    a.undo()
+    await settle(room)
+    expect(b.getShape(id)!.binding).toEqual({ start: left, end: right })
+    expect(ends(b.getShape(id)!)[1]).toEqual({ x: 394, y: 50 })
+    a.redo()
+    await settle(room)
+    expect(b.getShape(id)!.binding).toEqual({ start: left, end: oval })
+  })
+
+  it('a click on an endpoint handle changes nothing', async () => {
+    const { room, a, left, right } = setup()
+    const id = drawArrow(a, [50, 50], [450, 50])
+    await settle(room)
+    const before = a.getShape(id)!
+    const end = ends(before)[1]!
+    a.pointerDown(at(a, end.x, end.y))
+    a.pointerMove(at(a, end.x + 1, end.y))
+    a.pointerUp(at(a, end.x + 1, end.y))
+    await settle(room)
+    expect(a.getShape(id)).toMatchObject({ binding: { start: left, end: right }, points: before.points })
   })
 
   it("a line's end moves alone (shift keeps 15° steps); escape puts it back", () => {

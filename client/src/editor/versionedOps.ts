@@ -23,7 +23,7 @@ export type VersionedOpsContext = {
   commits: CommitPort | null
   shapes: Pick<ReadModel, 'get' | 'values' | 'readCommitted'>
   writes: Pick<ShapeWrites, 'update' | 'transact' | 'forget'>
-  history: Pick<History, 'pushCommit'>
+  history: Pick<History, 'pushCommit' | 'joinGesture'>
   notices: Pick<Notices, 'reportCommitFailure'>
   select(ids: string[]): void
   shapeAt(p: Vec, filter: (s: Shape) => boolean): Shape | undefined
@@ -170,18 +170,34 @@ export class VersionedOps {
   retargetArrowEnd(arrowId: string, end: 'start' | 'end', target: string | null): void {
     const arrow = this.ctx.shapes.get(arrowId)
     if (arrow?.kind !== 'arrow' || arrow.binding[end] === target) return
-    this.setBinding(arrowId, { ...arrow.binding, [end]: target })
+    this.rebind([{ id: arrowId, binding: { ...arrow.binding, [end]: target } }])
   }
 
-  /** Commits an arrow's binding and snaps it to its shapes; a concurrent rebinding is reported. */
-  setBinding(arrowId: string, binding: Binding): void {
+  /** Bindings the user's last gesture changed: committed, and undone and redone with the gesture. */
+  private rebind(changes: { id: string; binding: Binding }[]): void {
+    if (changes.length === 0) return
+    const before = changes.map(({ id }) => ({ id, binding: this.ctx.shapes.get(id)!.binding }))
+    // Snapping the arrows is no step of its own: undoing the binding snaps them back.
+    const apply = (list: typeof changes) => () => {
+      for (const { id, binding } of list) this.setBinding(id, binding, true)
+    }
+    apply(changes)()
+    this.ctx.history.joinGesture('arrow attachment', apply(before), apply(changes))
+  }
+
+  /**
+   * Commits an arrow's binding and snaps it to its shapes (`untracked`: not an undo step, as when
+   * undoing); a concurrent rebinding is reported.
+   */
+  setBinding(arrowId: string, binding: Binding, untracked = false): void {
     const arrow = this.ctx.shapes.readCommitted(arrowId)
     if (!arrow || !this.ctx.commits) return
     const s = binding.start ? this.ctx.shapes.get(binding.start) : undefined
     const e = binding.end ? this.ctx.shapes.get(binding.end) : undefined
-    this.ctx.writes.update([
-      { id: arrowId, props: arrowGeometry(arrow, s ? arrowEnd(s) : null, e ? arrowEnd(e) : null) },
-    ])
+    this.ctx.writes.update(
+      [{ id: arrowId, props: arrowGeometry(arrow, s ? arrowEnd(s) : null, e ? arrowEnd(e) : null) }],
+      untracked,
+    )
     // What the user saw (a commit of theirs still in flight included): a rebase keeps their change
     // to each end relative to that, so detaching right after attaching does not re-attach.
     const before = this.ctx.shapes.get(arrowId)?.binding ?? arrow.binding
@@ -221,6 +237,7 @@ export class VersionedOps {
   /** After a move: arrows moved without the shapes they are attached to come loose. */
   detachMovedArrows(ids: Iterable<string>): void {
     const moved = new Set(ids)
+    const changes: { id: string; binding: Binding }[] = []
     for (const id of moved) {
       const s = this.ctx.shapes.get(id)
       if (s?.kind !== 'arrow') continue
@@ -229,8 +246,9 @@ export class VersionedOps {
         start: start && moved.has(start) ? start : null,
         end: end && moved.has(end) ? end : null,
       }
-      if (keep.start !== start || keep.end !== end) this.setBinding(id, keep)
+      if (keep.start !== start || keep.end !== end) changes.push({ id, binding: keep })
     }
+    this.rebind(changes)
   }
 
   /** The ids plus every shape sharing a group with one of them (clicking one selects its group). */

@@ -76,8 +76,11 @@ export class ShapeWrites {
     for (const id of ids) this.creating.delete(id)
   }
 
-  /** Writes tier-1 props now (one transaction, one undo step). Invalid values are refused. */
-  update(updates: ShapeUpdate[]): void {
+  /**
+   * Writes tier-1 props now (one transaction, one undo step unless `untracked`: a consequence of
+   * another change that undoes itself). Invalid values are refused.
+   */
+  update(updates: ShapeUpdate[], untracked = false): void {
     const valid = updates.filter(({ id, props }) => {
       const shape = this.ctx.shapes.get(id)
       if (!shape) return false
@@ -103,7 +106,7 @@ export class ShapeWrites {
           }
         }
       },
-      creating ? this.createOrigin : LOCAL_ORIGIN,
+      creating || untracked ? this.createOrigin : LOCAL_ORIGIN,
     )
   }
 

@@ -99,7 +99,7 @@ export class SelectTool implements Tool {
       this.editor.beginGesture()
       this.s = {
         name: 'endpoint',
-        drag: new EndpointDrag(this.editor, this.editor.getSelectedShapes()[0]!, end, e.page),
+        drag: new EndpointDrag(this.editor, this.editor.getSelectedShapes()[0]!, end, e),
       }
       return
     }

@@ -1,6 +1,7 @@
 import type { Shape } from '@easel/shared'
 import { arrowEnd, shapeUtil } from '../../shapes/index.ts'
 import { arrowGeometry, lineEnds, type Vec } from '../geometry.ts'
+import { movedBeyond } from './gesture.ts'
 import type { LineEnd } from './handles.ts'
 import type { PointerInfo, ToolContext } from './types.ts'
 
@@ -19,23 +20,27 @@ export class EndpointDrag {
   /** From the pointer to the end, at the press (the end does not jump to the pointer). */
   private readonly grab: Vec
   private readonly binds: boolean
+  private moved = false
 
   constructor(
     private readonly editor: ToolContext,
     /** The line as it was at the press. */
     private readonly shape: Shape,
     readonly end: LineEnd,
-    press: Vec,
+    private readonly press: PointerInfo,
   ) {
     this.other = end === 'start' ? 'end' : 'start'
     const [start, finish] = lineEnds(shape)
     const at = end === 'start' ? start : finish
-    this.grab = { x: at.x - press.x, y: at.y - press.y }
+    this.grab = { x: at.x - press.page.x, y: at.y - press.page.y }
     const create = shapeUtil(shape.kind).tool.create
     this.binds = create.type === 'line' && create.bindsEnds
   }
 
   move(e: PointerInfo): void {
+    // A click on a handle changes nothing.
+    this.moved ||= movedBeyond(this.press.screen, e.screen)
+    if (!this.moved) return
     const [start, finish] = lineEnds(this.shape)
     const fixed = this.end === 'start' ? finish : start
     let p = { x: e.page.x + this.grab.x, y: e.page.y + this.grab.y }
@@ -60,7 +65,8 @@ export class EndpointDrag {
   /** Writes the new geometry and, for an arrow, attaches or detaches the dragged end. */
   finish(): void {
     this.editor.endLive()
-    if (this.binds) this.editor.retargetArrowEnd(this.shape.id, this.end, this.target?.id ?? null)
+    if (this.binds && this.moved)
+      this.editor.retargetArrowEnd(this.shape.id, this.end, this.target?.id ?? null)
     this.target = null
   }
 
