@@ -57,6 +57,7 @@ export class LineTool implements Tool {
       const id = this.editor.createShape(this.id, { x: start.x, y: start.y, points: [0, 0, 0, 0] })
       this.s = { name: 'drawing', id, start }
     }
+    let end = e.page
     if (this.s.name === 'drawing') {
       let dx = e.page.x - this.s.start.x
       let dy = e.page.y - this.s.start.y
@@ -68,8 +69,10 @@ export class LineTool implements Tool {
         dy = Math.sin(angle) * len
       }
       this.editor.setLive(this.s.id, { points: [0, 0, dx, dy], w: Math.abs(dx), h: Math.abs(dy) })
+      end = { x: this.s.start.x + dx, y: this.s.start.y + dy }
     }
-    if (this.options.bindsEnds) this.setTarget(this.editor.bindTargetAt(e.page, this.drawingId)?.id ?? null)
+    // Where the end is (shift may turn it off the pointer), as bindArrowEnds will see it.
+    if (this.options.bindsEnds) this.setTarget(this.editor.bindTargetAt(end, this.drawingId)?.id ?? null)
   }
 
   private setTarget(id: string | null): void {
