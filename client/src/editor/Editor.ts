@@ -245,6 +245,7 @@ export class Editor implements ToolContext {
     this.updateShapes(
       this.getSelectedShapes().map((s) => ({ id: s.id, props: { x: s.x + dx, y: s.y + dy } })),
     )
+    this.detachMovedArrows(this.selectedIds)
   }
   /** Sets the style for new shapes and applies it to the selection. */
   setStyle(patch: Partial<Style>): void {

@@ -46,7 +46,9 @@ function drag(e: Editor, from: [number, number], to: [number, number], mods = {}
 function drawArrow(e: Editor, from: [number, number], to: [number, number]): string {
   e.setTool('arrow')
   drag(e, from, to)
-  return e.getShapes().find((s) => s.kind === 'arrow')!.id
+  const [id] = e.selectedIds
+  expect(e.getShape(id!)?.kind).toBe('arrow')
+  return id!
 }
 
 const ends = (s: Shape) => lineEnds(s).map((p) => ({ x: Math.round(p.x), y: Math.round(p.y) }))
@@ -98,6 +100,25 @@ describe('arrows: dragging the body', () => {
     a.undo()
     await settle(room)
     expect(b.getShape(id)).toBeUndefined()
+  })
+
+  it('nudged with the keyboard, or resized with other shapes but not its own, it comes loose too', async () => {
+    const { room, a, b, oval } = setup()
+    const id = drawArrow(a, [50, 50], [450, 50])
+    await settle(room)
+    a.nudgeSelected(0, 10)
+    await settle(room)
+    expect(b.getShape(id)!.binding).toEqual({ start: null, end: null })
+    expect(ends(b.getShape(id)!)[0]).toEqual({ x: 106, y: 60 })
+
+    const id2 = drawArrow(a, [50, 50], [450, 50])
+    await settle(room)
+    a.setTool('select')
+    a.select([id2, oval])
+    // The frame runs from the arrow (x 106, y 50) to the ellipse's far corner (500, 400).
+    drag(a, [500, 400], [600, 500])
+    await settle(room)
+    expect(b.getShape(id2)!.binding).toEqual({ start: null, end: null })
   })
 
   it('moved together with both its shapes, it stays attached', async () => {

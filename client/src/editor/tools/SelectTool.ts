@@ -201,6 +201,7 @@ export class SelectTool implements Tool {
       case 'resizing':
       case 'rotating':
         this.editor.endLive()
+        this.editor.detachMovedArrows(s.shapes.map((x) => x.id))
         return
       case 'endpoint':
         s.drag.finish()
