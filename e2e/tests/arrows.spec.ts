@@ -98,17 +98,29 @@ test('an arrow drawn from a rectangle to an ellipse glows its target and ends on
 })
 
 test('dragging an attached arrow by its body detaches it, for the other user too', async ({ openUser }) => {
-  const alice = await openUser('Alice')
+  // Frames from the server to Alice can be held back: her drag then happens before the server's
+  // answer to the attachment arrives, as on a slow network.
+  const held: { on: boolean; frames: (() => void)[] } = { on: false, frames: [] }
+  const alice = await openUser('Alice', undefined, {
+    setup: (context) =>
+      context.routeWebSocket(/\/ws\//, (ws) => {
+        const server = ws.connectToServer()
+        server.onMessage((m) => (held.on ? held.frames.push(() => ws.send(m)) : ws.send(m)))
+      }),
+  })
   const bob = await openUser('Bob')
   const { rect, ellipse, centre } = await rectAndEllipse(alice, bob)
+  held.on = true
   await draw(alice, 'arrow', [360, 250], [820, 440])
-  const arrow = await attached(alice, bob, rect, ellipse)
+  const arrow = await attached(bob, bob, rect, ellipse)
   const end = endOf(arrow)
 
   // Dragging the arrow's body moves it off both shapes: it comes loose and stays there.
   const s0 = startOf(arrow)
   const mid = await alice.toScreen({ x: (s0.x + end.x) / 2, y: (s0.y + end.y) / 2 })
   await alice.drag(mid, [mid[0], mid[1] + 200], 4)
+  held.on = false
+  for (const send of held.frames.splice(0)) send()
   const moved = await waitForConvergence(
     [alice, bob],
     (s) => {
