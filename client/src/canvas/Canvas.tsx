@@ -15,6 +15,7 @@ import { LockMarks } from './LockMarks.tsx'
 import { GroupFrames } from './GroupFrames.tsx'
 import { SnapGuides } from './SnapGuides.tsx'
 import { SelectionHandles } from './SelectionHandles.tsx'
+import { BindTargetOutline, EndpointHandles } from './ArrowHandles.tsx'
 import { ShapeView } from './ShapeView.tsx'
 
 /** From this many shapes on screen, the shape layer is drawn from a cached bitmap while panning. */
@@ -251,6 +252,10 @@ export function Canvas({
   }, [cached, shapesVersion, camera.z, visibleKey, editingId])
 
   const handles = editor.currentToolId === 'select' && !text?.editing ? editor.tools.select.handles?.() : null
+  const endpoints =
+    editor.currentToolId === 'select' && !text?.editing ? editor.tools.select.endpoints?.() : null
+  const bindTarget = editor.tool.bindTarget?.()
+  const bindShape = bindTarget ? editor.getShape(bindTarget) : undefined
   const overlay = editor.tool.overlay?.()
   const lockOutlines = (text?.othersLeases() ?? [])
     .map((l) => ({ l, s: editor.getShape(l.shapeId) }))
@@ -337,6 +342,8 @@ export function Canvas({
             <LockMarks shapes={visible} z={z} />
             <GroupFrames editor={editor} z={z} />
             {handles && <SelectionHandles frame={handles.frame} active={handles.active} z={z} />}
+            {bindShape && <BindTargetOutline shape={bindShape} z={z} />}
+            {endpoints && <EndpointHandles {...endpoints} z={z} />}
             <SnapGuides guides={editor.tool.snapGuides?.() ?? []} z={z} />
           </Layer>
         </Stage>

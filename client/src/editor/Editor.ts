@@ -220,6 +220,10 @@ export class Editor implements ToolContext {
   readonly deleteShapes = (ids: Iterable<string>): void => this.versioned.deleteShapes(ids)
   readonly deleteSelected = (): void => this.deleteShapes(this.selectedIds)
   readonly bindArrowEnds = (arrowId: string): void => this.versioned.bindArrowEnds(arrowId)
+  readonly bindTargetAt = (p: Vec, arrowId: string | null): Shape | undefined =>
+    this.versioned.bindTargetAt(p, arrowId)
+  readonly retargetArrowEnd = (arrowId: string, end: 'start' | 'end', target: string | null): void =>
+    this.versioned.retargetArrowEnd(arrowId, end, target)
   readonly setBinding = (arrowId: string, binding: { start: string | null; end: string | null }): void =>
     this.versioned.setBinding(arrowId, binding)
   readonly detachMovedArrows = (ids: Iterable<string>): void => this.versioned.detachMovedArrows(ids)
@@ -311,6 +315,7 @@ export class Editor implements ToolContext {
     this.updateShapes(
       this.getSelectedShapes().map((s) => ({ id: s.id, props: { x: s.x + dx, y: s.y + dy } })),
     )
+    this.detachMovedArrows(this.selectedIds)
   }
   /** Sets the style for new shapes and applies it to the selection. */
   setStyle(patch: Partial<Style>): void {

@@ -87,42 +87,40 @@ export function boxCenter(b: Box): Vec {
   return { x: b.x + b.w / 2, y: b.y + b.h / 2 }
 }
 
-/** Where the ray from the box's centre towards `target` leaves the box, `gap` units further out. */
-export function boxExitPoint(box: Box, target: Vec, gap = 6): Vec {
-  const c = boxCenter(box)
-  const dx = target.x - c.x
-  const dy = target.y - c.y
-  if (dx === 0 && dy === 0) return c
-  const hw = box.w / 2 + gap
-  const hh = box.h / 2 + gap
-  const s = Math.min(
-    dx === 0 ? Number.POSITIVE_INFINITY : hw / Math.abs(dx),
-    dy === 0 ? Number.POSITIVE_INFINITY : hh / Math.abs(dy),
-  )
-  return s >= 1 ? target : { x: c.x + dx * s, y: c.y + dy * s }
+/** Page points of a line's or arrow's two ends (its points turned by its rotation). */
+export function lineEnds(line: Pick<Shape, 'x' | 'y' | 'rotation' | 'points'>): [Vec, Vec] {
+  const [x0 = 0, y0 = 0, x1 = 0, y1 = 0] = line.points ?? []
+  const a = rotate({ x: x0, y: y0 }, line.rotation)
+  const b = rotate({ x: x1, y: y1 }, line.rotation)
+  return [
+    { x: line.x + a.x, y: line.y + a.y },
+    { x: line.x + b.x, y: line.y + b.y },
+  ]
 }
 
+/** An arrow end attached to a shape: aimed from `center`, it stops where `exit` says. */
+export type ArrowEnd = { center: Vec; exit(toward: Vec): Vec }
+
 /**
- * Geometry of an arrow whose ends may be attached to shapes: each attached end sits on the edge
- * of its shape's bounds, on the line between the two ends' anchors (shape centres or free ends).
+ * Geometry of an arrow whose ends may be attached to shapes: each attached end sits just off its
+ * shape's outline, on the line between the two ends' anchors (shape centres or free ends).
  */
 export function arrowGeometry(
-  arrow: Pick<Shape, 'x' | 'y' | 'points'>,
-  start: Box | null,
-  end: Box | null,
-): { x: number; y: number; w: number; h: number; points: number[] } {
-  const [x0 = 0, y0 = 0, x1 = 0, y1 = 0] = arrow.points ?? []
-  const freeStart = { x: arrow.x + x0, y: arrow.y + y0 }
-  const freeEnd = { x: arrow.x + x1, y: arrow.y + y1 }
-  const anchorStart = start ? boxCenter(start) : freeStart
-  const anchorEnd = end ? boxCenter(end) : freeEnd
-  const s = start ? boxExitPoint(start, anchorEnd) : freeStart
-  const e = end ? boxExitPoint(end, anchorStart) : freeEnd
+  arrow: Pick<Shape, 'x' | 'y' | 'rotation' | 'points'>,
+  start: ArrowEnd | null,
+  end: ArrowEnd | null,
+): { x: number; y: number; w: number; h: number; rotation: number; points: number[] } {
+  const [freeStart, freeEnd] = lineEnds(arrow)
+  const anchorStart = start ? start.center : freeStart
+  const anchorEnd = end ? end.center : freeEnd
+  const s = start ? start.exit(anchorEnd) : freeStart
+  const e = end ? end.exit(anchorStart) : freeEnd
   return {
     x: s.x,
     y: s.y,
     w: Math.abs(e.x - s.x),
     h: Math.abs(e.y - s.y),
+    rotation: 0,
     points: [0, 0, e.x - s.x, e.y - s.y],
   }
 }

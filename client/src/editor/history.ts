@@ -24,6 +24,9 @@ export class History {
   readonly undoManager: Y.UndoManager
   private readonly undoStack: HistoryEntry[] = []
   private readonly redoStack: HistoryEntry[] = []
+  /** Lengths of the undo stack when the last gesture began and ended. */
+  private gestureStart = Number.POSITIVE_INFINITY
+  private gestureEnd = -1
 
   constructor(
     doc: Y.Doc,
@@ -65,6 +68,32 @@ export class History {
     this.onChange()
   }
 
+  /**
+   * Records a versioned action that the last gesture led to (an arrow it detached) as part of that
+   * gesture's step: undo reverts both. Without such a step it is a step of its own.
+   */
+  joinGesture(label: string, undo: () => void, redo: () => void): void {
+    const top = this.undoStack.at(-1)
+    const n = this.undoStack.length
+    if (n <= this.gestureStart || n !== this.gestureEnd || top?.kind !== 'crdt') {
+      this.pushCommit(label, undo, redo)
+      return
+    }
+    this.undoStack[this.undoStack.length - 1] = {
+      kind: 'commit',
+      label,
+      undo: () => {
+        this.undoManager.undo()
+        undo()
+      },
+      redo: () => {
+        this.undoManager.redo()
+        redo()
+      },
+    }
+    this.onChange()
+  }
+
   private push(entry: HistoryEntry): void {
     this.undoStack.push(entry)
     if (this.redoStack.length > 0) {
@@ -102,6 +131,7 @@ export class History {
 
   /** Starts a gesture that must be one undo step, however long the user pauses during it. */
   beginGesture(): void {
+    this.gestureStart = this.undoStack.length
     this.undoManager.stopCapturing()
     this.undoManager.captureTimeout = Number.POSITIVE_INFINITY
   }
@@ -110,6 +140,7 @@ export class History {
   endGesture(): void {
     this.undoManager.captureTimeout = CAPTURE_TIMEOUT_MS
     this.undoManager.stopCapturing()
+    this.gestureEnd = this.undoStack.length
   }
 
   destroy(): void {

@@ -10,8 +10,6 @@ export const LOCAL_ORIGIN = Object.freeze({ kind: 'local' as const })
  * a creation is a versioned delete (the server refuses plain removals of shapes).
  */
 export const CREATE_ORIGIN = Object.freeze({ kind: 'local-create' as const })
-/** Origin of sizing a shape to its text: derived from the text, so not an undo step of its own. */
-export const TEXT_FIT_ORIGIN = Object.freeze({ kind: 'local-text-fit' as const })
 
 export type User = { id: string; name: string; color: string }
 

@@ -9,8 +9,9 @@ import {
   type VersionedValues,
 } from '@easel/shared'
 import type * as Y from 'yjs'
-import { shapeBounds } from '../shapes/index.ts'
-import { arrowGeometry, type Vec } from './geometry.ts'
+import { arrowEnd } from '../shapes/index.ts'
+import { arrowGeometry, lineEnds, type Vec } from './geometry.ts'
+import { hasEndpoints } from './tools/handles.ts'
 import type { History } from './history.ts'
 import type { Notices } from './notices.ts'
 import type { ReadModel } from './store/readModel.ts'
@@ -22,7 +23,7 @@ export type VersionedOpsContext = {
   commits: CommitPort | null
   shapes: Pick<ReadModel, 'get' | 'values' | 'readCommitted'>
   writes: Pick<ShapeWrites, 'update' | 'transact' | 'forget'>
-  history: Pick<History, 'pushCommit'>
+  history: Pick<History, 'pushCommit' | 'joinGesture'>
   notices: Pick<Notices, 'reportCommitFailure'>
   select(ids: string[]): void
   shapeAt(p: Vec, filter: (s: Shape) => boolean): Shape | undefined
@@ -151,33 +152,56 @@ export class VersionedOps {
     )
   }
 
+  /** The topmost shape under `p` an arrow end can attach to (not a line or arrow, not itself). */
+  bindTargetAt(p: Vec, arrowId: string | null): Shape | undefined {
+    return this.ctx.shapeAt(p, (s) => s.id !== arrowId && !hasEndpoints(s))
+  }
+
   /** Attaches a freshly drawn arrow's ends to the shapes under them (a versioned binding). */
   bindArrowEnds(arrowId: string): void {
     const arrow = this.ctx.shapes.get(arrowId)
     if (arrow?.kind !== 'arrow' || !arrow.points) return
-    const target = (x: number, y: number) => {
-      const hit = this.ctx.shapeAt(
-        { x, y },
-        (s) => s.id !== arrowId && s.kind !== 'arrow' && s.kind !== 'line',
-      )
-      return hit?.id ?? null
-    }
-    const [x0 = 0, y0 = 0, x1 = 0, y1 = 0] = arrow.points
-    const binding = { start: target(arrow.x + x0, arrow.y + y0), end: target(arrow.x + x1, arrow.y + y1) }
+    const [start, end] = lineEnds(arrow).map((p) => this.bindTargetAt(p, arrowId)?.id ?? null)
+    const binding = { start: start ?? null, end: end ?? null }
     if (!binding.start && !binding.end) return
     this.setBinding(arrowId, binding)
   }
 
-  /** Commits an arrow's binding and snaps it to its shapes; a concurrent rebinding is reported. */
-  setBinding(arrowId: string, binding: Binding): void {
+  /** Attaches one end of an arrow to `target` or detaches it (null); nothing if it is already so. */
+  retargetArrowEnd(arrowId: string, end: 'start' | 'end', target: string | null): void {
+    const arrow = this.ctx.shapes.get(arrowId)
+    if (arrow?.kind !== 'arrow' || arrow.binding[end] === target) return
+    this.rebind([{ id: arrowId, binding: { ...arrow.binding, [end]: target } }])
+  }
+
+  /** Bindings the user's last gesture changed: committed, and undone and redone with the gesture. */
+  private rebind(changes: { id: string; binding: Binding }[]): void {
+    if (changes.length === 0) return
+    const before = changes.map(({ id }) => ({ id, binding: this.ctx.shapes.get(id)!.binding }))
+    // Snapping the arrows is no step of its own: undoing the binding snaps them back.
+    const apply = (list: typeof changes) => () => {
+      for (const { id, binding } of list) this.setBinding(id, binding, true)
+    }
+    apply(changes)()
+    this.ctx.history.joinGesture('arrow attachment', apply(before), apply(changes))
+  }
+
+  /**
+   * Commits an arrow's binding and snaps it to its shapes (`untracked`: not an undo step, as when
+   * undoing); a concurrent rebinding is reported.
+   */
+  setBinding(arrowId: string, binding: Binding, untracked = false): void {
     const arrow = this.ctx.shapes.readCommitted(arrowId)
     if (!arrow || !this.ctx.commits) return
     const s = binding.start ? this.ctx.shapes.get(binding.start) : undefined
     const e = binding.end ? this.ctx.shapes.get(binding.end) : undefined
-    this.ctx.writes.update([
-      { id: arrowId, props: arrowGeometry(arrow, s ? shapeBounds(s) : null, e ? shapeBounds(e) : null) },
-    ])
-    const before = arrow.binding
+    this.ctx.writes.update(
+      [{ id: arrowId, props: arrowGeometry(arrow, s ? arrowEnd(s) : null, e ? arrowEnd(e) : null) }],
+      untracked,
+    )
+    // What the user saw (a commit of theirs still in flight included): a rebase keeps their change
+    // to each end relative to that, so detaching right after attaching does not re-attach.
+    const before = this.ctx.shapes.get(arrowId)?.binding ?? arrow.binding
     this.commit(
       {
         opId: newOpId(),
@@ -214,6 +238,7 @@ export class VersionedOps {
   /** After a move: arrows moved without the shapes they are attached to come loose. */
   detachMovedArrows(ids: Iterable<string>): void {
     const moved = new Set(ids)
+    const changes: { id: string; binding: Binding }[] = []
     for (const id of moved) {
       const s = this.ctx.shapes.get(id)
       if (s?.kind !== 'arrow') continue
@@ -222,8 +247,9 @@ export class VersionedOps {
         start: start && moved.has(start) ? start : null,
         end: end && moved.has(end) ? end : null,
       }
-      if (keep.start !== start || keep.end !== end) this.setBinding(id, keep)
+      if (keep.start !== start || keep.end !== end) changes.push({ id, binding: keep })
     }
+    this.rebind(changes)
   }
 
   /** Groups the shapes (a versioned change: all shapes join the group or none does). */

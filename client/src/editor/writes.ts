@@ -9,17 +9,10 @@ import {
   shapesMap,
   zBetween,
 } from '@easel/shared'
-import { shapeBounds, shapeUtil } from '../shapes/index.ts'
+import { arrowEnd, shapeUtil } from '../shapes/index.ts'
 import { arrowGeometry, type Vec } from './geometry.ts'
 import type { ReadModel } from './store/readModel.ts'
-import {
-  CREATE_ORIGIN,
-  GEOMETRY_PROPS,
-  LOCAL_ORIGIN,
-  type ShapeUpdate,
-  type Style,
-  TEXT_FIT_ORIGIN,
-} from './types.ts'
+import { CREATE_ORIGIN, GEOMETRY_PROPS, LOCAL_ORIGIN, type ShapeUpdate, type Style } from './types.ts'
 
 export type ShapeWritesContext = {
   doc: Y.Doc
@@ -87,11 +80,15 @@ export class ShapeWrites {
   fitText(id: string, text: string): void {
     const shape = this.ctx.shapes.get(id)
     const props = shape && shapeUtil(shape.kind).fitText?.(shape, text)
-    if (props) this.update([{ id, props }], TEXT_FIT_ORIGIN)
+    // Derived from the text, so not an undo step of its own.
+    if (props) this.update([{ id, props }], true)
   }
 
-  /** Writes tier-1 props now (one transaction, one undo step). Invalid values are refused. */
-  update(updates: ShapeUpdate[], origin?: object): void {
+  /**
+   * Writes tier-1 props now (one transaction, one undo step unless `untracked`: a consequence of
+   * another change that undoes itself). Invalid values are refused.
+   */
+  update(updates: ShapeUpdate[], untracked = false): void {
     const valid = updates.filter(({ id, props }) => {
       const shape = this.ctx.shapes.get(id)
       if (!shape) return false
@@ -117,7 +114,7 @@ export class ShapeWrites {
           }
         }
       },
-      origin ?? (creating ? this.createOrigin : LOCAL_ORIGIN),
+      creating || untracked ? this.createOrigin : LOCAL_ORIGIN,
     )
   }
 
@@ -132,7 +129,7 @@ export class ShapeWrites {
       if (!(start && moved.has(start)) && !(end && moved.has(end))) continue
       const s = start ? get(start) : undefined
       const e = end ? get(end) : undefined
-      const geo = arrowGeometry(get(arrow.id) ?? arrow, s ? shapeBounds(s) : null, e ? shapeBounds(e) : null)
+      const geo = arrowGeometry(get(arrow.id) ?? arrow, s ? arrowEnd(s) : null, e ? arrowEnd(e) : null)
       out.push({ id: arrow.id, props: geo })
     }
     return out

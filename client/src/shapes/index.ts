@@ -1,5 +1,6 @@
 import { SHAPE_KINDS, type Shape, type ShapeKind } from '@easel/shared'
-import { type Box, rotate, type Vec } from '../editor/geometry.ts'
+import { type ArrowEnd, type Box, rotate, type Vec } from '../editor/geometry.ts'
+import { rayToBox } from './box.ts'
 import * as kinds from './kinds.ts'
 import type { ShapeGeometry, ShapeUtil } from './types.ts'
 
@@ -37,6 +38,41 @@ export function shapeBounds(shape: Pick<Shape, 'kind' | 'x' | 'y' | 'w' | 'h' | 
   const x = Math.min(...xs)
   const y = Math.min(...ys)
   return { x: shape.x + x, y: shape.y + y, w: Math.max(...xs) - x, h: Math.max(...ys) - y }
+}
+
+type Placed = Pick<Shape, 'kind' | 'x' | 'y' | 'w' | 'h' | 'rotation' | 'points'>
+
+/** Page point of the centre of a shape's local box (turned with the shape). */
+export function shapeCenter(shape: Placed): Vec {
+  const b = localBox(shape)
+  const c = rotate({ x: b.x + b.w / 2, y: b.y + b.h / 2 }, shape.rotation)
+  return { x: shape.x + c.x, y: shape.y + c.y }
+}
+
+/**
+ * Where the ray from the shape's centre towards page point `toward` crosses its outline (the
+ * kind's `rayToOutline`, else its box), `gap` units further out; `toward` itself if it is nearer.
+ */
+export function outlinePoint(shape: Placed, toward: Vec, gap = 0): Vec {
+  const util = SHAPES[shape.kind]
+  const b = util.localBox(shape)
+  const c = { x: b.x + b.w / 2, y: b.y + b.h / 2 }
+  const t = rotate({ x: toward.x - shape.x, y: toward.y - shape.y }, -shape.rotation)
+  const dir = { x: t.x - c.x, y: t.y - c.y }
+  const len = Math.hypot(dir.x, dir.y)
+  if (!(len > 0)) return toward
+  const s = (util.rayToOutline ? util.rayToOutline(shape, dir) : rayToBox(b, dir)) + gap / len
+  if (!(s < 1)) return toward
+  const p = rotate({ x: c.x + dir.x * s, y: c.y + dir.y * s }, shape.rotation)
+  return { x: shape.x + p.x, y: shape.y + p.y }
+}
+
+/** Space between an attached arrow's end and its shape's outline, in page units. */
+export const ARROW_GAP = 6
+
+/** An arrow end attached to `shape`: aimed from its centre, stopping just off its outline. */
+export function arrowEnd(shape: Placed): ArrowEnd {
+  return { center: shapeCenter(shape), exit: (toward) => outlinePoint(shape, toward, ARROW_GAP) }
 }
 
 /** Whether page point `p` hits the shape, with `tolerance` page units of slack for thin strokes. */

@@ -35,6 +35,11 @@ export type ShapeUtil<K extends ShapeKind = ShapeKind> = {
   /** Props of a new shape of this kind, over the current style. */
   defaults: Partial<CrdtProps>
   localBox(shape: ShapeGeometry): Box
+  /**
+   * How far along `dir`, from the centre of the local box, the outline lies: the outline point is
+   * centre + dir × the result (arrow ends stop there). Optional: the local box's edge by default.
+   */
+  rayToOutline?(shape: ShapeGeometry, dir: Vec): number
   /** Whether local point `p` hits the shape, with `tolerance` units of slack for thin strokes. */
   hitTest(shape: Shape, p: Vec, tolerance: number): boolean
   /** Folds a resize by (sx, sy) into the shape's own geometry (stored shapes never carry a scale). */

@@ -11,10 +11,12 @@ type State =
 
 /**
  * Line and arrow: press at one end, release at the other (shift snaps to 15° steps). With `bindsEnds`
- * the ends attach to the shapes they are released over.
+ * the ends attach to the shapes they are pressed and released over; the shape under the pointer,
+ * which an end would attach to, is the tool's `bindTarget` (highlighted).
  */
 export class LineTool implements Tool {
   private s: State = { name: 'idle' }
+  private target: string | null = null
   readonly cursor = 'crosshair'
 
   constructor(
@@ -40,6 +42,10 @@ export class LineTool implements Tool {
     return this.s.name === 'drawing' ? this.s.id : null
   }
 
+  bindTarget(): string | null {
+    return this.target
+  }
+
   onPointerDown(e: PointerInfo): void {
     this.s = { name: 'pointing', start: e.page, screen: e.screen }
   }
@@ -51,6 +57,7 @@ export class LineTool implements Tool {
       const id = this.editor.createShape(this.id, { x: start.x, y: start.y, points: [0, 0, 0, 0] })
       this.s = { name: 'drawing', id, start }
     }
+    let end = e.page
     if (this.s.name === 'drawing') {
       let dx = e.page.x - this.s.start.x
       let dy = e.page.y - this.s.start.y
@@ -62,7 +69,16 @@ export class LineTool implements Tool {
         dy = Math.sin(angle) * len
       }
       this.editor.setLive(this.s.id, { points: [0, 0, dx, dy], w: Math.abs(dx), h: Math.abs(dy) })
+      end = { x: this.s.start.x + dx, y: this.s.start.y + dy }
     }
+    // Where the end is (shift may turn it off the pointer), as bindArrowEnds will see it.
+    if (this.options.bindsEnds) this.setTarget(this.editor.bindTargetAt(end, this.drawingId)?.id ?? null)
+  }
+
+  private setTarget(id: string | null): void {
+    if (id === this.target) return
+    this.target = id
+    this.editor.notifyChange()
   }
 
   onPointerUp(e: PointerInfo): void {
@@ -71,6 +87,7 @@ export class LineTool implements Tool {
       const id = this.s.id
       this.editor.endLive()
       this.s = { name: 'idle' }
+      this.setTarget(null)
       if (this.options.bindsEnds) this.editor.bindArrowEnds(id)
       this.editor.finishCreating(id)
       return
@@ -78,7 +95,12 @@ export class LineTool implements Tool {
     this.s = { name: 'idle' }
   }
 
+  onExit(): void {
+    this.setTarget(null)
+  }
+
   onCancel(): void {
+    this.setTarget(null)
     if (this.s.name === 'drawing') {
       const id = this.s.id
       this.editor.endLive()

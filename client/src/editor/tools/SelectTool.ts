@@ -1,9 +1,12 @@
 import type { Shape } from '@easel/shared'
 import { boxFromPoints, type Vec } from '../geometry.ts'
+import { EndpointDrag } from './endpointDrag.ts'
 import { movedBeyond } from './gesture.ts'
 import {
   type Frame,
   fitShapes,
+  endpointAt,
+  endpointHandles,
   type HandleId,
   handleAt,
   handleCursor,
@@ -29,10 +32,12 @@ type State =
   /** Dragging a handle of the selection frame; `shapes` and `frame` are as they were at the press. */
   | { name: 'resizing'; handle: ResizeHandle; grab: Vec; start: Vec; frame: Frame; shapes: Shape[] }
   | { name: 'rotating'; start: Vec; frame: Frame; shapes: Shape[]; rotation: number }
+  /** Dragging an endpoint handle of a single selected line or arrow. */
+  | { name: 'endpoint'; drag: EndpointDrag }
 
 /**
  * Select: click selects, shift-click toggles, drag moves the selection, drag on empty canvas draws
- * a marquee (shift adds to the selection). The selection frame's handles resize it (corners keep
+ * a marquee (shift adds to the selection). The selection frame's handles resize it (shift keeps
  * the aspect ratio, alt resizes around the centre) and rotate it (snapping to 45°, 15° steps with
  * shift).
  */
@@ -41,6 +46,8 @@ export class SelectTool implements Tool {
   private s: State = { name: 'idle' }
   /** Handle under the pointer while idle (for the cursor). */
   private hover: HandleId | null = null
+  /** Whether an endpoint handle is under the pointer while idle. */
+  private hoverEnd = false
 
   constructor(private readonly editor: ToolContext) {}
 
@@ -53,6 +60,7 @@ export class SelectTool implements Tool {
     if (s.name === 'dragging') return 'move'
     if (s.name === 'resizing') return handleCursor(s.handle, s.frame.rotation)
     if (s.name === 'rotating') return handleCursor('rotate', 0)
+    if (s.name === 'endpoint' || this.hoverEnd) return 'crosshair'
     const frame = this.hover && this.frame()
     return frame ? handleCursor(this.hover!, frame.rotation) : 'default'
   }
@@ -64,15 +72,40 @@ export class SelectTool implements Tool {
 
   handles(): { frame: Frame; active: HandleId | null } | null {
     const s = this.s
-    if (s.name === 'dragging' || s.name === 'marquee') return null
+    if (s.name === 'dragging' || s.name === 'marquee' || this.ends()) return null
     const frame = this.frame()
     if (!frame) return null
     return { frame, active: s.name === 'resizing' ? s.handle : s.name === 'rotating' ? 'rotate' : null }
   }
 
+  /** A single selected line or arrow: its ends, instead of a frame. */
+  private ends() {
+    return endpointHandles(this.editor.getSelectedShapes())
+  }
+
+  endpoints() {
+    const s = this.s
+    const ends = s.name === 'dragging' || s.name === 'marquee' ? null : this.ends()
+    return ends && { ...ends, active: s.name === 'endpoint' ? s.drag.end : null }
+  }
+
+  bindTarget(): string | null {
+    return this.s.name === 'endpoint' ? (this.s.drag.target?.id ?? null) : null
+  }
+
   onPointerDown(e: PointerInfo): void {
+    const ends = this.ends()
+    const end = ends && endpointAt(ends, e.page, this.editor.camera.z)
+    if (end) {
+      this.editor.beginGesture()
+      this.s = {
+        name: 'endpoint',
+        drag: new EndpointDrag(this.editor, this.editor.getSelectedShapes()[0]!, end, e),
+      }
+      return
+    }
     const frame = this.frame()
-    const handle = frame && handleAt(frame, e.page, this.editor.camera.z)
+    const handle = frame && !ends && handleAt(frame, e.page, this.editor.camera.z)
     if (frame && handle) {
       this.editor.beginGesture()
       const shapes = this.editor.getSelectedShapes()
@@ -116,9 +149,13 @@ export class SelectTool implements Tool {
       this.hoverAt(e.page)
       return
     }
+    if (s.name === 'endpoint') {
+      s.drag.move(e)
+      return
+    }
     if (s.name === 'resizing') {
       const to = { x: s.grab.x + e.page.x - s.start.x, y: s.grab.y + e.page.y - s.start.y }
-      const frame = resizeFrame(s.frame, s.handle, to, e.alt, MIN_FRAME_PX / this.editor.camera.z)
+      const frame = resizeFrame(s.frame, s.handle, to, e.alt, MIN_FRAME_PX / this.editor.camera.z, e.shift)
       if (frame) this.fit(s.shapes, s.frame, frame)
       return
     }
@@ -170,6 +207,10 @@ export class SelectTool implements Tool {
       case 'resizing':
       case 'rotating':
         this.editor.endLive()
+        this.editor.detachMovedArrows(s.shapes.map((x) => x.id))
+        return
+      case 'endpoint':
+        s.drag.finish()
         return
       case 'dragging':
         this.editor.endLive()
@@ -195,6 +236,8 @@ export class SelectTool implements Tool {
     if (s.name === 'dragging') {
       for (const [id, o] of s.origins) this.editor.setLive(id, o)
       this.editor.endLive()
+    } else if (s.name === 'endpoint') {
+      s.drag.cancel()
     } else if (s.name === 'resizing' || s.name === 'rotating') {
       for (const { id, x, y, w, h, rotation, points } of s.shapes)
         this.editor.setLive(id, { x, y, w, h, rotation, points })
@@ -206,6 +249,7 @@ export class SelectTool implements Tool {
   onExit(): void {
     this.hover = null
     this.editor.groups.hoverAt(null)
+    this.hoverEnd = false
   }
 
   private fit(shapes: Shape[], from: Frame, to: Frame): void {
@@ -214,10 +258,13 @@ export class SelectTool implements Tool {
 
   private hoverAt(page: Vec): void {
     const frame = this.frame()
-    const hover = frame && handleAt(frame, page, this.editor.camera.z)
-    if (this.editor.groups.hoverAt(hover ? null : page)) this.editor.notifyChange()
-    if (hover === this.hover) return
+    const ends = this.ends()
+    const hoverEnd = !!ends && !!endpointAt(ends, page, this.editor.camera.z)
+    const hover = frame && !ends ? handleAt(frame, page, this.editor.camera.z) : null
+    if (this.editor.groups.hoverAt(hover || hoverEnd ? null : page)) this.editor.notifyChange()
+    if (hover === this.hover && hoverEnd === this.hoverEnd) return
     this.hover = hover
+    this.hoverEnd = hoverEnd
     this.editor.notifyChange()
   }
 

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import type { Shape } from '@easel/shared'
 import {
+  endpointAt,
+  endpointHandles,
   type Frame,
   fitShapes,
   handleAt,
@@ -83,16 +85,40 @@ describe('handles', () => {
 describe('resizing the frame', () => {
   const frame: Frame = { x: 100, y: 100, w: 200, h: 100, rotation: 0 }
 
-  it('a corner keeps the aspect ratio, pinned at the opposite corner', () => {
+  it('a corner moves both sides freely, pinned at the opposite corner', () => {
+    close(resizeFrame(frame, 'bottom-right', { x: 500, y: 150 }, false, 1), {
+      x: 100,
+      y: 100,
+      w: 400,
+      h: 50,
+      rotation: 0,
+    })
+    close(resizeFrame(frame, 'top-left', { x: 150, y: 0 }, false, 1), {
+      x: 150,
+      y: 0,
+      w: 150,
+      h: 200,
+      rotation: 0,
+    })
+    // Turned 90°: the frame's width runs down the page, its height to the left.
+    const turned = { ...frame, rotation: 90 }
+    close(resizeFrame(turned, 'bottom-right', { x: -50, y: 400 }, false, 1), { ...turned, w: 300, h: 150 })
+  })
+
+  it('with shift a corner keeps the aspect ratio', () => {
     // Scaled by the pointer's distance from the pinned corner: twice as far, twice as large.
-    close(resizeFrame(frame, 'bottom-right', { x: 500, y: 300 }, false, 1), {
+    close(resizeFrame(frame, 'bottom-right', { x: 500, y: 300 }, false, 1, true), {
       x: 100,
       y: 100,
       w: 400,
       h: 200,
       rotation: 0,
     })
-    close(resizeFrame(frame, 'top-left', { x: 0, y: 50 }, false, 1), {
+    // Off the diagonal, the size follows the pointer's distance; the ratio stays 2 : 1.
+    const r = resizeFrame(frame, 'bottom-right', { x: 500, y: 150 }, false, 1, true)!
+    expect(r.w / r.h).toBeCloseTo(2, 6)
+    expect(r.w).toBeGreaterThan(200)
+    close(resizeFrame(frame, 'top-left', { x: 0, y: 50 }, false, 1, true), {
       x: 0,
       y: 50,
       w: 300,
@@ -189,5 +215,34 @@ describe('rotating the frame', () => {
     expect(u!.props.x).toBeCloseTo(200)
     expect(u!.props.y).toBeCloseTo(100)
     expect(u!.props).toMatchObject({ rotation: 90, w: 100, h: 100 })
+  })
+})
+
+describe('endpoint handles', () => {
+  const line = (kind: 'line' | 'arrow', rotation = 0) =>
+    ({ id: 'l', kind, x: 100, y: 100, w: 200, h: 0, rotation, points: [0, 0, 200, 0] }) as Shape
+
+  it('a single line or arrow gets one at each end, turned with it; other selections get none', () => {
+    for (const kind of ['line', 'arrow'] as const) {
+      expect(endpointHandles([line(kind)])).toEqual({ start: { x: 100, y: 100 }, end: { x: 300, y: 100 } })
+    }
+    const turned = endpointHandles([line('arrow', 90)])!
+    expect(turned.end.x).toBeCloseTo(100, 6)
+    expect(turned.end.y).toBeCloseTo(300, 6)
+    expect(endpointHandles([rect('r', 0, 0, 10, 10)])).toBeNull()
+    expect(endpointHandles([line('line'), rect('r', 0, 0, 10, 10)])).toBeNull()
+    expect(endpointHandles([])).toBeNull()
+  })
+
+  it('are hit within a few screen pixels of each end, at any zoom; the middle is not a handle', () => {
+    const ends = endpointHandles([line('arrow')])!
+    expect(endpointAt(ends, { x: 105, y: 104 }, 1)).toBe('start')
+    expect(endpointAt(ends, { x: 296, y: 100 }, 1)).toBe('end')
+    expect(endpointAt(ends, { x: 200, y: 100 }, 1)).toBeNull()
+    expect(endpointAt(ends, { x: 290, y: 100 }, 1)).toBeNull()
+    expect(endpointAt(ends, { x: 296, y: 100 }, 2)).toBe('end')
+    expect(endpointAt(ends, { x: 290, y: 100 }, 0.5)).toBe('end')
+    // A zero-length line: the end (drawn on top) wins.
+    expect(endpointAt({ start: { x: 0, y: 0 }, end: { x: 0, y: 0 } }, { x: 0, y: 0 }, 1)).toBe('end')
   })
 })

@@ -1,6 +1,6 @@
 import type { CrdtProps, Shape } from '@easel/shared'
 import { localBox, shapeBounds, shapeUtil } from '../../shapes/index.ts'
-import { rotate, unionBoxes, type Vec } from '../geometry.ts'
+import { lineEnds, rotate, unionBoxes, type Vec } from '../geometry.ts'
 
 /**
  * The selection frame: a `w` × `h` box whose top-left corner is at (`x`, `y`) in page space, turned
@@ -60,6 +60,36 @@ export function selectionFrame(shapes: Shape[]): Frame | null {
   return box && { ...box, rotation: 0 }
 }
 
+/** One end of a line or arrow. */
+export type LineEnd = 'start' | 'end'
+
+/** Whether a kind is drawn from one end to the other (line, arrow): it gets endpoint handles. */
+export function hasEndpoints(shape: Pick<Shape, 'kind'>): boolean {
+  return shapeUtil(shape.kind).tool.create.type === 'line'
+}
+
+/**
+ * Page points of the endpoint handles of the selection: a single line or arrow gets one at each
+ * end instead of a frame; anything else gets none.
+ */
+export function endpointHandles(shapes: Shape[]): { start: Vec; end: Vec } | null {
+  if (shapes.length !== 1 || !hasEndpoints(shapes[0]!)) return null
+  const [start, end] = lineEnds(shapes[0]!)
+  return { start, end }
+}
+
+/** The endpoint handle under a page point at zoom `z` (the end drawn on top wins). */
+export function endpointAt(ends: { start: Vec; end: Vec }, page: Vec, z: number): LineEnd | null {
+  const reach = (ENDPOINT_RADIUS + 3) / z
+  for (const end of ['end', 'start'] as const) {
+    if (Math.hypot(page.x - ends[end].x, page.y - ends[end].y) <= reach) return end
+  }
+  return null
+}
+
+/** Radius of an endpoint handle's circle, in screen pixels. */
+export const ENDPOINT_RADIUS = 6
+
 /** Page point of a frame-local point (in frame units). */
 export function framePoint(frame: Frame, local: Vec): Vec {
   const p = rotate(local, frame.rotation)
@@ -103,9 +133,9 @@ export function handleCursor(handle: HandleId, rotation: number): string {
 }
 
 /**
- * The frame after dragging a resize handle to frame-local point `to`: edges move one side, corners
- * keep the aspect ratio; `centered` (alt) resizes around the centre. Null if it would get smaller
- * than `min` on a side (or turn inside out).
+ * The frame after dragging a resize handle to page point `page`: edges move one side, corners move
+ * two (`keepRatio`, shift, scales both evenly); `centered` (alt) resizes around the centre. Null if
+ * it would get smaller than `min` on a side (or turn inside out).
  */
 export function resizeFrame(
   frame: Frame,
@@ -113,14 +143,19 @@ export function resizeFrame(
   page: Vec,
   centered: boolean,
   min: number,
+  keepRatio = false,
 ): Frame | null {
   const to = toLocal(frame, page)
   const a = ANCHORS[handle]
   const pivot = centered ? { x: 0.5, y: 0.5 } : { x: 1 - a.x, y: 1 - a.y }
   const pivotPt = { x: pivot.x * frame.w, y: pivot.y * frame.h }
-  let sx = 1
-  let sy = 1
-  if (a.x !== 0.5 && a.y !== 0.5) {
+  const along = (axis: 'x' | 'y') => {
+    const span = (a[axis] - pivot[axis]) * (axis === 'x' ? frame.w : frame.h)
+    return span === 0 ? 1 : (to[axis] - pivotPt[axis]) / span
+  }
+  let sx = a.x === 0.5 ? 1 : along('x')
+  let sy = a.y === 0.5 ? 1 : along('y')
+  if (keepRatio && a.x !== 0.5 && a.y !== 0.5) {
     // A corner: scale evenly by how far the pointer is from the pivot along the diagonal.
     const corner = { x: a.x * frame.w, y: a.y * frame.h }
     const diag = { x: corner.x - pivotPt.x, y: corner.y - pivotPt.y }
@@ -130,12 +165,6 @@ export function resizeFrame(
     const k = len === 0 ? 1 : Math.sign(dx * diag.x + dy * diag.y || 1) * (Math.hypot(dx, dy) / len)
     sx = k
     sy = k
-  } else if (a.x !== 0.5) {
-    const span = (a.x - pivot.x) * frame.w
-    sx = span === 0 ? 1 : (to.x - pivotPt.x) / span
-  } else {
-    const span = (a.y - pivot.y) * frame.h
-    sy = span === 0 ? 1 : (to.y - pivotPt.y) / span
   }
   const w = frame.w * sx
   const h = frame.h * sy

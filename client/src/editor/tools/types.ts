@@ -1,7 +1,7 @@
 import type { CrdtProps, Shape, ShapeKind } from '@easel/shared'
 import type { Box, Camera, Vec } from '../geometry.ts'
 import type { GroupFocus } from '../groups.ts'
-import type { Frame, HandleId } from './handles.ts'
+import type { Frame, HandleId, LineEnd } from './handles.ts'
 import type { SnapGuide } from './snapping.ts'
 
 /** A pointer event in both coordinate spaces, as the canvas normalises it. */
@@ -39,6 +39,10 @@ export interface Tool {
   handles?(): { frame: Frame; active: HandleId | null } | null
   /** Alignment guides to draw while the gesture snaps (page space). */
   snapGuides?(): readonly SnapGuide[]
+  /** The endpoint handles of a selected line or arrow the canvas draws, if the tool shows them. */
+  endpoints?(): { start: Vec; end: Vec; active: LineEnd | null } | null
+  /** The shape an arrow end being drawn or dragged would attach to (the canvas highlights it). */
+  bindTarget?(): string | null
 }
 
 /** What tools use of the editor (the editor implements it). */
@@ -51,6 +55,7 @@ export interface ToolContext {
   shapeAt(p: Vec, filter?: (s: Shape) => boolean): Shape | undefined
   shapesInBox(box: Box): Shape[]
   getSelectedShapes(): Shape[]
+  getShape(id: string): Shape | undefined
   withGroups(ids: Iterable<string>): string[]
   select(ids: Iterable<string>): void
   createShape(kind: ShapeKind, props: Partial<CrdtProps> & Vec): string
@@ -61,6 +66,10 @@ export interface ToolContext {
   endLive(): void
   finishCreating(id: string | null): void
   bindArrowEnds(arrowId: string): void
+  /** The shape under page point `p` an end of arrow `arrowId` would attach to. */
+  bindTargetAt(p: Vec, arrowId: string | null): Shape | undefined
+  /** Attaches one end of an arrow to `target`, or detaches it (null), through a versioned commit. */
+  retargetArrowEnd(arrowId: string, end: LineEnd, target: string | null): void
   detachMovedArrows(ids: Iterable<string>): void
   panBy(dxScreen: number, dyScreen: number): void
   pointerInfo(screen: Vec, mods?: Partial<Omit<PointerInfo, 'page' | 'screen'>>): PointerInfo

@@ -32,6 +32,11 @@ export const diamond: ShapeUtil<'diamond'> = {
   label: 'diamond',
   defaults: {},
   localBox: boxOutline,
+  rayToOutline(shape, dir) {
+    // The edge in the ray's quadrant: |x|/a + |y|/b = 1 with half axes a and b.
+    const k = Math.abs(dir.x) / (shape.w / 2) + Math.abs(dir.y) / (shape.h / 2)
+    return Number.isFinite(k) && k > 0 ? 1 / k : 0
+  },
   hitTest: hitDiamond,
   scale: scaleBox,
   View: ({ shape }) => (

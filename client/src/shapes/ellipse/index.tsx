@@ -10,6 +10,10 @@ export const ellipse: ShapeUtil<'ellipse'> = {
   label: 'ellipse',
   defaults: {},
   localBox: boxOutline,
+  rayToOutline(shape, dir) {
+    const k = Math.hypot(dir.x / (shape.w / 2), dir.y / (shape.h / 2))
+    return Number.isFinite(k) && k > 0 ? 1 / k : 0
+  },
   hitTest(shape, p, tolerance) {
     const rx = shape.w / 2 + tolerance
     const ry = shape.h / 2 + tolerance
