@@ -1,15 +1,16 @@
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react'
 import { shapesMap, WS_PATH_PREFIX } from '@easel/shared'
-import { Canvas, isEditableTarget } from './canvas/Canvas.tsx'
+import { Canvas } from './canvas/Canvas.tsx'
 import { type Board, createBoard } from './board.ts'
 import type { EaselDebug } from './debug.ts'
 import type { ClipboardData } from './editor/Editor.ts'
 import { download, downloadBoardFile, parseBoardFile, toPng, toSvg } from './editor/exportBoard.ts'
 import { loadUser, saveUserName } from './identity.ts'
-import { handleShortcut } from './shortcuts.ts'
+import { handleShortcut, takesText } from './shortcuts.ts'
 import { ConnectionStatus } from './ui/ConnectionStatus.tsx'
 import { Recovery } from './ui/Recovery.tsx'
 import { HelpDialog } from './ui/HelpDialog.tsx'
+import { focusCanvas, layers, useLayer } from './ui/layers.ts'
 import { Notices } from './ui/Notices.tsx'
 import { LockPrompt, TextEditorOverlay } from './ui/TextEditorOverlay.tsx'
 import { People } from './ui/People.tsx'
@@ -81,19 +82,28 @@ function BoardView({ board, room }: { board: Board; room: string }) {
   const [menu, setMenu] = useState(false)
   const [error, setError] = useState<string | null>(null)
   const fileInput = useRef<HTMLInputElement>(null)
+  useLayer(menu, () => setMenu(false), false)
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
+      // Esc closes the newest dialog, menu or prompt first; only then does it act on the board.
+      if (e.key === 'Escape' && layers.closeTop()) {
+        e.preventDefault()
+        focusCanvas()
+        return
+      }
       const editSelected = () => {
         const [only] = editor.getSelectedShapes()
         if (only && editor.selectedIds.size === 1) text.start(only.id)
       }
-      if (handleShortcut(editor, e, { toggleHelp: () => setHelp((h) => !h), editSelected })) {
+      if (
+        handleShortcut(editor, e, { toggleHelp: () => setHelp((h) => !h), editSelected }, layers.takesKeys())
+      ) {
         e.preventDefault()
       }
     }
     const onCopy = (e: ClipboardEvent) => {
-      if (isEditableTarget(e.target)) return
+      if (takesText(e.target)) return
       const data = editor.copySelection()
       if (!data) return
       const json = JSON.stringify(data)
@@ -103,7 +113,7 @@ function BoardView({ board, room }: { board: Board; room: string }) {
       if (e.type === 'cut') editor.deleteSelected()
     }
     const onPaste = (e: ClipboardEvent) => {
-      if (isEditableTarget(e.target)) return
+      if (takesText(e.target)) return
       const text = e.clipboardData?.getData('text/plain') || localStorage.getItem(CLIPBOARD_KEY) || ''
       const data = parseClipboard(text)
       if (!data) return

@@ -7,6 +7,8 @@ import { type Box, boxContains, viewportBox } from '../editor/geometry.ts'
 import { shapeBounds, shapeUtil } from '../shapes/index.ts'
 import type { PointerInfo } from '../editor/tools/index.ts'
 import type { TextEditing } from '../editor/TextEditing.ts'
+import { isKeyForBoard, takesText } from '../shortcuts.ts'
+import { layers } from '../ui/layers.ts'
 import { LockBadges } from '../ui/TextEditorOverlay.tsx'
 import { Cursors } from './Cursors.tsx'
 import { SelectionHandles } from './SelectionHandles.tsx'
@@ -52,7 +54,7 @@ export function Canvas({
 
   useEffect(() => {
     const down = (e: KeyboardEvent) => {
-      if (e.code === 'Space' && !isEditableTarget(e.target)) editor.setSpaceHeld(true)
+      if (e.code === 'Space' && isKeyForBoard(e, layers.takesKeys())) editor.setSpaceHeld(true)
     }
     const up = (e: KeyboardEvent) => {
       if (e.code === 'Space') editor.setSpaceHeld(false)
@@ -211,6 +213,7 @@ export function Canvas({
       data-testid="canvas"
       role="application"
       aria-label="Whiteboard canvas"
+      tabIndex={-1}
       className="canvas"
       style={{ cursor: editor.tool.cursor }}
       onPointerDown={onPointerDown}
@@ -281,7 +284,5 @@ export function Canvas({
   )
 }
 
-export function isEditableTarget(target: EventTarget | null): boolean {
-  const el = target as HTMLElement | null
-  return !!el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.isContentEditable)
-}
+/** Text fields and the like (see shortcuts.ts). */
+export const isEditableTarget = takesText

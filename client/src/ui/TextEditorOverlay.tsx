@@ -4,6 +4,7 @@ import { pageToScreen } from '../editor/geometry.ts'
 import { shapeBounds } from '../shapes/index.ts'
 import { STICKY_PADDING } from '../shapes/sticky/index.tsx'
 import type { TextEditing } from '../editor/TextEditing.ts'
+import { useLayer } from './layers.ts'
 
 /**
  * The in-place text editor for the shape this user edits. It opens (focused) as soon as editing
@@ -65,9 +66,13 @@ export function TextEditorOverlay({ editor, text }: { editor: Editor; text: Text
   )
 }
 
-/** "Asking for the lock…", "Bo is editing this [Wait] [Cancel]", "Waiting for Bo (#1)". */
+/**
+ * "Asking for the lock…", "Bo is editing this [Wait] [Cancel]", "Waiting for Bo (#1)". While it
+ * shows, keys typed (meant for the note) never reach the board as shortcuts; Esc cancels.
+ */
 export function LockPrompt({ text }: { text: TextEditing }) {
   const r = text.request
+  useLayer(!!r, () => text.cancelRequest(), true)
   if (!r) return null
   return (
     <div className="lock-prompt panel" data-testid="lock-prompt" data-status={r.status}>
