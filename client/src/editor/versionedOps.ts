@@ -95,7 +95,8 @@ export class VersionedOps {
     this.ctx.history.pushCommit(
       label,
       () => this.setDeleted(ids, true, label),
-      () => this.setDeleted(ids, false, 'bring the shape back'),
+      () =>
+        this.setDeleted(ids, false, ids.length === 1 ? 'restore the shape' : `restore ${ids.length} shapes`),
     )
   }
 
@@ -121,7 +122,7 @@ export class VersionedOps {
     this.setDeleted(ids2, true, label)
     this.ctx.history.pushCommit(
       label,
-      () => this.setDeleted(ids2, false, `restore ${one ?? 'shapes'}`),
+      () => this.setDeleted(ids2, false, `restore ${one ?? `${shapes.length} shapes`}`),
       () => this.setDeleted(ids2, true, label),
     )
   }
@@ -182,7 +183,7 @@ export class VersionedOps {
         opId: newOpId(),
         ops: [{ shapeId: arrowId, field: 'binding', baseVersion: arrow.versions.binding, value: binding }],
       },
-      'arrow attachment',
+      'attach the arrow',
       (r) => {
         if (r.status !== 'conflict' || r.field !== 'binding') return false
         // Rebase: if the other user changed only the other end, our end still applies on top.
@@ -202,7 +203,7 @@ export class VersionedOps {
             opId: newOpId(),
             ops: [{ shapeId: arrowId, field: 'binding', baseVersion: r.version, value: merged }],
           },
-          'arrow attachment',
+          'attach the arrow',
         )
         return true
       },
@@ -242,7 +243,7 @@ export class VersionedOps {
     this.setParents(
       shapes.map((s) => s.id),
       `g${newShapeId()}`,
-      'group',
+      `group ${shapes.length} shapes`,
     )
   }
 
@@ -252,7 +253,7 @@ export class VersionedOps {
       this.setParents(
         grouped.map((s) => s.id),
         null,
-        'ungroup',
+        grouped.length === 1 ? 'ungroup the shape' : `ungroup ${grouped.length} shapes`,
       )
   }
 
@@ -281,7 +282,7 @@ export class VersionedOps {
     apply(() => parent, label)
     this.ctx.history.pushCommit(
       label,
-      () => apply((id) => before.get(id) ?? null, `undo ${label}`),
+      () => apply((id) => before.get(id) ?? null, parent ? 'undo the grouping' : 'undo the ungrouping'),
       () => apply(() => parent, label),
     )
   }
