@@ -70,7 +70,7 @@ suite('conflict and refusal sentences', () => {
   })
 
   it('any other refusal gives the server’s reason', () => {
-    const error = (message: string) => ({ status: 'error', code: 'invalid', message }) as const
+    const error = (message: string) => ({ status: 'error', code: 'invalid_value', message }) as const
     expect(sentence('group 2 shapes', error('grouping would create a cycle.'))).toBe(
       'You could not group 2 shapes: grouping would create a cycle.',
     )
