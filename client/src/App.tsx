@@ -15,6 +15,7 @@ import { Notices } from './ui/Notices.tsx'
 import { LockPrompt, TextEditorOverlay } from './ui/TextEditorOverlay.tsx'
 import { People } from './ui/People.tsx'
 import { StylePanel } from './ui/StylePanel.tsx'
+import { ThemeMenu } from './ui/ThemeMenu.tsx'
 import { Toolbar } from './ui/Toolbar.tsx'
 
 const CLIPBOARD_KEY = 'easel:clipboard'
@@ -80,6 +81,7 @@ function BoardView({ board, room }: { board: Board; room: string }) {
   useSyncExternalStore(editor.subscribe, editor.getVersion)
   const [help, setHelp] = useState(false)
   const [menu, setMenu] = useState(false)
+  const [darkExport, setDarkExport] = useState(false)
   const [error, setError] = useState<string | null>(null)
   const fileInput = useRef<HTMLInputElement>(null)
   useLayer(menu, () => setMenu(false), false)
@@ -167,7 +169,9 @@ function BoardView({ board, room }: { board: Board; room: string }) {
               type="button"
               role="menuitem"
               data-testid="export.png"
-              onClick={run(async () => download(`easel-${room}.png`, await toPng(exportShapes())))}
+              onClick={run(async () =>
+                download(`easel-${room}.png`, await toPng(exportShapes(), 2, darkExport)),
+              )}
             >
               Export PNG
             </button>
@@ -175,10 +179,21 @@ function BoardView({ board, room }: { board: Board; room: string }) {
               type="button"
               role="menuitem"
               data-testid="export.svg"
-              onClick={run(() => download(`easel-${room}.svg`, toSvg(exportShapes()), 'image/svg+xml'))}
+              onClick={run(() =>
+                download(`easel-${room}.svg`, toSvg(exportShapes(), 32, darkExport), 'image/svg+xml'),
+              )}
             >
               Export SVG
             </button>
+            <label className="menu-check">
+              <input
+                type="checkbox"
+                data-testid="export.dark"
+                checked={darkExport}
+                onChange={(e) => setDarkExport(e.target.checked)}
+              />
+              Dark PNG/SVG export
+            </label>
             <button
               type="button"
               role="menuitem"
@@ -201,6 +216,7 @@ function BoardView({ board, room }: { board: Board; room: string }) {
             <a role="menuitem" href="/" target="_blank" rel="noreferrer">
               New board
             </a>
+            <ThemeMenu />
           </div>
         )}
         <input
