@@ -169,8 +169,9 @@ test('dark mode follows the system, the menu switches it (and remembers), export
 }) => {
   const alice = await openUser('Alice')
   const { page } = alice
-  await alice.draw('rect', [200, 200], [360, 300])
-  await alice.placeSticky([500, 260], 'Dark note')
+  await alice.draw('rect', [300, 200], [460, 300])
+  await alice.placeSticky([650, 260], 'Dark note')
+  await alice.waitForShapes((s) => s.length === 2)
   await alice.press('Escape')
   expect(luminance(await canvasBackground(page))).toBeGreaterThan(0.9)
 
@@ -184,6 +185,12 @@ test('dark mode follows the system, the menu switches it (and remembers), export
     .evaluate((el) => getComputedStyle(el).filter)
   expect(filter).toContain('invert')
   await page.screenshot({ path: test.info().outputPath('dark.png') })
+  await page.setViewportSize({ width: 390, height: 844 })
+  await alice.clickShape((await alice.shapes()).find((x) => x.kind === 'rect')!)
+  await expect(page.getByTestId('style-panel')).toBeVisible()
+  await page.screenshot({ path: test.info().outputPath('dark-390.png') })
+  await page.setViewportSize({ width: 1280, height: 800 })
+  await alice.press('Escape')
 
   // Exports stay light by default; the menu's option makes them dark.
   const svgOf = async () => {
