@@ -250,3 +250,43 @@ test('one rectangle drawn offline is "1 unsynced change", two are 2, none once s
   await expect(alice.status).toHaveAttribute('data-unsynced', '0')
   await expect(alice.status).not.toContainText('unsynced')
 })
+
+test('on a touch screen two fingers pan and pinch-zoom the board; one finger draws', async ({ openUser }) => {
+  const alice = await openUser('Alice')
+  const { page } = alice
+  await page.setViewportSize({ width: 390, height: 844 })
+  const cdp = await page.context().newCDPSession(page)
+  const touch = (type: 'touchStart' | 'touchMove' | 'touchEnd', points: [number, number][]) =>
+    cdp.send('Input.dispatchTouchEvent', {
+      type,
+      touchPoints: points.map(([x, y], id) => ({ x, y, id })),
+    })
+  // One finger with the rectangle tool draws a rectangle.
+  await alice.tool('rect').click()
+  await touch('touchStart', [[100, 300]])
+  for (let i = 1; i <= 5; i++) await touch('touchMove', [[100 + i * 20, 300 + i * 16]])
+  await touch('touchEnd', [])
+  await alice.waitForShapes((s) => s.length === 1 && s[0]!.kind === 'rect')
+
+  // Two fingers spreading apart around (200, 400): zoom in about twice, nothing drawn.
+  const before = await alice.camera()
+  await alice.tool('rect').click()
+  await touch('touchStart', [[150, 400]])
+  await touch('touchStart', [
+    [150, 400],
+    [250, 400],
+  ])
+  for (let i = 1; i <= 5; i++) {
+    await touch('touchMove', [
+      [150 - i * 10, 400],
+      [250 + i * 10, 400],
+    ])
+  }
+  await touch('touchEnd', [])
+  const after = await alice.camera()
+  expect(after.z / before.z).toBeGreaterThan(1.8)
+  expect(after.z / before.z).toBeLessThan(2.2)
+  expect(await alice.shapes()).toHaveLength(1)
+  await alice.frame()
+  await page.screenshot({ path: test.info().outputPath('pinched-390.png') })
+})

@@ -13,6 +13,7 @@ import { LockBadges } from '../ui/TextEditorOverlay.tsx'
 import { Cursors } from './Cursors.tsx'
 import { SelectionHandles } from './SelectionHandles.tsx'
 import { ShapeView } from './ShapeView.tsx'
+import { TouchGestures } from './touchGestures.ts'
 
 /** From this many shapes on screen, the shape layer is drawn from a cached bitmap while panning. */
 const BITMAP_CACHE_MIN_SHAPES = 1500
@@ -86,15 +87,24 @@ export function Canvas({
     )
   }
 
+  // Two fingers pan and pinch-zoom; one is the current tool.
+  const touch = useMemo(() => new TouchGestures(editor), [editor])
+  const local = (e: { clientX: number; clientY: number }) => {
+    const r = container.current!.getBoundingClientRect()
+    return { x: e.clientX - r.left, y: e.clientY - r.top }
+  }
+
   const onPointerDown = (e: React.PointerEvent<HTMLDivElement>) => {
     if (isEditableTarget(e.target)) return
     container.current!.setPointerCapture(e.pointerId)
+    if (touch.down(e.pointerId, e.pointerType, local(e))) return
     editor.pointerDown(info(e))
   }
 
   const onPointerUp = (e: React.PointerEvent<HTMLDivElement>) => {
     if (container.current?.hasPointerCapture(e.pointerId))
       container.current.releasePointerCapture(e.pointerId)
+    if (touch.up(e.pointerId)) return
     editor.pointerUp(info(e))
   }
 
@@ -217,9 +227,14 @@ export function Canvas({
       className="canvas"
       style={{ cursor: editor.tool.cursor }}
       onPointerDown={onPointerDown}
-      onPointerMove={(e) => editor.pointerMove(info(e))}
+      onPointerMove={(e) => {
+        if (!touch.move(e.pointerId, local(e))) editor.pointerMove(info(e))
+      }}
       onPointerUp={onPointerUp}
-      onPointerCancel={() => editor.cancel()}
+      onPointerCancel={(e) => {
+        touch.up(e.pointerId)
+        editor.cancel()
+      }}
       onPointerLeave={() => editor.setCursor(null)}
       onDoubleClick={onDoubleClick}
     >
