@@ -70,8 +70,10 @@ describe('isKeyForBoard', () => {
     ]) {
       expect(isKeyForBoard(key(k, slider), false)).toBe(false)
     }
-    expect(isKeyForBoard(key(' ', el('BUTTON')), false)).toBe(false)
     expect(isKeyForBoard(key('Enter', el('BUTTON')), false)).toBe(false)
+    // Space held pans the board, also right after clicking a toolbar button.
+    expect(isKeyForBoard(key(' ', el('BUTTON')), false)).toBe(true)
+    expect(isKeyForBoard(key(' ', el('INPUT', { type: 'color' })), false)).toBe(false)
     expect(isKeyForBoard(key(' ', el('INPUT', { type: 'checkbox' })), false)).toBe(false)
     // A button does nothing with arrows: they nudge the selection.
     expect(isKeyForBoard(key('ArrowLeft', el('BUTTON')), false)).toBe(true)

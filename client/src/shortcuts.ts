@@ -61,8 +61,9 @@ function controlKeys(el: KeyTarget): (key: string) => boolean {
   if (tag === 'INPUT' && type === 'range') return (k) => SLIDER_KEYS.has(k)
   if (tag === 'INPUT' && type === 'radio') return (k) => k === ' ' || SLIDER_KEYS.has(k)
   if (tag === 'INPUT' && type === 'checkbox') return (k) => k === ' '
-  if (tag === 'BUTTON' || tag === 'A' || tag === 'SUMMARY' || tag === 'INPUT')
-    return (k) => k === ' ' || k === 'Enter'
+  if (tag === 'INPUT' && type === 'color') return (k) => k === ' ' || k === 'Enter'
+  // Space stays the board's (held, it pans), also right after clicking a toolbar button.
+  if (tag === 'BUTTON' || tag === 'A' || tag === 'SUMMARY' || tag === 'INPUT') return (k) => k === 'Enter'
   return () => false
 }
 
@@ -73,7 +74,8 @@ const OWN_KEYS = '[role="dialog"], [role="alertdialog"], [role="menu"]'
  * Whether a key is for the board (its shortcuts, Space to pan). Not when a layer takes every key
  * (a modal dialog, the "X is editing this" prompt), nor when it was typed into a text field, a
  * select, contenteditable or a dialog or menu; a focused button or slider keeps only the keys it
- * uses itself (Space, Enter, arrows), so after using one Esc and Delete act on the board again.
+ * uses itself (Enter, arrows; Space on a checkbox), so after using one Esc and Delete act on the
+ * board again.
  */
 export function isKeyForBoard(
   e: { key: string; target: EventTarget | KeyTarget | null },
