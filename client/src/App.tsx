@@ -1,20 +1,22 @@
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react'
 import { shapesMap, WS_PATH_PREFIX } from '@easel/shared'
-import { Canvas, isEditableTarget } from './canvas/Canvas.tsx'
+import { Canvas } from './canvas/Canvas.tsx'
 import { type Board, createBoard } from './board.ts'
 import type { EaselDebug } from './debug.ts'
 import { download, downloadBoardFile, parseBoardFile, toPng, toSvg } from './editor/exportBoard.ts'
 import { loadUser, saveUserName } from './identity.ts'
-import { handleShortcut } from './shortcuts.ts'
+import { handleShortcut, takesText } from './shortcuts.ts'
 import { CLIPBOARD_KEY, parseClipboard } from './ui/clipboardIO.ts'
 import { ConnectionStatus } from './ui/ConnectionStatus.tsx'
 import { ContextMenu, type ContextMenuAt } from './ui/ContextMenu.tsx'
 import { Recovery } from './ui/Recovery.tsx'
 import { HelpDialog } from './ui/HelpDialog.tsx'
+import { focusCanvas, layers, useLayer } from './ui/layers.ts'
 import { Notices } from './ui/Notices.tsx'
 import { LockPrompt, TextEditorOverlay } from './ui/TextEditorOverlay.tsx'
 import { People } from './ui/People.tsx'
 import { StylePanel } from './ui/StylePanel.tsx'
+import { ThemeMenu } from './ui/ThemeMenu.tsx'
 import { Toolbar } from './ui/Toolbar.tsx'
 
 export function App({ room }: { room: string }) {
@@ -79,21 +81,31 @@ function BoardView({ board, room }: { board: Board; room: string }) {
   const [help, setHelp] = useState(false)
   const [menu, setMenu] = useState(false)
   const [contextMenu, setContextMenu] = useState<ContextMenuAt | null>(null)
+  const [darkExport, setDarkExport] = useState(false)
   const [error, setError] = useState<string | null>(null)
   const fileInput = useRef<HTMLInputElement>(null)
+  useLayer(menu, () => setMenu(false), false)
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
+      // Esc closes the newest dialog, menu or prompt first; only then does it act on the board.
+      if (e.key === 'Escape' && layers.closeTop()) {
+        e.preventDefault()
+        focusCanvas()
+        return
+      }
       const editSelected = () => {
         const [only] = editor.getSelectedShapes()
         if (only && editor.selectedIds.size === 1) text.start(only.id)
       }
-      if (handleShortcut(editor, e, { toggleHelp: () => setHelp((h) => !h), editSelected })) {
+      if (
+        handleShortcut(editor, e, { toggleHelp: () => setHelp((h) => !h), editSelected }, layers.takesKeys())
+      ) {
         e.preventDefault()
       }
     }
     const onCopy = (e: ClipboardEvent) => {
-      if (isEditableTarget(e.target)) return
+      if (takesText(e.target)) return
       const data = editor.copySelection()
       if (!data) return
       const json = JSON.stringify(data)
@@ -103,7 +115,7 @@ function BoardView({ board, room }: { board: Board; room: string }) {
       if (e.type === 'cut') editor.deleteSelected()
     }
     const onPaste = (e: ClipboardEvent) => {
-      if (isEditableTarget(e.target)) return
+      if (takesText(e.target)) return
       const text = e.clipboardData?.getData('text/plain') || localStorage.getItem(CLIPBOARD_KEY) || ''
       const data = parseClipboard(text)
       if (!data) return
@@ -160,7 +172,9 @@ function BoardView({ board, room }: { board: Board; room: string }) {
               type="button"
               role="menuitem"
               data-testid="export.png"
-              onClick={run(async () => download(`easel-${room}.png`, await toPng(exportShapes())))}
+              onClick={run(async () =>
+                download(`easel-${room}.png`, await toPng(exportShapes(), 2, darkExport)),
+              )}
             >
               Export PNG
             </button>
@@ -168,10 +182,21 @@ function BoardView({ board, room }: { board: Board; room: string }) {
               type="button"
               role="menuitem"
               data-testid="export.svg"
-              onClick={run(() => download(`easel-${room}.svg`, toSvg(exportShapes()), 'image/svg+xml'))}
+              onClick={run(() =>
+                download(`easel-${room}.svg`, toSvg(exportShapes(), 32, darkExport), 'image/svg+xml'),
+              )}
             >
               Export SVG
             </button>
+            <label className="menu-check">
+              <input
+                type="checkbox"
+                data-testid="export.dark"
+                checked={darkExport}
+                onChange={(e) => setDarkExport(e.target.checked)}
+              />
+              Dark PNG/SVG export
+            </label>
             <button
               type="button"
               role="menuitem"
@@ -194,6 +219,7 @@ function BoardView({ board, room }: { board: Board; room: string }) {
             <a role="menuitem" href="/" target="_blank" rel="noreferrer">
               New board
             </a>
+            <ThemeMenu />
           </div>
         )}
         <input

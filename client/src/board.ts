@@ -70,6 +70,8 @@ export function createBoard(room: string, env: BoardEnvironment): Board {
       subscribe: (l) => queue.subscribe(l),
     },
   })
+  // The unsynced count is what the user did (one per undo step), not how many Yjs updates it made.
+  editor.onLocalAction = () => sync.countLocalChange()
   let lease: LeaseConfig | null = null
   const offEasel = sync.onEasel((m) => {
     if (m.t === 'welcome') {

@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client'
 import { isValidRoomId } from '@easel/shared'
 import { App } from './App.tsx'
 import { newRoomId } from './identity.ts'
+import { themeStore } from './ui/theme.ts'
 import './styles.css'
 
 /** `/` opens a new board; `/b/<room>` opens that board. */
@@ -15,6 +16,7 @@ function roomFromUrl(): string {
   return fresh
 }
 
+themeStore.start()
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <App room={roomFromUrl()} />

@@ -1,4 +1,3 @@
-import { isEditableTarget } from './canvas/Canvas.tsx'
 import type { Editor } from './editor/Editor.ts'
 import { TOOL_IDS, type ToolId } from './editor/tools/index.ts'
 import { toolMeta } from './ui/Toolbar.tsx'
@@ -10,9 +9,97 @@ export type ShortcutActions = {
   editSelected: () => void
 }
 
-/** Keyboard shortcuts (also listed in the help dialog). Returns true when the key was handled. */
-export function handleShortcut(editor: Editor, e: KeyboardEvent, actions: ShortcutActions): boolean {
-  if (isEditableTarget(e.target)) return false
+/** The parts of a key event's target the predicate reads (an Element in the browser). */
+type KeyTarget = {
+  tagName?: string
+  type?: string
+  isContentEditable?: boolean
+  closest?: (selector: string) => unknown
+}
+
+/** Input types where typing edits a value (every key belongs to the field). */
+const TEXT_INPUTS = new Set([
+  'text',
+  'search',
+  'email',
+  'url',
+  'tel',
+  'password',
+  'number',
+  'date',
+  'datetime-local',
+  'month',
+  'week',
+  'time',
+])
+
+/** Text fields, selects and contenteditable: every key typed there is theirs. */
+export function takesText(target: EventTarget | KeyTarget | null): boolean {
+  const el = target as KeyTarget | null
+  if (!el?.tagName) return false
+  if (el.isContentEditable) return true
+  const tag = el.tagName.toUpperCase()
+  if (tag === 'TEXTAREA' || tag === 'SELECT') return true
+  return tag === 'INPUT' && TEXT_INPUTS.has((el.type ?? 'text').toLowerCase())
+}
+
+const SLIDER_KEYS = new Set([
+  'ArrowLeft',
+  'ArrowRight',
+  'ArrowUp',
+  'ArrowDown',
+  'Home',
+  'End',
+  'PageUp',
+  'PageDown',
+])
+
+/** Keys a focused control (button, slider, checkbox, colour input) uses itself; others go on to the board. */
+function controlKeys(el: KeyTarget): (key: string) => boolean {
+  const tag = el.tagName?.toUpperCase()
+  const type = (el.type ?? '').toLowerCase()
+  if (tag === 'INPUT' && type === 'range') return (k) => SLIDER_KEYS.has(k)
+  if (tag === 'INPUT' && type === 'radio') return (k) => k === ' ' || SLIDER_KEYS.has(k)
+  if (tag === 'INPUT' && type === 'checkbox') return (k) => k === ' '
+  if (tag === 'INPUT' && type === 'color') return (k) => k === ' ' || k === 'Enter'
+  // Space stays the board's (held, it pans), also right after clicking a toolbar button.
+  if (tag === 'BUTTON' || tag === 'A' || tag === 'SUMMARY' || tag === 'INPUT') return (k) => k === 'Enter'
+  return () => false
+}
+
+/** Where keys typed inside go to the element (dialogs, menus), never to the board behind. */
+const OWN_KEYS = '[role="dialog"], [role="alertdialog"], [role="menu"]'
+
+/**
+ * Whether a key is for the board (its shortcuts, Space to pan). Not when a layer takes every key
+ * (a modal dialog, the "X is editing this" prompt), nor when it was typed into a text field, a
+ * select, contenteditable or a dialog or menu; a focused button or slider keeps only the keys it
+ * uses itself (Enter, arrows; Space on a checkbox), so after using one Esc and Delete act on the
+ * board again.
+ */
+export function isKeyForBoard(
+  e: { key: string; target: EventTarget | KeyTarget | null },
+  layerTakesKeys: boolean,
+): boolean {
+  if (layerTakesKeys) return false
+  const el = e.target as KeyTarget | null
+  if (!el?.tagName) return true
+  if (takesText(el)) return false
+  if (el.closest?.(OWN_KEYS)) return false
+  return !controlKeys(el)(e.key)
+}
+
+/**
+ * Keyboard shortcuts (also listed in the help dialog). Returns true when the key was handled.
+ * `layerTakesKeys`: a dialog or prompt above the board takes every key (see isKeyForBoard).
+ */
+export function handleShortcut(
+  editor: Editor,
+  e: KeyboardEvent,
+  actions: ShortcutActions,
+  layerTakesKeys = false,
+): boolean {
+  if (!isKeyForBoard(e, layerTakesKeys)) return false
   const mod = e.ctrlKey || e.metaKey
   const key = e.key.toLowerCase()
   if (mod) {

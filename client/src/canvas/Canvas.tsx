@@ -9,6 +9,8 @@ import { doubleClickAt } from '../editor/doubleClick.ts'
 import type { PointerInfo } from '../editor/tools/index.ts'
 import type { TextEditing } from '../editor/TextEditing.ts'
 import type { ContextMenuAt } from '../ui/ContextMenu.tsx'
+import { isKeyForBoard, takesText } from '../shortcuts.ts'
+import { layers } from '../ui/layers.ts'
 import { LockBadges } from '../ui/TextEditorOverlay.tsx'
 import { Cursors } from './Cursors.tsx'
 import { LockMarks } from './LockMarks.tsx'
@@ -17,6 +19,7 @@ import { SnapGuides } from './SnapGuides.tsx'
 import { SelectionHandles } from './SelectionHandles.tsx'
 import { BindTargetOutline, EndpointHandles } from './ArrowHandles.tsx'
 import { ShapeView } from './ShapeView.tsx'
+import { TouchGestures } from './touchGestures.ts'
 
 /** From this many shapes on screen, the shape layer is drawn from a cached bitmap while panning. */
 const BITMAP_CACHE_MIN_SHAPES = 1500
@@ -61,7 +64,7 @@ export function Canvas({
 
   useEffect(() => {
     const down = (e: KeyboardEvent) => {
-      if (e.code === 'Space' && !isEditableTarget(e.target)) editor.setSpaceHeld(true)
+      if (e.code === 'Space' && isKeyForBoard(e, layers.takesKeys())) editor.setSpaceHeld(true)
     }
     const up = (e: KeyboardEvent) => {
       if (e.code === 'Space') editor.setSpaceHeld(false)
@@ -93,11 +96,9 @@ export function Canvas({
     )
   }
 
-  // Touch: a second finger ends what the first one started and the two pan and zoom the view
-  // until both are lifted.
-  const touches = useRef(new Map<number, { x: number; y: number }>())
-  const pinching = useRef(false)
-  const screenOf = (e: React.PointerEvent) => {
+  // Two fingers pan and pinch-zoom; one is the current tool.
+  const touch = useMemo(() => new TouchGestures(editor), [editor])
+  const local = (e: { clientX: number; clientY: number }) => {
     const r = container.current!.getBoundingClientRect()
     return { x: e.clientX - r.left, y: e.clientY - r.top }
   }
@@ -105,39 +106,14 @@ export function Canvas({
   const onPointerDown = (e: React.PointerEvent<HTMLDivElement>) => {
     if (isEditableTarget(e.target)) return
     container.current!.setPointerCapture(e.pointerId)
-    if (e.pointerType === 'touch') {
-      touches.current.set(e.pointerId, screenOf(e))
-      if (touches.current.size >= 2) {
-        if (!pinching.current) editor.cancel()
-        pinching.current = true
-      }
-      if (pinching.current) return
-    }
+    if (touch.down(e.pointerId, e.pointerType, local(e))) return
     editor.pointerDown(info(e))
-  }
-
-  const onPointerMove = (e: React.PointerEvent<HTMLDivElement>) => {
-    if (e.pointerType === 'touch' && touches.current.has(e.pointerId)) {
-      const before = [...touches.current.values()]
-      touches.current.set(e.pointerId, screenOf(e))
-      if (pinching.current) {
-        const after = [...touches.current.values()]
-        if (before.length >= 2 && after.length >= 2)
-          editor.pinch([before[0]!, before[1]!], [after[0]!, after[1]!])
-        return
-      }
-    }
-    editor.pointerMove(info(e))
   }
 
   const onPointerUp = (e: React.PointerEvent<HTMLDivElement>) => {
     if (container.current?.hasPointerCapture(e.pointerId))
       container.current.releasePointerCapture(e.pointerId)
-    touches.current.delete(e.pointerId)
-    if (pinching.current) {
-      if (touches.current.size === 0) pinching.current = false
-      return
-    }
+    if (touch.up(e.pointerId)) return
     editor.pointerUp(info(e))
   }
 
@@ -274,14 +250,16 @@ export function Canvas({
       data-testid="canvas"
       role="application"
       aria-label="Whiteboard canvas"
+      tabIndex={-1}
       className="canvas"
       style={{ cursor: editor.tool.cursor }}
       onPointerDown={onPointerDown}
-      onPointerMove={onPointerMove}
+      onPointerMove={(e) => {
+        if (!touch.move(e.pointerId, local(e))) editor.pointerMove(info(e))
+      }}
       onPointerUp={onPointerUp}
       onPointerCancel={(e) => {
-        touches.current.delete(e.pointerId)
-        if (touches.current.size === 0) pinching.current = false
+        touch.up(e.pointerId)
         editor.cancel()
       }}
       onPointerLeave={() => editor.setCursor(null)}
@@ -354,7 +332,5 @@ export function Canvas({
   )
 }
 
-export function isEditableTarget(target: EventTarget | null): boolean {
-  const el = target as HTMLElement | null
-  return !!el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.isContentEditable)
-}
+/** Text fields and the like (see shortcuts.ts). */
+export const isEditableTarget = takesText

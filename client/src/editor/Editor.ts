@@ -68,6 +68,8 @@ export class Editor implements ToolContext {
   toolLocked = false
   /** Set by the text-editing layer: a text or sticky shape was placed (to start editing it). */
   onTextShapeCreated?: (id: string) => void
+  /** Set by the board: the user did one thing (one undo step, or an undo or redo). */
+  onLocalAction?: () => void
 
   private readonly store: ReadModel
   private readonly history: History
@@ -90,7 +92,7 @@ export class Editor implements ToolContext {
     this.user = options.user
     this.awareness = options.awareness ?? null
     this.commits = options.commits ?? null
-    this.history = new History(doc, this.emit)
+    this.history = new History(doc, this.emit, () => this.onLocalAction?.())
     this.undoManager = this.history.undoManager
     this.store = new ReadModel({
       doc,

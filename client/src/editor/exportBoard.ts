@@ -38,8 +38,20 @@ export function parseBoardFile(text: string): ClipboardData {
   return { type: 'easel/shapes', shapes: parsed.data.shapes }
 }
 
-/** A standalone SVG document of the shapes (vector; text as SVG text with simple wrapping). */
-export function toSvg(shapes: readonly Shape[], padding = 32): string {
+/**
+ * The dark theme as an SVG filter: what the canvas's CSS filter does on screen (invert 93 %, then
+ * turn hues back by 180°), so a dark export looks like the dark board. sRGB, as CSS filters are.
+ */
+const DARK_FILTER = `<filter id="easel-dark" color-interpolation-filters="sRGB">
+<feComponentTransfer><feFuncR type="linear" slope="-0.86" intercept="0.93"/><feFuncG type="linear" slope="-0.86" intercept="0.93"/><feFuncB type="linear" slope="-0.86" intercept="0.93"/></feComponentTransfer>
+<feColorMatrix type="hueRotate" values="180"/>
+</filter>`
+
+/**
+ * A standalone SVG document of the shapes (vector; text as SVG text with simple wrapping). Light
+ * unless `dark` (the user asked for a dark export).
+ */
+export function toSvg(shapes: readonly Shape[], padding = 32, dark = false): string {
   const box = unionBoxes(shapes.map(shapeBounds)) ?? { x: 0, y: 0, w: 100, h: 100 }
   const vb = { x: box.x - padding, y: box.y - padding, w: box.w + padding * 2, h: box.h + padding * 2 }
   const parts: string[] = []
@@ -49,15 +61,17 @@ export function toSvg(shapes: readonly Shape[], padding = 32): string {
   }
   return `<?xml version="1.0" encoding="UTF-8"?>
 <svg xmlns="http://www.w3.org/2000/svg" width="${vb.w}" height="${vb.h}" viewBox="${vb.x} ${vb.y} ${vb.w} ${vb.h}">
+${dark ? `${DARK_FILTER}\n<g filter="url(#easel-dark)">` : ''}
 <rect x="${vb.x}" y="${vb.y}" width="${vb.w}" height="${vb.h}" fill="#ffffff"/>
 ${parts.join('\n')}
+${dark ? '</g>' : ''}
 </svg>
 `
 }
 
 /** Rasterises the SVG export to a PNG blob in the browser (2x for crispness). */
-export async function toPng(shapes: readonly Shape[], scale = 2): Promise<Blob> {
-  const svg = toSvg(shapes)
+export async function toPng(shapes: readonly Shape[], scale = 2, dark = false): Promise<Blob> {
+  const svg = toSvg(shapes, 32, dark)
   const url = URL.createObjectURL(new Blob([svg], { type: 'image/svg+xml' }))
   try {
     const img = new Image()

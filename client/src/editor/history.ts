@@ -31,6 +31,8 @@ export class History {
   constructor(
     doc: Y.Doc,
     private readonly onChange: () => void,
+    /** The user did one thing: a new step (a gesture, a command) or an undo or redo. */
+    private readonly onAction: () => void = () => {},
   ) {
     this.undoManager = new Y.UndoManager(shapesMap(doc), {
       trackedOrigins: new Set([LOCAL_ORIGIN]),
@@ -100,6 +102,7 @@ export class History {
       this.redoStack.length = 0
       this.undoManager.clear(false, true)
     }
+    this.onAction()
     this.onChange()
   }
 
@@ -126,6 +129,7 @@ export class History {
     if (entry.kind === 'crdt') this.undoManager[direction]()
     else entry[direction]()
     to.push(entry)
+    this.onAction()
     this.onChange()
   }
 

@@ -31,53 +31,91 @@ export class Notices {
     this.ctx.onChange()
   }
 
-  /** Turns a refused commit into a notice the user can act on. */
+  /**
+   * Turns a refused commit into a notice the user can act on. `label` says what the user tried to
+   * do, as a verb phrase that follows "you could not" ("delete the sticky note “Plan”", "group 3
+   * shapes"); its first word names the retry button ("Delete anyway").
+   */
   reportCommitFailure(label: string, result: CommitResult, retry?: () => void): void {
     if (result.status === 'ok') return
+    const text = commitFailureText(
+      label,
+      result,
+      (id) => this.ctx.shapes.readCommitted(id),
+      this.ctx.describe,
+    )
     if (result.status === 'conflict') {
-      const shape = this.ctx.shapes.readCommitted(result.shapeId)
-      const what = this.describeChange(result.field, result.value, shape)
       this.notify({
         kind: 'conflict',
         shapeId: result.shapeId,
-        text: `${result.by || 'Someone'} ${what} before your ${label} arrived, so it was not applied.`,
+        text,
         actions: retry ? [{ label: `${capitalize(label.split(' ')[0]!)} anyway`, run: retry }] : [],
       })
       return
     }
-    if (result.code === 'locked') {
-      this.notify({
-        kind: 'locked',
-        shapeId: result.shapeId ?? null,
-        text: `${result.holder ?? 'Someone'} is editing this shape, so your ${label} was refused.`,
-        actions: retry ? [{ label: 'Try again', run: retry }] : [],
-      })
-      return
-    }
     this.notify({
-      kind: 'error',
+      kind: result.code === 'locked' ? 'locked' : 'error',
       shapeId: result.shapeId ?? null,
-      text: `Could not ${label}: ${result.message}`,
-      actions: [],
+      text,
+      actions: result.code === 'locked' && retry ? [{ label: 'Try again', run: retry }] : [],
     })
   }
+}
 
-  private describeChange(field: VersionedField, value: unknown, shape: Shape | undefined): string {
-    const target = shape
-      ? this.ctx.describe({ ...shape, text: field === 'text' ? '' : shape.text })
-      : 'the shape'
-    switch (field) {
-      case 'deleted':
-        return value ? `deleted ${target}` : `restored ${target}`
-      case 'text':
-        return `changed the text of ${target} to “${String(value).slice(0, 40)}”`
-      case 'binding':
-        return `re-attached ${target}`
-      case 'parent':
-        return value ? `grouped ${target} differently` : `ungrouped ${target}`
-      case 'locked':
-        return value ? `locked ${target}` : `unlocked ${target}`
+/**
+ * The sentence for a refused commit: who did what first and what did not happen, e.g. "Bob
+ * deleted the sticky note “note” before your change arrived, so you could not group 2 shapes."
+ */
+export function commitFailureText(
+  label: string,
+  result: Exclude<CommitResult, { status: 'ok' }>,
+  shape: (id: string) => Shape | undefined,
+  describe: NoticesContext['describe'],
+): string {
+  if (result.status === 'conflict') {
+    const s = shape(result.shapeId)
+    // The text changed, so the shape is named without it ("the sticky note", not its old text).
+    const target = s ? describe({ ...s, text: result.field === 'text' ? '' : s.text }) : 'the shape'
+    const what = describeChange(result.field, result.value, target)
+    return `${result.by || 'Someone'} ${what} before your change arrived, so you could not ${pronoun(label, target)}.`
+  }
+  if (result.code === 'locked') {
+    const s = result.shapeId ? shape(result.shapeId) : undefined
+    const target = s ? describe(s) : 'the shape'
+    const who = result.holder || 'someone'
+    const it = label.endsWith(` ${target}`) ? 'it' : target
+    return `You could not ${label}, because ${who} is editing ${it}. Try again once they are done.`
+  }
+  const reason = result.message.trim().replace(/[.]$/, '')
+  return `You could not ${label}: ${reason || 'the server refused it'}.`
+}
+
+const MAX_QUOTED = 40
+
+/** "delete the rectangle" after a sentence that already named the rectangle: "delete it". */
+function pronoun(label: string, target: string): string {
+  return label.endsWith(` ${target}`) ? `${label.slice(0, -target.length)}it` : label
+}
+
+function describeChange(field: VersionedField, value: unknown, target: string): string {
+  switch (field) {
+    case 'deleted':
+      return value ? `deleted ${target}` : `restored ${target}`
+    case 'text': {
+      const t = String(value ?? '')
+      const quoted = t.length > MAX_QUOTED ? `${t.slice(0, MAX_QUOTED).trimEnd()}…` : t
+      return t.trim() === ''
+        ? `cleared the text of ${target}`
+        : `changed the text of ${target} to “${quoted}”`
     }
+    case 'binding': {
+      const b = value as { start?: unknown; end?: unknown } | null
+      return b?.start || b?.end ? `re-attached ${target}` : `detached ${target}`
+    }
+    case 'parent':
+      return value ? `grouped ${target} with other shapes` : `ungrouped ${target}`
+    case 'locked':
+      return value ? `locked ${target}` : `unlocked ${target}`
   }
 }
 

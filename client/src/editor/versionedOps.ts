@@ -96,7 +96,8 @@ export class VersionedOps {
     this.ctx.history.pushCommit(
       label,
       () => this.setDeleted(ids, true, label),
-      () => this.setDeleted(ids, false, 'bring the shape back'),
+      () =>
+        this.setDeleted(ids, false, ids.length === 1 ? 'restore the shape' : `restore ${ids.length} shapes`),
       ids,
     )
   }
@@ -123,7 +124,7 @@ export class VersionedOps {
     this.setDeleted(ids2, true, label)
     this.ctx.history.pushCommit(
       label,
-      () => this.setDeleted(ids2, false, `restore ${one ?? 'shapes'}`),
+      () => this.setDeleted(ids2, false, `restore ${one ?? `${shapes.length} shapes`}`),
       () => this.setDeleted(ids2, true, label),
     )
   }
@@ -207,7 +208,7 @@ export class VersionedOps {
         opId: newOpId(),
         ops: [{ shapeId: arrowId, field: 'binding', baseVersion: arrow.versions.binding, value: binding }],
       },
-      'arrow attachment',
+      'attach the arrow',
       (r) => {
         if (r.status !== 'conflict' || r.field !== 'binding') return false
         // Rebase: if the other user changed only the other end, our end still applies on top.
@@ -227,7 +228,7 @@ export class VersionedOps {
             opId: newOpId(),
             ops: [{ shapeId: arrowId, field: 'binding', baseVersion: r.version, value: merged }],
           },
-          'arrow attachment',
+          'attach the arrow',
         )
         return true
       },
@@ -258,7 +259,7 @@ export class VersionedOps {
     this.setParents(
       shapes.map((s) => s.id),
       `g${newShapeId()}`,
-      'group',
+      `group ${shapes.length} shapes`,
     )
   }
 
@@ -268,7 +269,7 @@ export class VersionedOps {
       this.setParents(
         grouped.map((s) => s.id),
         null,
-        'ungroup',
+        grouped.length === 1 ? 'ungroup the shape' : `ungroup ${grouped.length} shapes`,
       )
   }
 
@@ -297,7 +298,7 @@ export class VersionedOps {
     apply(() => parent, label)
     this.ctx.history.pushCommit(
       label,
-      () => apply((id) => before.get(id) ?? null, `undo ${label}`),
+      () => apply((id) => before.get(id) ?? null, parent ? 'undo the grouping' : 'undo the ungrouping'),
       () => apply(() => parent, label),
     )
   }

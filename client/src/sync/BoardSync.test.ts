@@ -7,6 +7,7 @@ import * as syncProtocol from 'y-protocols/sync'
 import { IndexeddbPersistence } from 'y-indexeddb'
 import * as Y from 'yjs'
 import { CloseCode, insertShape, MessageType, shapesMap } from '@easel/shared'
+import { createBoard } from '../board.ts'
 import { BoardSync, type BoardSyncOptions } from './BoardSync.ts'
 
 /** What the test server does with its n-th connection (0-based): serve it, or close it at once. */
@@ -211,6 +212,7 @@ describe('BoardSync against a real WebSocket server', () => {
     const sync = make()
     await sync.localReady
     sync.doc.getMap('shapes').set('local1', new Y.Map())
+    sync.countLocalChange()
     expect(sync.getState()).toMatchObject({ status: 'offline', unsynced: 1 })
     sync.goOnline()
     await waitFor('a problem', () => sync.getState().problem !== null)
@@ -235,6 +237,7 @@ describe('BoardSync against a real WebSocket server', () => {
     const sync = make()
     await sync.localReady
     sync.doc.getMap('shapes').set('local1', new Y.Map())
+    sync.countLocalChange()
     await sleep(50)
     expect(storage.map.has(`easel:unsynced:${room}`)).toBe(true)
     await sync.clearLocalCopy()
@@ -289,5 +292,57 @@ describe('BoardSync against a real WebSocket server', () => {
     expect(timers()).toBeLessThanOrEqual(before)
     await sleep(1100)
     expect(server.opened).toHaveLength(20)
+  })
+})
+
+describe('the unsynced count', () => {
+  it('counts what the user did offline (one per gesture or command), not Yjs updates; 0 once synced', async () => {
+    const server = await startServer(() => 'serve')
+    cleanups.push(server.close)
+    let online = false
+    const board = createBoard(`count${++rooms}`, {
+      serverUrl: server.url,
+      user: { id: 'u1', name: 'Ada', color: '#123456' },
+      storage: memoryStorage(),
+      sync: {
+        WebSocket: NodeWebSocket as unknown as typeof WebSocket,
+        offline: false,
+        events: null,
+        isOnline: () => online,
+      },
+    })
+    cleanups.push(() => board.destroy())
+    const { editor, sync } = board
+    let updates = 0
+    sync.doc.on('update', () => updates++)
+    expect(sync.getState()).toMatchObject({ status: 'offline', unsynced: 0 })
+
+    // One rectangle, drawn with many pointer moves (each frame writes to the document).
+    editor.setViewportSize(1000, 800)
+    editor.setTool('rect')
+    const at = (x: number, y: number) => editor.pointerInfo({ x, y }, {})
+    editor.pointerDown(at(100, 100))
+    for (let i = 1; i <= 12; i++) {
+      editor.pointerMove(at(100 + i * 15, 100 + i * 10))
+      await sleep(40)
+    }
+    editor.pointerUp(at(280, 220))
+    await sleep(50)
+    expect(editor.getShapes()).toHaveLength(1)
+    expect(updates).toBeGreaterThan(5)
+    expect(sync.getState().unsynced).toBe(1)
+
+    // A second action: a style change on the selected rectangle.
+    editor.select([editor.getShapes()[0]!.id])
+    editor.setStyle({ stroke: '#e03131' })
+    expect(sync.getState().unsynced).toBe(2)
+
+    online = true
+    sync.goOnline()
+    await waitFor('synced', () => sync.getState().synced)
+    expect(sync.getState().unsynced).toBe(0)
+    // Connected and synced, the user's actions reach the server at once: nothing is counted.
+    editor.setStyle({ stroke: '#2f9e44' })
+    expect(sync.getState().unsynced).toBe(0)
   })
 })

@@ -26,7 +26,7 @@ export type ConnectionState = {
   status: ConnectionStatus
   /** True once the server's state has been merged after the latest (re)connect. */
   synced: boolean
-  /** Local changes made while not synced with the server (kept across reloads). */
+  /** Things the user did while not synced with the server (kept across reloads); see countLocalChange. */
   unsynced: number
   /** Set while reconnecting after the server or the network closed the socket; null once synced. */
   retrying: RetryHint | null
@@ -85,6 +85,7 @@ export class BoardSync {
     if (!this.destroyed && !this.state.problem && this.isOnline()) this.provider.connect()
   })
   private destroyed = false
+  private counting = true
 
   /** Display name sent with the next hello (renaming takes effect on reconnect). */
   name: string
@@ -169,7 +170,6 @@ export class BoardSync {
       if (synced) this.reconnect.reset()
       this.update(synced ? { synced, unsynced: 0, retrying: null } : { synced })
     })
-    this.doc.on('update', this.onDocUpdate)
     this.events?.addEventListener('offline', this.goOffline)
     this.events?.addEventListener('online', this.goOnline)
     if (this.isOnline()) this.provider.connect()
@@ -199,11 +199,13 @@ export class BoardSync {
     return true
   }
 
-  private readonly onDocUpdate = (_update: Uint8Array, origin: unknown) => {
-    if (origin === this.provider || origin === this.idb) return
-    if (!(this.state.status === 'connected' && this.state.synced)) {
-      this.update({ unsynced: this.state.unsynced + 1 })
-    }
+  /**
+   * The user did one thing (a gesture, a command, an undo): while not synced with the server it
+   * counts as one unsynced change, however many document updates it made. Reset once synced.
+   */
+  countLocalChange(): void {
+    if (!this.counting || (this.state.status === 'connected' && this.state.synced)) return
+    this.update({ unsynced: this.state.unsynced + 1 })
   }
 
   /** The network is gone (the browser's 'offline' event; the chaos harness calls it directly). */
@@ -267,7 +269,7 @@ export class BoardSync {
   async clearLocalCopy(): Promise<void> {
     this.reconnect.cancel()
     this.provider.disconnect()
-    this.doc.off('update', this.onDocUpdate)
+    this.counting = false
     if (this.idb) {
       await this.idb.clearData()
       // clearData() starts the deletion without waiting for it. Requests on one database run in
@@ -281,7 +283,6 @@ export class BoardSync {
     this.reconnect.cancel()
     this.events?.removeEventListener('offline', this.goOffline)
     this.events?.removeEventListener('online', this.goOnline)
-    this.doc.off('update', this.onDocUpdate)
     this.provider.destroy()
     this.destroyed = true
     this.idb?.destroy()

@@ -1,4 +1,6 @@
+import { useEffect, useRef } from 'react'
 import { TOOL_IDS } from '../editor/tools/index.ts'
+import { useLayer } from './layers.ts'
 import { toolMeta } from './Toolbar.tsx'
 
 export const SHORTCUTS: [string, string][] = [
@@ -28,19 +30,24 @@ export const SHORTCUTS: [string, string][] = [
   ['?', 'This help'],
 ]
 
+/** The shortcut list: modal (no key reaches the board behind it), closed by Esc, ✕ or a click outside. */
 export function HelpDialog({ onClose }: { onClose: () => void }) {
+  useLayer(true, onClose, true)
+  const close = useRef<HTMLButtonElement>(null)
+  useEffect(() => close.current?.focus(), [])
   return (
     <div className="modal-backdrop" onPointerDown={onClose}>
       <div
         className="modal panel"
         role="dialog"
+        aria-modal="true"
         aria-label="Keyboard shortcuts"
         data-testid="help-dialog"
         onPointerDown={(e) => e.stopPropagation()}
       >
         <div className="modal-head">
           <h2>Keyboard shortcuts</h2>
-          <button type="button" onClick={onClose} aria-label="Close" data-testid="help-close">
+          <button ref={close} type="button" onClick={onClose} aria-label="Close" data-testid="help-close">
             ✕
           </button>
         </div>

@@ -40,6 +40,11 @@ export function People({ editor, onRename }: { editor: Editor; onRename: (name: 
             maxLength={40}
             onChange={(e) => setDraft(e.target.value)}
             onBlur={() => setEditing(false)}
+            onKeyDown={(e) => {
+              if (e.key !== 'Escape') return
+              e.stopPropagation()
+              setEditing(false)
+            }}
           />
         </form>
       ) : (

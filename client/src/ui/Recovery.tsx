@@ -3,18 +3,23 @@ import { capitalize, describe, type Editor } from '../editor/Editor.ts'
 import type { BoardSync } from '../sync/BoardSync.ts'
 import { applyRecovery, deleteStash, type RecoveryPlan, readStash } from '../sync/recovery.ts'
 import { copyText } from './copyText.ts'
+import { useLayer } from './layers.ts'
 
 /**
  * After "reload from the server": offers to re-apply the board kept aside before the reload, once
- * the fresh board has synced, and then says what it could and could not re-apply.
+ * the fresh board has synced, and then says what it could and could not re-apply. "Not now" (or
+ * Esc) hides the offer; the board stays kept and is offered again on the next load.
  */
 export function Recovery({ sync, editor, room }: { sync: BoardSync; editor: Editor; room: string }) {
   const state = useSyncExternalStore(sync.subscribe, sync.getState)
   const [stash, setStash] = useState(() => readStash(localStorage, room))
   const [done, setDone] = useState<RecoveryPlan | null>(null)
+  const [later, setLater] = useState(false)
+  const offered = !done && !!stash && state.synced && !later
+  useLayer(offered, () => setLater(true), false)
 
   if (done) return <RecoveryReport plan={done} onClose={() => setDone(null)} />
-  if (!stash || !state.synced) return null
+  if (!stash || !offered) return null
   const n = stash.length
   return (
     <div className="recovery panel" role="dialog" aria-label="Re-apply your changes" data-testid="recovery">
@@ -23,6 +28,9 @@ export function Recovery({ sync, editor, room }: { sync: BoardSync; editor: Edit
         to the board from the server?
       </p>
       <div className="notice-actions">
+        <button type="button" data-testid="recovery.later" onClick={() => setLater(true)}>
+          Not now
+        </button>
         <button
           type="button"
           data-testid="recovery.discard"
@@ -52,6 +60,7 @@ export function Recovery({ sync, editor, room }: { sync: BoardSync; editor: Edit
 }
 
 function RecoveryReport({ plan, onClose }: { plan: RecoveryPlan; onClose: () => void }) {
+  useLayer(true, onClose, false)
   const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`
   return (
     <div className="recovery panel" role="dialog" aria-label="Changes re-applied" data-testid="recovery">

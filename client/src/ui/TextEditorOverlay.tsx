@@ -5,6 +5,7 @@ import { shapeBounds } from '../shapes/index.ts'
 import { STICKY_PADDING } from '../shapes/sticky/index.tsx'
 import { noteBox, textBox } from '../shapes/textLayout.ts'
 import type { TextEditing } from '../editor/TextEditing.ts'
+import { useLayer } from './layers.ts'
 
 /** Room after the widest line of a growing text for the caret, in page units. */
 const CARET = 2
@@ -74,9 +75,13 @@ export function TextEditorOverlay({ editor, text }: { editor: Editor; text: Text
   )
 }
 
-/** "Asking for the lock…", "Bo is editing this [Wait] [Cancel]", "Waiting for Bo (#1)". */
+/**
+ * "Asking for the lock…", "Bo is editing this [Wait] [Cancel]", "Waiting for Bo (#1)". While it
+ * shows, keys typed (meant for the note) never reach the board as shortcuts; Esc cancels.
+ */
 export function LockPrompt({ text }: { text: TextEditing }) {
   const r = text.request
+  useLayer(!!r, () => text.cancelRequest(), true)
   if (!r) return null
   return (
     <div className="lock-prompt panel" data-testid="lock-prompt" data-status={r.status}>
