@@ -43,11 +43,12 @@ it('opening and closing 1 000 rooms leaves none loaded and RSS near where it sta
   const mib = (n: number) => (n / 1024 / 1024).toFixed(1)
   // A leaked room (doc, awareness, socket, listeners) costs tens of KiB: 1 000 of them grow RSS far
   // above this bound on every round, while GC timing (slower on a loaded machine) can move it by a
-  // few MiB once. So a round over the bound is repeated: a leak exceeds it again, noise does not.
+  // few MiB for a round or two. So a round over the bound is repeated (up to three rounds): a leak exceeds
+  // it every time, noise does not.
   const BOUND = 12 * 1024 * 1024
   let before = baseline
   let growth = Number.POSITIVE_INFINITY
-  for (let round = 1; round <= 2 && growth >= BOUND; round++) {
+  for (let round = 1; round <= 3 && growth >= BOUND; round++) {
     await cycle(round * 1000, 1000)
     const st = await settled()
     expect(st.rooms).toBe(0)
