@@ -3,29 +3,16 @@ import type { PendingCommit } from '../sync/CommitQueue.ts'
 import { FakeRoom, type FakePeer } from '../testing/FakeRoom.ts'
 import { type KeyValueStorage, memoryStorage } from '../sync/roomStorage.ts'
 import { DraftStore } from './drafts.ts'
-import { Editor } from './Editor.ts'
 import { TextEditing } from './TextEditing.ts'
+import { roomEditor, settle } from './testPeer.ts'
 
 const ROOM = 'r1'
 
 function user(room: FakeRoom, name: string, storage: KeyValueStorage = memoryStorage(), debounceMs = 0) {
-  const peer = room.join(name)
-  const editor = new Editor(peer.doc, {
-    user: { id: name, name, color: '#e03131' },
-    commits: peer.commits,
-    scheduleFrame: (cb) => cb(),
-    liveWriteIntervalMs: 0,
-  })
+  const { peer, editor } = roomEditor(room, name)
   const drafts = new DraftStore(ROOM, storage)
   const text = new TextEditing(editor, peer, debounceMs, drafts)
   return { peer, editor, text, drafts, storage }
-}
-
-const settle = async (room: FakeRoom) => {
-  for (let i = 0; i < 10; i++) {
-    room.deliver()
-    await new Promise((r) => setTimeout(r, 0))
-  }
 }
 
 /** Holds the peer's lease requests back until `release()`: a slow round trip to the server. */

@@ -1,34 +1,18 @@
 import { describe, expect, it } from 'vitest'
 import type { Shape } from '@easel/shared'
 import { FakeRoom } from '../testing/FakeRoom.ts'
-import { Editor } from './Editor.ts'
+import type { Editor } from './Editor.ts'
 import { lineEnds } from './geometry.ts'
+import { roomEditor, settle } from './testPeer.ts'
 
 /** Two users on one board, A with a 100 × 100 square at (0, 0) and (400, 0) and an ellipse below. */
 function setup() {
   const room = new FakeRoom()
-  const [a, b] = ['A', 'B'].map((name) => {
-    const peer = room.join(name)
-    const editor = new Editor(peer.doc, {
-      user: { id: name, name, color: '#e03131' },
-      commits: peer.commits,
-      scheduleFrame: (cb) => cb(),
-      liveWriteIntervalMs: 0,
-    })
-    editor.setViewportSize(1000, 800)
-    return editor
-  }) as [Editor, Editor]
+  const [a, b] = ['A', 'B'].map((name) => roomEditor(room, name).editor) as [Editor, Editor]
   const left = a.createShape('rect', { x: 0, y: 0, w: 100, h: 100 })
   const right = a.createShape('rect', { x: 400, y: 0, w: 100, h: 100 })
   const oval = a.createShape('ellipse', { x: 300, y: 300, w: 200, h: 100 })
   return { room, a, b, left, right, oval }
-}
-
-const settle = async (room: FakeRoom) => {
-  for (let i = 0; i < 10; i++) {
-    room.deliver()
-    await new Promise((r) => setTimeout(r, 0))
-  }
 }
 
 const at = (e: Editor, x: number, y: number, mods = {}) => e.pointerInfo({ x, y }, mods)

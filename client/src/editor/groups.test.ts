@@ -1,32 +1,18 @@
 import { describe, expect, it } from 'vitest'
 import { FakeRoom } from '../testing/FakeRoom.ts'
 import { doubleClickAt } from './doubleClick.ts'
-import { Editor } from './Editor.ts'
 import { selectionOutlines } from './groups.ts'
 import { TextEditing } from './TextEditing.ts'
+import { roomEditor, settle } from './testPeer.ts'
 
 function setup(names: string[]) {
   const room = new FakeRoom()
   const users = names.map((name) => {
-    const peer = room.join(name)
-    const editor = new Editor(peer.doc, {
-      user: { id: name, name, color: '#e03131' },
-      commits: peer.commits,
-      scheduleFrame: (cb) => cb(),
-      liveWriteIntervalMs: 0,
-    })
-    editor.setViewportSize(1000, 800)
+    const { peer, editor } = roomEditor(room, name)
     const text = new TextEditing(editor, peer, 0)
     return { peer, editor, text }
   })
   return { room, users }
-}
-
-const settle = async (room: FakeRoom) => {
-  for (let i = 0; i < 10; i++) {
-    room.deliver()
-    await new Promise((r) => setTimeout(r, 0))
-  }
 }
 
 type User = ReturnType<typeof setup>['users'][number]

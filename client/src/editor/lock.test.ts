@@ -1,27 +1,15 @@
 import { describe, expect, it } from 'vitest'
 import { FakeRoom } from '../testing/FakeRoom.ts'
-import { Editor } from './Editor.ts'
+import type { Editor } from './Editor.ts'
 import type { PointerInfo } from './tools/index.ts'
+import { roomEditor, settle } from './testPeer.ts'
 
 function setup(names: string[]) {
   const room = new FakeRoom()
   const users = names.map((name) => {
-    const peer = room.join(name)
-    return new Editor(peer.doc, {
-      user: { id: name, name, color: '#e03131' },
-      commits: peer.commits,
-      scheduleFrame: (cb) => cb(),
-      liveWriteIntervalMs: 0,
-    })
+    return roomEditor(room, name).editor
   })
   return { room, users: users as [Editor, Editor] }
-}
-
-const settle = async (room: FakeRoom) => {
-  for (let i = 0; i < 10; i++) {
-    room.deliver()
-    await new Promise((r) => setTimeout(r, 0))
-  }
 }
 
 function drag(editor: Editor, from: [number, number], to: [number, number]) {

@@ -1,10 +1,11 @@
 import { describe as suite, expect, it } from 'vitest'
 import type { CommitResult, Shape } from '@easel/shared'
 import { FakeRoom } from '../testing/FakeRoom.ts'
-import { describe, Editor } from './Editor.ts'
+import { describe, type Editor } from './Editor.ts'
 import { commitFailureText } from './notices.ts'
 import { TextEditing } from './TextEditing.ts'
 import { textNotice } from './textNotices.ts'
+import { roomEditor, settle as settleRoom } from './testPeer.ts'
 
 const note = { id: 'n1', kind: 'sticky', text: 'note' } as Shape
 const rect = { id: 'r1', kind: 'rect', text: '' } as Shape
@@ -120,21 +121,10 @@ suite('notices from real commits', () => {
   function setup() {
     const room = new FakeRoom()
     const [a, b] = ['A', 'B'].map((name) => {
-      const peer = room.join(name)
-      const editor = new Editor(peer.doc, {
-        user: { id: name, name, color: '#e03131' },
-        commits: peer.commits,
-        scheduleFrame: (cb) => cb(),
-        liveWriteIntervalMs: 0,
-      })
+      const { peer, editor } = roomEditor(room, name)
       return { editor, text: new TextEditing(editor, peer, 0) }
     }) as [{ editor: Editor; text: TextEditing }, { editor: Editor; text: TextEditing }]
-    const settle = async () => {
-      for (let i = 0; i < 10; i++) {
-        room.deliver()
-        await new Promise((r) => setTimeout(r, 0))
-      }
-    }
+    const settle = () => settleRoom(room)
     return { a, b, settle }
   }
 

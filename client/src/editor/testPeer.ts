@@ -1,5 +1,6 @@
 import { Awareness } from 'y-protocols/awareness'
 import * as Y from 'yjs'
+import type { FakeRoom } from '../testing/FakeRoom.ts'
 import { Editor, type EditorOptions } from './Editor.ts'
 
 export type Peer = { doc: Y.Doc; editor: Editor; frames: (() => void)[] }
@@ -54,4 +55,25 @@ export function drag(
 export function click(p: Peer, x: number, y: number, shift = false) {
   p.editor.pointerDown(p.editor.pointerInfo({ x, y }, { shift }))
   p.editor.pointerUp(p.editor.pointerInfo({ x, y }, { shift }))
+}
+
+/** A user joining a FakeRoom board: an editor that commits through the room, frames run at once. */
+export function roomEditor(room: FakeRoom, name: string) {
+  const peer = room.join(name)
+  const editor = new Editor(peer.doc, {
+    user: { id: name, name, color: '#e03131' },
+    commits: peer.commits,
+    scheduleFrame: (cb) => cb(),
+    liveWriteIntervalMs: 0,
+  })
+  editor.setViewportSize(1000, 800)
+  return { peer, editor }
+}
+
+/** Delivers everything in flight in the room, answers included (a few rounds of the event loop). */
+export async function settle(room: FakeRoom): Promise<void> {
+  for (let i = 0; i < 10; i++) {
+    room.deliver()
+    await new Promise((r) => setTimeout(r, 0))
+  }
 }

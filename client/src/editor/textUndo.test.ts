@@ -3,28 +3,15 @@ import { STICKY_PADDING } from '../shapes/sticky/index.tsx'
 import { memoryStorage } from '../sync/roomStorage.ts'
 import { FakeRoom } from '../testing/FakeRoom.ts'
 import { DraftStore } from './drafts.ts'
-import { Editor } from './Editor.ts'
 import { TextEditing } from './TextEditing.ts'
+import { roomEditor, settle } from './testPeer.ts'
 
 function user(room: FakeRoom, name: string) {
-  const peer = room.join(name)
-  const editor = new Editor(peer.doc, {
-    user: { id: name, name, color: '#e03131' },
-    commits: peer.commits,
-    scheduleFrame: (cb) => cb(),
-    liveWriteIntervalMs: 0,
-  })
+  const { peer, editor } = roomEditor(room, name)
   const text = new TextEditing(editor, peer, 0, new DraftStore('r1', memoryStorage()))
   return { peer, editor, text }
 }
 type User = ReturnType<typeof user>
-
-const settle = async (room: FakeRoom) => {
-  for (let i = 0; i < 10; i++) {
-    room.deliver()
-    await new Promise((r) => setTimeout(r, 0))
-  }
-}
 
 /** One edit session: open, type each of `drafts` with the commits answered in between, leave. */
 async function edit(room: FakeRoom, u: User, id: string, ...drafts: string[]) {
