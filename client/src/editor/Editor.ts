@@ -220,6 +220,9 @@ export class Editor implements ToolContext {
   readonly beginGesture = (): void => this.history.beginGesture()
 
   readonly deleteShapes = (ids: Iterable<string>): void => this.versioned.deleteShapes(ids)
+  /** Deletes a shape just made and left empty; if making it is the newest undo step, with that step. */
+  readonly discardNewShape = (id: string): void =>
+    this.versioned.deleteShapes([id], !this.history.forgetCreation([id]))
   readonly deleteSelected = (): void => this.deleteShapes(this.selectedIds)
   readonly bindArrowEnds = (arrowId: string): void => this.versioned.bindArrowEnds(arrowId)
   readonly bindTargetAt = (p: Vec, arrowId: string | null): Shape | undefined =>
@@ -314,9 +317,12 @@ export class Editor implements ToolContext {
   readonly sendBackward = (): void =>
     this.updateShapes(restackStep(this.getShapes(), this.getSelectedShapes(), 'backward'))
   nudgeSelected(dx: number, dy: number): void {
+    // One step, so an arrow the nudge detaches is re-attached by the same undo as the move.
+    this.history.beginGesture()
     this.updateShapes(
       this.getSelectedShapes().map((s) => ({ id: s.id, props: { x: s.x + dx, y: s.y + dy } })),
     )
+    this.history.endGesture()
     this.detachMovedArrows(this.selectedIds)
   }
   /** Sets the style for new shapes and applies it to the selection. */

@@ -195,7 +195,7 @@ export class TextEditing {
     if (ed.status === 'lost' || this.answers.inUse(ed.shapeId)) return
     // An empty new text shape goes away (a pending one's grant finds it deleted and gives it back).
     const shape = this.editor.getShape(ed.shapeId)
-    if (shape?.kind === 'text' && ed.saved.trim() === '') this.editor.deleteShapes([ed.shapeId])
+    if (shape?.kind === 'text' && ed.saved.trim() === '') this.editor.discardNewShape(ed.shapeId)
   }
 
   destroy(): void {

@@ -94,6 +94,15 @@ describe('arrows: dragging the body', () => {
     await settle(room)
     expect(b.getShape(id)!.binding).toEqual({ start: null, end: null })
     expect(ends(b.getShape(id)!)[0]).toEqual({ x: 106, y: 60 })
+    // One undo puts it back where it was, attached; one redo nudges and detaches it again.
+    a.undo()
+    await settle(room)
+    expect(b.getShape(id)!.binding).not.toEqual({ start: null, end: null })
+    expect(ends(b.getShape(id)!)[0]).toEqual({ x: 106, y: 50 })
+    a.redo()
+    await settle(room)
+    expect(b.getShape(id)!.binding).toEqual({ start: null, end: null })
+    expect(ends(b.getShape(id)!)[0]).toEqual({ x: 106, y: 60 })
 
     const id2 = drawArrow(a, [50, 50], [450, 50])
     await settle(room)

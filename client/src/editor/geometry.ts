@@ -83,10 +83,6 @@ export function boxFromPoints(a: Vec, b: Vec): Box {
   return { x: Math.min(a.x, b.x), y: Math.min(a.y, b.y), w: Math.abs(a.x - b.x), h: Math.abs(a.y - b.y) }
 }
 
-export function boxCenter(b: Box): Vec {
-  return { x: b.x + b.w / 2, y: b.y + b.h / 2 }
-}
-
 /** Page points of a line's or arrow's two ends (its points turned by its rotation). */
 export function lineEnds(line: Pick<Shape, 'x' | 'y' | 'rotation' | 'points'>): [Vec, Vec] {
   const [x0 = 0, y0 = 0, x1 = 0, y1 = 0] = line.points ?? []

@@ -156,8 +156,14 @@ describe('double-click on empty canvas', () => {
     expect(b.editor.getShape(t!.id)?.text).toBe('Hello')
   })
 
-  it('a text left empty is deleted when its editor closes', async () => {
+  it('a text left empty is deleted when its editor closes, leaving no undo step behind', async () => {
     const { room, a, b } = setupPair()
+    a.editor.setTool('rect')
+    drag(a, [0, 0], [100, 100])
+    const [rect] = a.editor.selectedIds
+    a.editor.setTool('select')
+    await settle(room)
+    expect(b.editor.getShape(rect!)).toBeDefined()
     dblclick(a, 300, 200)
     await settle(room)
     const id = a.text.editing!.shapeId
@@ -165,6 +171,11 @@ describe('double-click on empty canvas', () => {
     await settle(room)
     expect(a.editor.getShape(id)).toBeUndefined()
     expect(b.editor.getShape(id)).toBeUndefined()
+    // The next undo undoes what the user did before the stray double-click.
+    a.editor.undo()
+    await settle(room)
+    expect(b.editor.getShape(rect!)).toBeUndefined()
+    expect(a.editor.getShape(id)).toBeUndefined()
   })
 
   it('creates nothing with a drawing tool, nor on a shape', async () => {

@@ -61,6 +61,18 @@ export class History {
     return last?.kind === 'commit' && !!last.created?.includes(shapeId)
   }
 
+  /**
+   * The newest undo step created exactly these shapes, which are now deleted again: it is dropped,
+   * so undo goes on with what came before (true), instead of a "delete" step on top (false).
+   */
+  forgetCreation(ids: readonly string[]): boolean {
+    const last = this.undoStack.at(-1)
+    const created = last?.kind === 'commit' ? last.created : undefined
+    if (!created || created.length !== ids.length || !ids.every((id) => created.includes(id))) return false
+    this.discard(last as HistoryStep)
+    return true
+  }
+
   /** Forgets a step that turned out not to have happened (its commit was refused). */
   discard(step: HistoryStep): void {
     for (const stack of [this.undoStack, this.redoStack]) {

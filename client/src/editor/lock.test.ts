@@ -6,9 +6,7 @@ import { roomEditor, settle } from './testPeer.ts'
 
 function setup(names: string[]) {
   const room = new FakeRoom()
-  const users = names.map((name) => {
-    return roomEditor(room, name).editor
-  })
+  const users = names.map((name) => roomEditor(room, name).editor)
   return { room, users: users as [Editor, Editor] }
 }
 
@@ -94,5 +92,18 @@ describe('locked shapes', () => {
     a.undo()
     await settle(room)
     expect(a.getShape(id)?.locked).toBe(false)
+  })
+
+  it('locking several shapes while someone locks one of them first still locks the others', async () => {
+    const { room, users } = setup(['A', 'B'])
+    const [a, b] = users
+    const ids = [0, 1, 2].map((i) => a.createShape('rect', { x: i * 50, y: 0, w: 20, h: 20 }))
+    await settle(room)
+    b.setLocked([ids[0]!], true) // reaches the server first
+    a.setLocked(ids, true)
+    await settle(room)
+    await settle(room)
+    for (const id of ids) expect(b.getShape(id)?.locked).toBe(true)
+    expect(a.notices).toEqual([])
   })
 })

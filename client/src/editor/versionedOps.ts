@@ -106,8 +106,9 @@ export class VersionedOps {
    * Deletes shapes through a versioned commit (deletion is not mergeable): hidden at once, and if
    * someone changed one of them meanwhile (its text, binding or group) the user is told and the
    * shapes come back. Without a commit port (tests of tier 1 alone) the Yjs entries are removed.
+   * Not `recorded`: no undo step (the shape's creation step was dropped instead).
    */
-  deleteShapes(ids: Iterable<string>): void {
+  deleteShapes(ids: Iterable<string>, recorded = true): void {
     const shapes = [...ids].map((id) => this.ctx.shapes.get(id)).filter((s): s is Shape => !!s)
     if (shapes.length === 0) return
     this.ctx.select([])
@@ -122,6 +123,7 @@ export class VersionedOps {
     const one = shapes.length === 1 ? this.ctx.describe(shapes[0]!) : null
     const label = one ? `delete ${one}` : `delete ${shapes.length} shapes`
     this.setDeleted(ids2, true, label)
+    if (!recorded) return
     this.ctx.history.pushCommit(
       label,
       () => this.setDeleted(ids2, false, `restore ${one ?? `${shapes.length} shapes`}`),
@@ -309,6 +311,9 @@ export class VersionedOps {
    */
   setLocked(ids: string[], locked: boolean): void {
     const label = locked ? 'lock' : 'unlock'
+    // A commit is refused whole: when someone set the same value on one of the shapes first, the
+    // others are still to be done (at most once per shape, so a slow echo cannot loop).
+    let retries = ids.length
     const apply = (value: boolean, what: string): boolean => {
       const shapes = ids
         .map((id) => this.ctx.shapes.readCommitted(id))
@@ -320,7 +325,11 @@ export class VersionedOps {
           ops: shapes.map((s) => ({ shapeId: s.id, field: 'locked', baseVersion: s.versions.locked, value })),
         },
         what,
-        (r) => r.status === 'conflict' && r.field === 'locked' && r.value === value,
+        (r) => {
+          const same = r.status === 'conflict' && r.field === 'locked' && r.value === value
+          if (same && shapes.length > 1 && retries-- > 0) apply(value, what)
+          return same
+        },
         () => apply(value, what),
       )
       return true

@@ -70,7 +70,15 @@ function cachesOf(measure: Measure): Caches {
 }
 
 /** Bounded, so a long session does not grow them forever. */
-function remember<V>(map: Map<string, V>, key: string, value: V, max: number): V {
+/** A bounded least-recently-used cache on a Map (insertion order): a hit moves to the end. */
+function cached<V>(map: Map<string, V>, key: string, make: () => V, max: number): V {
+  const hit = map.get(key)
+  if (hit !== undefined) {
+    map.delete(key)
+    map.set(key, hit)
+    return hit
+  }
+  const value = make()
   if (map.size >= max) map.delete(map.keys().next().value!)
   map.set(key, value)
   return value
@@ -91,11 +99,8 @@ export function layoutText(
   if (!(size > 0 && size < Number.POSITIVE_INFINITY)) size = DEFAULT_FONT_SIZE
   const { widths, layouts } = cachesOf(measure)
   const key = `${size}|${limit}|${text}`
-  const m: Measure = (t, sz) => {
-    const k = `${sz}|${t}`
-    return widths.get(k) ?? remember(widths, k, measure(t, sz), 20_000)
-  }
-  return layouts.get(key) ?? remember(layouts, key, wrap(text, size, limit, m), 500)
+  const m: Measure = (t, sz) => cached(widths, `${sz}|${t}`, () => measure(t, sz), 20_000)
+  return cached(layouts, key, () => wrap(text, size, limit, m), 500)
 }
 
 function wrap(text: string, size: number, limit: number, m: Measure): TextLayout {

@@ -111,18 +111,38 @@ export class ReadModel {
     return this.sorted
   }
 
+  /**
+   * Bounds per shape object (a changed shape is a new object), so hover and hit tests on every
+   * pointer move do not walk every pen stroke's points.
+   */
+  private readonly bounds = new WeakMap<Shape, Box>()
+
+  private boundsOf(s: Shape): Box {
+    let b = this.bounds.get(s)
+    if (!b) {
+      b = shapeBounds(s)
+      this.bounds.set(s, b)
+    }
+    return b
+  }
+
   /** Topmost shape under a page point, within `tolerance` page units. */
   shapeAt(p: Vec, tolerance: number, filter: (s: Shape) => boolean = () => true): Shape | undefined {
     const shapes = this.inOrder()
     for (let i = shapes.length - 1; i >= 0; i--) {
       const s = shapes[i]!
+      // A stroke reaches half its width beyond the shape's bounds.
+      const b = this.boundsOf(s)
+      const slack = tolerance + (s.strokeWidth || 0) / 2
+      if (p.x < b.x - slack || p.x > b.x + b.w + slack || p.y < b.y - slack || p.y > b.y + b.h + slack)
+        continue
       if (filter(s) && hitTest(s, p, tolerance)) return s
     }
     return undefined
   }
 
   inBox(box: Box): Shape[] {
-    return this.inOrder().filter((s) => boxesIntersect(shapeBounds(s), box))
+    return this.inOrder().filter((s) => boxesIntersect(this.boundsOf(s), box))
   }
 
   /** The shape as the server last confirmed it (no optimistic values), deleted ones included. */
