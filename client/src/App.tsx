@@ -1,11 +1,11 @@
-import { useEffect, useRef, useState, useSyncExternalStore } from 'react'
+import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react'
 import { shapesMap, WS_PATH_PREFIX } from '@easel/shared'
 import { Canvas } from './canvas/Canvas.tsx'
 import { type Board, createBoard } from './board.ts'
 import type { EaselDebug } from './debug.ts'
 import { download, downloadBoardFile, parseBoardFile, toPng, toSvg } from './editor/exportBoard.ts'
 import { loadUser, saveUserName } from './identity.ts'
-import { handleShortcut, takesText } from './shortcuts.ts'
+import { handleShortcut, isClipboardForBoard } from './shortcuts.ts'
 import { CLIPBOARD_KEY, parseClipboard } from './ui/clipboardIO.ts'
 import { ConnectionStatus } from './ui/ConnectionStatus.tsx'
 import { ContextMenu, type ContextMenuAt } from './ui/ContextMenu.tsx'
@@ -81,6 +81,7 @@ function BoardView({ board, room }: { board: Board; room: string }) {
   const [help, setHelp] = useState(false)
   const [menu, setMenu] = useState(false)
   const [contextMenu, setContextMenu] = useState<ContextMenuAt | null>(null)
+  const closeContextMenu = useCallback(() => setContextMenu(null), [])
   const [darkExport, setDarkExport] = useState(false)
   const [error, setError] = useState<string | null>(null)
   const fileInput = useRef<HTMLInputElement>(null)
@@ -99,13 +100,13 @@ function BoardView({ board, room }: { board: Board; room: string }) {
         if (only && editor.selectedIds.size === 1) text.start(only.id)
       }
       if (
-        handleShortcut(editor, e, { toggleHelp: () => setHelp((h) => !h), editSelected }, layers.takesKeys())
+        handleShortcut(editor, e, { toggleHelp: () => setHelp((h) => !h), editSelected }, layers.takesKeys(e))
       ) {
         e.preventDefault()
       }
     }
     const onCopy = (e: ClipboardEvent) => {
-      if (takesText(e.target)) return
+      if (!isClipboardForBoard(e.target, layers.takesKeys())) return
       const data = editor.copySelection()
       if (!data) return
       const json = JSON.stringify(data)
@@ -115,7 +116,7 @@ function BoardView({ board, room }: { board: Board; room: string }) {
       if (e.type === 'cut') editor.deleteSelected()
     }
     const onPaste = (e: ClipboardEvent) => {
-      if (takesText(e.target)) return
+      if (!isClipboardForBoard(e.target, layers.takesKeys())) return
       const text = e.clipboardData?.getData('text/plain') || localStorage.getItem(CLIPBOARD_KEY) || ''
       const data = parseClipboard(text)
       if (!data) return
@@ -307,7 +308,7 @@ function BoardView({ board, room }: { board: Board; room: string }) {
         </div>
       )}
       {help && <HelpDialog onClose={() => setHelp(false)} />}
-      {contextMenu && <ContextMenu editor={editor} at={contextMenu} onClose={() => setContextMenu(null)} />}
+      {contextMenu && <ContextMenu editor={editor} at={contextMenu} onClose={closeContextMenu} />}
     </div>
   )
 }

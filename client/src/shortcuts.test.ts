@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { handleShortcut, isKeyForBoard, takesText } from './shortcuts.ts'
+import { handleShortcut, isClipboardForBoard, isKeyForBoard, takesText } from './shortcuts.ts'
 import { peer } from './editor/testPeer.ts'
 import { Layers } from './ui/layers.ts'
 
@@ -143,5 +143,32 @@ describe('Layers', () => {
     expect(layers.takesKeys()).toBe(false)
     const empty = new Layers()
     expect(empty.closeTop()).toBe(false)
+  })
+
+  it('the "is editing" prompt takes the keys that type, and copy/paste; shortcuts with a modifier, arrows and Esc still work', () => {
+    const layers = new Layers()
+    layers.add({ close: () => {}, takesKeys: 'typing' })
+    for (const k of ['o', 'R', ' ', '1', 'Delete', 'Backspace', 'Enter'])
+      expect(layers.takesKeys({ key: k }), k).toBe(true)
+    expect(layers.takesKeys()).toBe(true) // a clipboard event
+    for (const e of [
+      { key: 'z', ctrlKey: true },
+      { key: 'z', metaKey: true },
+      { key: 'Escape' },
+      { key: 'ArrowLeft' },
+    ])
+      expect(layers.takesKeys(e), JSON.stringify(e)).toBe(false)
+  })
+})
+
+describe('isClipboardForBoard', () => {
+  it('copy, cut and paste are the board’s, except in text fields, inside dialogs and menus, or behind a layer', () => {
+    expect(isClipboardForBoard(null, false)).toBe(true)
+    expect(isClipboardForBoard(el('DIV'), false)).toBe(true)
+    expect(isClipboardForBoard(el('BUTTON'), false)).toBe(true)
+    expect(isClipboardForBoard(el('TEXTAREA'), false)).toBe(false)
+    expect(isClipboardForBoard(el('DIV', { inside: 'dialog' }), false)).toBe(false)
+    expect(isClipboardForBoard(el('BUTTON', { inside: 'menu' }), false)).toBe(false)
+    expect(isClipboardForBoard(el('DIV'), true)).toBe(false)
   })
 })

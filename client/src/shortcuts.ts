@@ -89,6 +89,15 @@ export function isKeyForBoard(
   return !controlKeys(el)(e.key)
 }
 
+/** Whether a copy, cut or paste is the board's (not a text field's, a dialog's, or behind one). */
+export function isClipboardForBoard(
+  target: EventTarget | KeyTarget | null,
+  layerTakesKeys: boolean,
+): boolean {
+  const el = target as KeyTarget | null
+  return !layerTakesKeys && !takesText(el) && !el?.closest?.(OWN_KEYS)
+}
+
 /**
  * Keyboard shortcuts (also listed in the help dialog). Returns true when the key was handled.
  * `layerTakesKeys`: a dialog or prompt above the board takes every key (see isKeyForBoard).

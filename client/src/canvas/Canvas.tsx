@@ -64,7 +64,11 @@ export function Canvas({
 
   useEffect(() => {
     const down = (e: KeyboardEvent) => {
-      if (e.code === 'Space' && isKeyForBoard(e, layers.takesKeys())) editor.setSpaceHeld(true)
+      if (e.code === 'Space' && isKeyForBoard(e, layers.takesKeys(e))) {
+        // Not also a press of the button that has focus (it would click again on release).
+        e.preventDefault()
+        editor.setSpaceHeld(true)
+      }
     }
     const up = (e: KeyboardEvent) => {
       if (e.code === 'Space') editor.setSpaceHeld(false)

@@ -81,7 +81,7 @@ export function TextEditorOverlay({ editor, text }: { editor: Editor; text: Text
  */
 export function LockPrompt({ text }: { text: TextEditing }) {
   const r = text.request
-  useLayer(!!r, () => text.cancelRequest(), true)
+  useLayer(!!r, () => text.cancelRequest(), 'typing')
   if (!r) return null
   return (
     <div className="lock-prompt panel" data-testid="lock-prompt" data-status={r.status}>

@@ -4,8 +4,19 @@ import { useEffect, useRef } from 'react'
 export type Layer = {
   /** Esc: closes it (or hides it, where closing would throw work away). */
   close: () => void
-  /** While open, no key reaches the board (modal dialogs, the "X is editing this" prompt). */
-  takesKeys: boolean
+  /**
+   * While open, no key reaches the board (true: modal dialogs), or none of those that type
+   * ('typing': the "X is editing this" prompt, where the user meant to type into the note).
+   */
+  takesKeys: boolean | 'typing'
+}
+
+type KeyLike = { key: string; ctrlKey?: boolean; metaKey?: boolean }
+
+/** Keys that type (or erase) text, as opposed to shortcuts with a modifier, arrows or Esc. */
+function types(e: KeyLike): boolean {
+  if (e.key === 'Backspace' || e.key === 'Delete' || e.key === 'Enter') return true
+  return e.key.length === 1 && !e.ctrlKey && !e.metaKey
 }
 
 /** The open layers, newest last: Esc closes the newest one. */
@@ -28,8 +39,9 @@ export class Layers {
     return true
   }
 
-  takesKeys(): boolean {
-    return this.open.some((l) => l.takesKeys)
+  /** Whether an open layer takes this key (no key: a clipboard event, which types too). */
+  takesKeys(e?: KeyLike): boolean {
+    return this.open.some((l) => l.takesKeys === true || (l.takesKeys === 'typing' && (!e || types(e))))
   }
 }
 
@@ -45,7 +57,7 @@ export function focusCanvas(): void {
  * Registers an open layer while `open`; when it closes and focus had been inside it (now lost
  * to the body), focus goes back to the canvas.
  */
-export function useLayer(open: boolean, close: () => void, takesKeys: boolean): void {
+export function useLayer(open: boolean, close: () => void, takesKeys: Layer['takesKeys']): void {
   const latest = useRef(close)
   latest.current = close
   useEffect(() => {
