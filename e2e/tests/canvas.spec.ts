@@ -264,13 +264,7 @@ test('on a touch screen two fingers pan and pinch-zoom the view; one finger pans
   openUser,
 }) => {
   const alice = await openUser('Alice')
-  const cdp = await alice.context.newCDPSession(alice.page)
-  await cdp.send('Emulation.setTouchEmulationEnabled', { enabled: true, maxTouchPoints: 5 })
-  const touch = (type: 'touchStart' | 'touchMove' | 'touchEnd', points: [number, number][]) =>
-    cdp.send('Input.dispatchTouchEvent', {
-      type,
-      touchPoints: points.map(([x, y], id) => ({ x, y, id })),
-    })
+  const touch = await alice.touchScreen()
   // Fingers 200 px apart around (640, 400) spread to 400 px apart around (700, 400).
   await touch('touchStart', [
     [540, 400],

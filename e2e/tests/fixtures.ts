@@ -186,6 +186,19 @@ export class BoardPage {
     await expect(this.textEditor).toHaveCount(0)
   }
 
+  /**
+   * A touch screen, driven through Chromium's devtools protocol: each call says which fingers are
+   * down and where (page coordinates; finger ids by position in the list).
+   */
+  async touchScreen(): Promise<
+    (type: 'touchStart' | 'touchMove' | 'touchEnd', points: [number, number][]) => Promise<unknown>
+  > {
+    const cdp = await this.context.newCDPSession(this.page)
+    await cdp.send('Emulation.setTouchEmulationEnabled', { enabled: true, maxTouchPoints: 5 })
+    return (type, points) =>
+      cdp.send('Input.dispatchTouchEvent', { type, touchPoints: points.map(([x, y], id) => ({ x, y, id })) })
+  }
+
   async press(key: string): Promise<void> {
     await this.page.keyboard.press(key)
   }

@@ -255,12 +255,7 @@ test('on a touch screen two fingers pan and pinch-zoom the board; one finger dra
   const alice = await openUser('Alice')
   const { page } = alice
   await page.setViewportSize({ width: 390, height: 844 })
-  const cdp = await page.context().newCDPSession(page)
-  const touch = (type: 'touchStart' | 'touchMove' | 'touchEnd', points: [number, number][]) =>
-    cdp.send('Input.dispatchTouchEvent', {
-      type,
-      touchPoints: points.map(([x, y], id) => ({ x, y, id })),
-    })
+  const touch = await alice.touchScreen()
   // One finger with the rectangle tool draws a rectangle.
   await alice.tool('rect').click()
   await touch('touchStart', [[100, 300]])
