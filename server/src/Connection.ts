@@ -1,5 +1,6 @@
 import type { Logger } from 'pino'
 import { type CloseCode, encodeEaselFrame, type ServerMessage } from '@easel/shared'
+import { type LimitName, Limits } from './limits.ts'
 import { TokenBucket } from './rateLimit.ts'
 
 /** What a connection needs of its socket: a WebSocket in the server, an in-memory pipe in tests. */
@@ -36,6 +37,8 @@ export class Connection {
     readonly room: string,
     log: Logger,
     rate: { perSec: number; burst: number },
+    /** Where this connection's limit trips are counted (the server's, shared by all). */
+    private readonly limits: Limits = new Limits(),
   ) {
     this.log = log.child({ conn: this.id, room })
     this.bucket = new TokenBucket(rate.perSec, rate.burst)
@@ -44,6 +47,11 @@ export class Connection {
   /** Charges one frame to the connection's budget; false means it is flooding. */
   admit(): boolean {
     return this.bucket.take()
+  }
+
+  /** Counts and logs that this connection ran into a limit. */
+  trip(limit: LimitName, detail?: Record<string, unknown>): void {
+    this.limits.trip(limit, this.log, detail)
   }
 
   send(frame: Uint8Array): void {

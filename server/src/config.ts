@@ -36,6 +36,61 @@ export const configSchema = z.object({
   /** Directory of the built client; served at `/` when it exists. */
   clientDir: z.string().default(path.resolve(import.meta.dirname, '../../client/dist')),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  // Access (see SECURITY.md).
+  /** Key that signs share links and resume secrets; generated into `dataDir/secret.key` if unset. */
+  secret: z.string().min(32).optional(),
+  /** Boards without their own setting: `open` (anyone with the URL edits) or `link` (share links only). */
+  access: z.enum(['open', 'link']).default('open'),
+  /** Bearer token for `/api/stats` and every other admin endpoint; unset, they are off (404). */
+  adminToken: z.string().min(16).optional(),
+  /**
+   * Origins browsers may open sockets from, comma-separated (`https://a.example,https://b.example`);
+   * empty means the server's own origin only, `*` any. Requests without an Origin (not a browser)
+   * are not restricted by it.
+   */
+  allowedOrigins: z.string().default(''),
+  /** Take the client address from X-Forwarded-For (behind a reverse proxy), for per-address caps. */
+  trustProxy: z.union([z.boolean(), z.stringbool()]).default(false),
+
+  // Budget: every limit a client can run into (see SECURITY.md for what each protects).
+  /** Token bucket per connection on bytes received (the burst must fit the largest frame). */
+  rateLimitBytesPerSec: z.coerce
+    .number()
+    .min(1024)
+    .default(2 * 1024 * 1024),
+  rateLimitBytesBurst: z.coerce
+    .number()
+    .min(1024)
+    .default(16 * 1024 * 1024),
+  /** A socket with more than this many bytes queued and unsent is closed (Backpressure, 4508). */
+  maxBufferedBytes: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(64 * 1024 * 1024),
+  /** Open sockets: in all, and per client address (ServerBusy, 4503). */
+  maxConnections: z.coerce.number().int().min(1).default(5000),
+  maxConnectionsPerIp: z.coerce.number().int().min(1).default(100),
+  /** Rooms in memory at once; a join that would load one more is refused (ServerBusy, 4503). */
+  maxRooms: z.coerce.number().int().min(1).default(2000),
+  /** Size of a board's document; an update that would pass it is refused (BoardFull, 4413). */
+  maxDocBytes: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(64 * 1024 * 1024),
+  /** Awareness: bytes per frame, client ids per connection, frames per second and burst. */
+  awarenessMaxBytes: z.coerce
+    .number()
+    .int()
+    .min(256)
+    .default(32 * 1024),
+  awarenessMaxIds: z.coerce.number().int().min(1).default(4),
+  awarenessPerSec: z.coerce.number().min(1).default(30),
+  awarenessBurst: z.coerce.number().min(1).default(100),
+  /** Leases a session may hold or wait for at once. */
+  maxLeasesPerSession: z.coerce.number().int().min(1).default(16),
 })
 export type Config = z.infer<typeof configSchema>
 export type ConfigInput = z.input<typeof configSchema>
@@ -56,6 +111,23 @@ const FLAGS: Record<keyof Config, string> = {
   sqliteSync: 'SQLITE_SYNC',
   clientDir: 'CLIENT_DIR',
   logLevel: 'LOG_LEVEL',
+  secret: 'EASEL_SECRET',
+  access: 'ACCESS',
+  adminToken: 'ADMIN_TOKEN',
+  allowedOrigins: 'ALLOWED_ORIGINS',
+  trustProxy: 'TRUST_PROXY',
+  rateLimitBytesPerSec: 'RATE_LIMIT_BYTES_PER_SEC',
+  rateLimitBytesBurst: 'RATE_LIMIT_BYTES_BURST',
+  maxBufferedBytes: 'MAX_BUFFERED_BYTES',
+  maxConnections: 'MAX_CONNECTIONS',
+  maxConnectionsPerIp: 'MAX_CONNECTIONS_PER_IP',
+  maxRooms: 'MAX_ROOMS',
+  maxDocBytes: 'MAX_DOC_BYTES',
+  awarenessMaxBytes: 'AWARENESS_MAX_BYTES',
+  awarenessMaxIds: 'AWARENESS_MAX_IDS',
+  awarenessPerSec: 'AWARENESS_PER_SEC',
+  awarenessBurst: 'AWARENESS_BURST',
+  maxLeasesPerSession: 'MAX_LEASES_PER_SESSION',
 }
 
 const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)

@@ -8,6 +8,7 @@ import { type WebSocket, WebSocketServer } from 'ws'
 import { type Authority, CloseCode, isValidRoomId, MemoryAuthority, WS_PATH_PREFIX } from '@easel/shared'
 import { type Config, type ConfigInput, configSchema } from './config.ts'
 import { Connection } from './Connection.ts'
+import { Limits } from './limits.ts'
 import type { Extension } from './Extension.ts'
 import type { Persistence } from './persistence/Persistence.ts'
 import { SqlitePersistence } from './persistence/SqlitePersistence.ts'
@@ -22,6 +23,8 @@ export type EaselServer = {
   readonly persistence: Persistence
   readonly authority: AuthorityExtension
   readonly log: Logger
+  /** Trips of every limit, by name. */
+  readonly limits: Limits
   /** Actual port (useful with port 0). */
   readonly port: number
   /** `http://host:port` for browsers, with a loopback host when listening on all interfaces. */
@@ -60,6 +63,7 @@ function openStorage(config: Config, deps: ServerDeps): { persistence: Persisten
 export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {}): Promise<EaselServer> {
   const config = configSchema.parse(input)
   const log = deps.log ?? pino({ level: config.logLevel })
+  const limits = new Limits()
   const { persistence, authority } = openStorage(config, deps)
   const lease = { ttlMs: config.leaseTtlMs, idleMs: config.leaseIdleMs }
   const authorityExtension = new AuthorityExtension(authority, lease, {
@@ -91,6 +95,7 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
       rss: mem.rss,
       heapUsed: mem.heapUsed,
       authority: authorityExtension.stats,
+      limits: limits.tripped,
     })
   })
   const indexHtml = path.join(config.clientDir, 'index.html')
@@ -150,6 +155,7 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
       roomName,
       log,
       { perSec: config.rateLimitPerSec, burst: config.rateLimitBurst },
+      limits,
     )
     const socket = { ws, alive: true }
     connections.set(conn, socket)
@@ -235,6 +241,7 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
     persistence,
     authority: authorityExtension,
     log,
+    limits,
     port,
     url: `http://${host}:${port}`,
     connections: () => connections.size,

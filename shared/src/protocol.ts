@@ -48,12 +48,24 @@ export const CloseCode = Object.freeze({
   TryAgainLater: 1013,
   /** A frame that does not decode: unknown type, truncated varint, invalid Yjs update, bad JSON. */
   MalformedMessage: 4400,
+  /**
+   * The board needs a share link and the socket brought none, or its link is forged, expired,
+   * revoked, or for another board. The reason says which, in words the client shows.
+   */
+  Unauthorized: 4401,
   /** Refused by an `onAuthenticate`/`onConnect` hook, or a write on a view-only connection. */
   Forbidden: 4403,
   /** The room name in the URL is not a valid room id. */
   InvalidRoom: 4404,
   /** A plain Yjs update tried to change state that only the server writes (versioned fields). */
   ProtectedState: 4409,
+  /** The board reached the server's document size cap; the change that would pass it is refused. */
+  BoardFull: 4413,
+  /**
+   * An update would create or change a shape into something the schema rejects (wrong type,
+   * oversized string, unknown kind or property): refused whole, nothing of it stored.
+   */
+  InvalidContent: 4415,
   /**
    * The client kept sending Yjs updates that depend on history the server does not have, even
    * after being asked to resync (a first incomplete update only triggers a resync).
@@ -63,6 +75,13 @@ export const CloseCode = Object.freeze({
   ProtocolMismatch: 4426,
   /** Too many frames or bytes per second from one connection. */
   RateLimited: 4429,
+  /** The server is at a connection or room cap (per address or in all); try again later. */
+  ServerBusy: 4503,
+  /**
+   * The client did not read what the server sent it (its send buffer passed the server's limit);
+   * reconnecting starts from a fresh sync.
+   */
+  Backpressure: 4508,
 })
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode]
 

@@ -66,6 +66,11 @@ export const CLOSE_DECISIONS = {
     'The server could not read what this browser sent',
     `Something this browser sent was not understood by the server, so it closed the connection. ${CANNOT_SYNC}`,
   ),
+  [CloseCode.Unauthorized]: stop(
+    'newBoard',
+    'This link does not open the board',
+    'The board can only be opened with a share link, and this one was not accepted. Ask the board\'s owner for a new link, or start a new board.',
+  ),
   [CloseCode.Forbidden]: stop(
     'newBoard',
     'You cannot edit this board from here',
@@ -81,6 +86,16 @@ export const CLOSE_DECISIONS = {
     "This browser's copy cannot be synced",
     `It contains a change to data only the server may change (deletions, text, arrow bindings or groups), so the server refused it. ${CANNOT_SYNC}`,
   ),
+  [CloseCode.BoardFull]: stop(
+    'reloadFromServer',
+    'This board is full',
+    `It reached the server's size limit, so the change that would have passed it was not saved. Reload the board from the server to go on; this browser's copy is kept aside so nothing is lost.`,
+  ),
+  [CloseCode.InvalidContent]: stop(
+    'reloadFromServer',
+    'The server refused a change from this browser',
+    `It would have stored a shape the board's schema does not allow (a value of the wrong type or too long). ${CANNOT_SYNC}`,
+  ),
   [CloseCode.UnintegrableUpdate]: stop(
     'reloadFromServer',
     "This browser's copy no longer matches the server's",
@@ -94,6 +109,11 @@ export const CLOSE_DECISIONS = {
   [CloseCode.RateLimited]: retry(
     'slow',
     'The server asked this browser to slow down. Reconnecting in a little while…',
+  ),
+  [CloseCode.ServerBusy]: retry('slow', 'The server is at capacity. Reconnecting in a little while…'),
+  [CloseCode.Backpressure]: retry(
+    'normal',
+    'The connection fell behind what the server was sending. Reconnecting…',
   ),
 } as const satisfies Record<CloseCode, CloseDecision>
 
