@@ -7,6 +7,7 @@ import pino, { type Logger } from 'pino'
 import { type WebSocket, WebSocketServer } from 'ws'
 import { type Authority, CloseCode, isValidRoomId, MemoryAuthority, WS_PATH_PREFIX } from '@easel/shared'
 import { type Config, type ConfigInput, configSchema } from './config.ts'
+import { loadSecret } from './access/secret.ts'
 import { Connection } from './Connection.ts'
 import { Limits } from './limits.ts'
 import type { Extension } from './Extension.ts'
@@ -25,6 +26,8 @@ export type EaselServer = {
   readonly log: Logger
   /** Trips of every limit, by name. */
   readonly limits: Limits
+  /** The signing secret (configured, or generated into the data directory on first start). */
+  readonly secret: Uint8Array
   /** Actual port (useful with port 0). */
   readonly port: number
   /** `http://host:port` for browsers, with a loopback host when listening on all interfaces. */
@@ -64,6 +67,8 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
   const config = configSchema.parse(input)
   const log = deps.log ?? pino({ level: config.logLevel })
   const limits = new Limits()
+  /** Signs share links and resume secrets (derive a key per purpose with `deriveKey`). */
+  const secret = loadSecret(config.secret, config.dataDir)
   const { persistence, authority } = openStorage(config, deps)
   const lease = { ttlMs: config.leaseTtlMs, idleMs: config.leaseIdleMs }
   const authorityExtension = new AuthorityExtension(authority, lease, {
@@ -242,6 +247,7 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
     authority: authorityExtension,
     log,
     limits,
+    secret,
     port,
     url: `http://${host}:${port}`,
     connections: () => connections.size,
