@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { loadConfig } from './config.ts'
+import { loadConfig, redactConfig } from './config.ts'
 
 describe('loadConfig', () => {
   it('uses defaults, then env, then flags', () => {
@@ -16,5 +16,20 @@ describe('loadConfig', () => {
     expect(() => loadConfig(['--port', 'abc'], {})).toThrow(/invalid configuration[\s\S]*port/)
     expect(() => loadConfig([], { SQLITE_SYNC: 'SOMETIMES' })).toThrow(/sqliteSync/)
     expect(() => loadConfig(['--nope', '1'], {})).toThrow(/nope/)
+  })
+
+  it('never shows the secret or the admin token when logged', () => {
+    const config = loadConfig([], { EASEL_SECRET: 's'.repeat(40), ADMIN_TOKEN: 'a'.repeat(20) })
+    expect(config.secret).toBe('s'.repeat(40))
+    const shown = JSON.stringify(redactConfig(config))
+    expect(shown).not.toContain('s'.repeat(40))
+    expect(shown).not.toContain('a'.repeat(20))
+    expect(redactConfig(loadConfig([], {}))).toMatchObject({ adminToken: 'off' })
+  })
+
+  it('reads a boolean flag from its text', () => {
+    expect(loadConfig([], { TRUST_PROXY: 'true' }).trustProxy).toBe(true)
+    expect(loadConfig([], { TRUST_PROXY: 'false' }).trustProxy).toBe(false)
+    expect(() => loadConfig([], { TRUST_PROXY: 'maybe' })).toThrow(/trustProxy/)
   })
 })

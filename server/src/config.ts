@@ -148,3 +148,12 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
   if (!parsed.success) throw new Error(`invalid configuration: ${z.prettifyError(parsed.error)}`)
   return parsed.data
 }
+
+/** The configuration as it may be logged: secrets are replaced by whether they are set. */
+export function redactConfig(config: Config): Record<string, unknown> {
+  return {
+    ...config,
+    secret: config.secret === undefined ? 'generated (data dir)' : '[set]',
+    adminToken: config.adminToken === undefined ? 'off' : '[set]',
+  }
+}

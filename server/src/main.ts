@@ -1,5 +1,5 @@
 #!/usr/bin/env -S npx tsx
-import { loadConfig } from './config.ts'
+import { loadConfig, redactConfig } from './config.ts'
 import { createServer } from './server.ts'
 
 let config: ReturnType<typeof loadConfig>
@@ -11,7 +11,8 @@ try {
 }
 
 const server = await createServer(config)
-server.log.info({ config }, 'configuration')
+// Secrets are never logged: only whether they are set.
+server.log.info({ config: redactConfig(config) }, 'configuration')
 server.log.info(`Easel is running: open ${server.url}`)
 // Plain line for humans and scripts waiting for readiness.
 console.log(`Easel listening on ${server.url}`)
