@@ -312,7 +312,15 @@ function BoardView({ board, room, token, ownerToken }: BoardViewProps) {
         />
       </div>
       <Toolbar editor={editor} />
-      <div className="top-right-share">
+      <div className="share-bar">
+        <button
+          type="button"
+          className="panel share-button"
+          data-testid="share"
+          onClick={() => setShare(true)}
+        >
+          Share
+        </button>
         {editor.readOnly && (
           <span
             className="view-only-badge panel"
@@ -322,14 +330,6 @@ function BoardView({ board, room, token, ownerToken }: BoardViewProps) {
             View only
           </span>
         )}
-        <button
-          type="button"
-          className="panel share-button"
-          data-testid="share"
-          onClick={() => setShare(true)}
-        >
-          Share
-        </button>
       </div>
       <People
         editor={editor}

@@ -203,14 +203,19 @@ function OwnerPanel({
               ))}
             </select>
           </label>
-          <button type="button" className="primary share-create" data-testid="share.create" onClick={makeLink}>
+          <button
+            type="button"
+            className="primary share-create"
+            data-testid="share.create"
+            onClick={makeLink}
+          >
             Create link
           </button>
         </div>
         {link && (
           <>
             <p className="share-note" data-testid="share.link-summary">
-              A {link.role === 'edit' ? 'edit' : 'view-only'} link,{' '}
+              {link.role === 'edit' ? 'An edit' : 'A view-only'} link,{' '}
               {link.expiresAt ? `valid until ${new Date(link.expiresAt).toLocaleString()}` : 'without expiry'}
               .
             </p>
