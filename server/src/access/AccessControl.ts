@@ -31,8 +31,9 @@ export class AccessControl {
     const claims = await this.tokens.verify(token)
     if ('refused' in claims) return claims
     if (claims.board !== room) return { refused: REFUSALS.otherBoard }
-    // Read after the await: a revoke that landed meanwhile is seen.
+    // Owner tokens are not bound to the key epoch: revoking links never locks the owner out.
     if (claims.role === 'owner') return { role: 'owner', via: 'owner', epoch: null }
+    // Read after the await: a revoke that landed meanwhile is seen.
     if (claims.epoch !== this.store.get(room).epoch) return { refused: REFUSALS.revoked }
     return { role: claims.role, via: 'link', epoch: claims.epoch }
   }
