@@ -2,6 +2,7 @@
  * The servers under test as child processes on 127.0.0.1: Easel through the test kit's
  * `spawnServer`, and the stock `@y/websocket-server` script for comparison.
  */
+import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import type { AuthorityStats } from '@easel/server'
@@ -83,7 +84,9 @@ export async function startEasel(
   options: StartOptions = {},
 ): Promise<EaselUnderTest> {
   const dataDir = tempDir('easel-bench-')
-  const env: Record<string, string> = {}
+  // `/api/stats` is an admin endpoint: a fresh token per run.
+  const adminToken = randomBytes(24).toString('base64url')
+  const env: Record<string, string> = { ADMIN_TOKEN: adminToken }
   if (settings.leaseTtlMs !== undefined) env.LEASE_TTL_MS = String(settings.leaseTtlMs)
   if (settings.leaseIdleMs !== undefined) env.LEASE_IDLE_MS = String(settings.leaseIdleMs)
   const child = await spawnServer(
@@ -100,7 +103,10 @@ export async function startEasel(
       fs.rmSync(dataDir, { recursive: true, force: true })
     },
     stats: async () => {
-      const res = await fetch(`${child.url}/api/stats`, { signal: AbortSignal.timeout(5_000) })
+      const res = await fetch(`${child.url}/api/stats`, {
+        headers: { authorization: `Bearer ${adminToken}` },
+        signal: AbortSignal.timeout(5_000),
+      })
       if (!res.ok) throw new Error(`GET /api/stats: ${res.status}`)
       return ((await res.json()) as { authority: AuthorityStats }).authority
     },

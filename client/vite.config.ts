@@ -8,6 +8,8 @@ export default defineConfig({
   server: {
     port: 5173,
     proxy: {
+      // No changeOrigin: the proxied upgrade keeps `Host: localhost:5173`, which matches the page's
+      // Origin, so the server's same-origin check passes (with changeOrigin it would not).
       '/ws': { target: server.replace(/^http/, 'ws'), ws: true },
       '/api': server,
       '/healthz': server,

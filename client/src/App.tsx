@@ -4,7 +4,15 @@ import { Canvas } from './canvas/Canvas.tsx'
 import { type Board, createBoard } from './board.ts'
 import type { EaselDebug } from './debug.ts'
 import { download, downloadBoardFile, parseBoardFile, toPng, toSvg } from './editor/exportBoard.ts'
-import { loadUser, saveUserName } from './identity.ts'
+import { type BoardAccessInfo, claimAsked, claimBoard, fetchAccess } from './access.ts'
+import {
+  linkTokenFromHash,
+  loadOwnerToken,
+  loadUser,
+  saveOwnerToken,
+  saveUserName,
+  takeCreated,
+} from './identity.ts'
 import { handleShortcut, isClipboardForBoard } from './shortcuts.ts'
 import { CLIPBOARD_KEY, parseClipboard } from './ui/clipboardIO.ts'
 import { ConnectionStatus } from './ui/ConnectionStatus.tsx'
@@ -15,70 +23,134 @@ import { focusCanvas, layers, useLayer } from './ui/layers.ts'
 import { Notices } from './ui/Notices.tsx'
 import { LockPrompt, TextEditorOverlay } from './ui/TextEditorOverlay.tsx'
 import { People } from './ui/People.tsx'
+import { ShareDialog } from './ui/ShareDialog.tsx'
 import { StylePanel } from './ui/StylePanel.tsx'
 import { ThemeMenu } from './ui/ThemeMenu.tsx'
 import { Toolbar } from './ui/Toolbar.tsx'
 
+/**
+ * The token this page opens `room` with: the owner's (kept in this browser; a board this tab just
+ * created is claimed first), else the share link in the URL's fragment, else none.
+ */
+async function boardToken(room: string): Promise<{ token: string | null; ownerToken: string | null }> {
+  let ownerToken = loadOwnerToken(room)
+  // The claim is asked once per page: a second mount (StrictMode) waits for the same answer.
+  if (ownerToken === null && (takeCreated(room) || claimAsked(room))) {
+    ownerToken = await claimBoard(room)
+    if (ownerToken !== null) saveOwnerToken(room, ownerToken)
+  }
+  return { token: ownerToken ?? linkTokenFromHash(location.hash), ownerToken }
+}
+
 export function App({ room }: { room: string }) {
-  const [board, setBoard] = useState<Board | null>(null)
+  const [opened, setOpened] = useState<{
+    board: Board
+    token: string | null
+    ownerToken: string | null
+  } | null>(null)
 
   useEffect(() => {
-    const user = loadUser()
-    const serverUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${WS_PATH_PREFIX}`
-    const board = createBoard(room, { serverUrl, user, storage: localStorage })
-    const { sync, editor, text, queue, leases } = board
-    // Closing or hiding the tab: send the debounced text commit now (the draft store keeps it too).
-    const flushText = () => text.flushNow()
-    const onVisibility = () => {
-      if (document.visibilityState === 'hidden') text.flushNow()
-    }
-    window.addEventListener('pagehide', flushText)
-    document.addEventListener('visibilitychange', onVisibility)
-    setBoard(board)
-    window.__easel = {
-      shapes: () => JSON.parse(JSON.stringify(editor.getShapes())),
-      presence: () =>
-        editor.peers.map((p) => ({
-          name: p.user.name,
-          color: p.user.color,
-          cursor: p.cursor,
-          selection: p.selection,
-        })),
-      connection: () => ({ ...sync.getState(), pendingCommits: queue.size }),
-      invalid: () => [...editor.invalid].map(([id, error]) => ({ id, error })),
-      camera: () => ({ ...editor.camera }),
-      notices: () => editor.noticeLog.map((n) => ({ kind: n.kind, shapeId: n.shapeId, text: n.text })),
-      locks: () =>
-        leases.leases().map((l) => ({
-          shapeId: l.shapeId,
-          holder: l.holderName,
-          token: l.token,
-          mine: l.holderId === sync.clientId,
-        })),
-      pendingCommits: () => queue.size,
-      deletedShapes: () =>
-        JSON.parse(
-          JSON.stringify(
-            [...shapesMap(sync.doc).keys()].map((id) => editor.readCommitted(id)).filter((s) => s?.deleted),
+    let cancelled = false
+    let teardown: (() => void) | null = null
+    void boardToken(room).then(({ token, ownerToken }) => {
+      if (cancelled) return
+      teardown = open(token, ownerToken)
+    })
+    /** Opens the board with `token`; returns what closes it. */
+    const open = (token: string | null, ownerToken: string | null) => {
+      const user = loadUser()
+      const serverUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${WS_PATH_PREFIX}`
+      const board = createBoard(room, {
+        serverUrl,
+        user,
+        storage: localStorage,
+        sync: { token: token ?? undefined },
+      })
+      const { sync, editor, text, queue, leases } = board
+      // The server's welcome says whether this user may edit (a view link: not).
+      const offWelcome = sync.onEasel((m) => {
+        if (m.t === 'welcome') editor.setReadOnly(!m.canEdit)
+      })
+      // Closing or hiding the tab: send the debounced text commit now (the draft store keeps it too).
+      const flushText = () => text.flushNow()
+      const onVisibility = () => {
+        if (document.visibilityState === 'hidden') text.flushNow()
+      }
+      window.addEventListener('pagehide', flushText)
+      document.addEventListener('visibilitychange', onVisibility)
+      setOpened({ board, token, ownerToken })
+      window.__easel = {
+        shapes: () => JSON.parse(JSON.stringify(editor.getShapes())),
+        presence: () =>
+          editor.peers.map((p) => ({
+            name: p.user.name,
+            color: p.user.color,
+            cursor: p.cursor,
+            selection: p.selection,
+          })),
+        connection: () => ({ ...sync.getState(), pendingCommits: queue.size }),
+        invalid: () => [...editor.invalid].map(([id, error]) => ({ id, error })),
+        camera: () => ({ ...editor.camera }),
+        notices: () => editor.noticeLog.map((n) => ({ kind: n.kind, shapeId: n.shapeId, text: n.text })),
+        locks: () =>
+          leases.leases().map((l) => ({
+            shapeId: l.shapeId,
+            holder: l.holderName,
+            token: l.token,
+            mine: l.holderId === sync.clientId,
+          })),
+        pendingCommits: () => queue.size,
+        deletedShapes: () =>
+          JSON.parse(
+            JSON.stringify(
+              [...shapesMap(sync.doc).keys()].map((id) => editor.readCommitted(id)).filter((s) => s?.deleted),
+            ),
           ),
-        ),
-    } satisfies EaselDebug
+      } satisfies EaselDebug
+      return () => {
+        offWelcome()
+        window.__easel = undefined
+        window.removeEventListener('pagehide', flushText)
+        document.removeEventListener('visibilitychange', onVisibility)
+        board.destroy()
+      }
+    }
     return () => {
-      window.__easel = undefined
-      window.removeEventListener('pagehide', flushText)
-      document.removeEventListener('visibilitychange', onVisibility)
-      board.destroy()
+      cancelled = true
+      teardown?.()
+      setOpened(null)
     }
   }, [room])
 
-  if (!board) return null
-  return <BoardView board={board} room={room} />
+  if (!opened) return null
+  return <BoardView board={opened.board} room={room} token={opened.token} ownerToken={opened.ownerToken} />
 }
 
-function BoardView({ board, room }: { board: Board; room: string }) {
+type BoardViewProps = { board: Board; room: string; token: string | null; ownerToken: string | null }
+
+function BoardView({ board, room, token, ownerToken }: BoardViewProps) {
   const { editor, sync, text } = board
   useSyncExternalStore(editor.subscribe, editor.getVersion)
   const [help, setHelp] = useState(false)
+  const [share, setShare] = useState(false)
+  const [access, setAccess] = useState<BoardAccessInfo | null>(null)
+  /** Asks the server what this page's token gives (again after the owner changed the board's access). */
+  const askAccess = useCallback(() => {
+    fetchAccess(room, token)
+      .then((info) => {
+        setAccess(info)
+        // Known before the welcome: no moment in which a viewer's tools look usable.
+        if (info.role === 'view') editor.setReadOnly(true)
+      })
+      .catch(() => {})
+  }, [room, token, editor])
+  useEffect(askAccess, [askAccess])
+  const startText = useCallback(
+    (id: string) => {
+      if (!editor.readOnly) text.start(id)
+    },
+    [editor, text],
+  )
   const [menu, setMenu] = useState(false)
   const [contextMenu, setContextMenu] = useState<ContextMenuAt | null>(null)
   const closeContextMenu = useCallback(() => setContextMenu(null), [])
@@ -97,7 +169,7 @@ function BoardView({ board, room }: { board: Board; room: string }) {
       }
       const editSelected = () => {
         const [only] = editor.getSelectedShapes()
-        if (only && editor.selectedIds.size === 1) text.start(only.id)
+        if (only && editor.selectedIds.size === 1) startText(only.id)
       }
       if (
         handleShortcut(editor, e, { toggleHelp: () => setHelp((h) => !h), editSelected }, layers.takesKeys(e))
@@ -133,7 +205,7 @@ function BoardView({ board, room }: { board: Board; room: string }) {
       document.removeEventListener('cut', onCopy)
       document.removeEventListener('paste', onPaste)
     }
-  }, [editor, text])
+  }, [editor, startText])
 
   const exportShapes = () => {
     const sel = editor.getSelectedShapes()
@@ -148,12 +220,7 @@ function BoardView({ board, room }: { board: Board; room: string }) {
 
   return (
     <div className="app">
-      <Canvas
-        editor={editor}
-        text={text}
-        onDoubleClickShape={(id) => text.start(id)}
-        onContextMenu={setContextMenu}
-      />
+      <Canvas editor={editor} text={text} onDoubleClickShape={startText} onContextMenu={setContextMenu} />
       <TextEditorOverlay editor={editor} text={text} />
       <LockPrompt text={text} />
       <Notices editor={editor} />
@@ -210,6 +277,7 @@ function BoardView({ board, room }: { board: Board; room: string }) {
               type="button"
               role="menuitem"
               data-testid="import.json"
+              disabled={editor.readOnly}
               onClick={() => fileInput.current?.click()}
             >
               Import JSON…
@@ -244,6 +312,25 @@ function BoardView({ board, room }: { board: Board; room: string }) {
         />
       </div>
       <Toolbar editor={editor} />
+      <div className="share-bar">
+        <button
+          type="button"
+          className="panel share-button"
+          data-testid="share"
+          onClick={() => setShare(true)}
+        >
+          Share
+        </button>
+        {editor.readOnly && (
+          <span
+            className="view-only-badge panel"
+            data-testid="view-only"
+            title="You can look, but not change this board"
+          >
+            View only
+          </span>
+        )}
+      </div>
       <People
         editor={editor}
         onRename={(name) => {
@@ -308,6 +395,15 @@ function BoardView({ board, room }: { board: Board; room: string }) {
         </div>
       )}
       {help && <HelpDialog onClose={() => setHelp(false)} />}
+      {share && (
+        <ShareDialog
+          room={room}
+          info={access}
+          ownerToken={ownerToken}
+          onChanged={askAccess}
+          onClose={() => setShare(false)}
+        />
+      )}
       {contextMenu && <ContextMenu editor={editor} at={contextMenu} onClose={closeContextMenu} />}
     </div>
   )

@@ -48,3 +48,42 @@ export function newRoomId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(12))
   return Array.from(bytes, (b) => ROOM_ALPHABET[b % ROOM_ALPHABET.length]).join('')
 }
+
+const ownerKey = (room: string) => `easel:owner:${room}`
+
+/** The owner token of `room` this browser holds (it created the board), or null. */
+export function loadOwnerToken(room: string, storage: Storage = localStorage): string | null {
+  return storage.getItem(ownerKey(room))
+}
+
+export function saveOwnerToken(room: string, token: string, storage: Storage = localStorage): void {
+  storage.setItem(ownerKey(room), token)
+}
+
+const createdKey = (room: string) => `easel:created:${room}`
+
+/** Notes that this tab just made up `room`'s id (a new board), so the page claims it. */
+export function markCreated(room: string, storage: Storage = sessionStorage): void {
+  storage.setItem(createdKey(room), '1')
+}
+
+/** Whether this tab made up `room`'s id and has not claimed it yet; forgets it either way. */
+export function takeCreated(room: string, storage: Storage = sessionStorage): boolean {
+  const created = storage.getItem(createdKey(room)) === '1'
+  storage.removeItem(createdKey(room))
+  return created
+}
+
+/**
+ * The share link token in a board URL's fragment (`#k=<token>`): a fragment is never sent in an
+ * HTTP request, so the token stays out of server and proxy logs.
+ */
+export function linkTokenFromHash(hash: string): string | null {
+  const k = new URLSearchParams(hash.replace(/^#/, '')).get('k')
+  return k === null || k === '' ? null : k
+}
+
+/** The address to share for `room` with `token`. */
+export function shareUrl(origin: string, room: string, token: string): string {
+  return `${origin}/b/${encodeURIComponent(room)}#k=${encodeURIComponent(token)}`
+}

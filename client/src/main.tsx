@@ -2,7 +2,7 @@ import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
 import { isValidRoomId } from '@easel/shared'
 import { App } from './App.tsx'
-import { newRoomId } from './identity.ts'
+import { markCreated, newRoomId } from './identity.ts'
 import { themeStore } from './ui/theme.ts'
 import './styles.css'
 
@@ -12,6 +12,8 @@ function roomFromUrl(): string {
   const room = m ? decodeURIComponent(m[1]!) : null
   if (room && isValidRoomId(room)) return room
   const fresh = newRoomId()
+  // This browser made the board up: it claims it and becomes its owner.
+  markCreated(fresh)
   history.replaceState(null, '', `/b/${fresh}${location.search}`)
   return fresh
 }

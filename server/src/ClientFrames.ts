@@ -176,7 +176,9 @@ export class ClientFrames {
       case 'ok':
     }
     if (conn.readOnly) {
-      if (!isNoop(update)) conn.close(CloseCode.Forbidden, 'view-only connection cannot edit')
+      // y-websocket's read-only rule: the update is dropped (neither stored nor broadcast) and the
+      // socket kept, since a viewer's editor may still produce local changes it cannot send.
+      if (!isNoop(update)) conn.log.debug('dropped an update from a view-only connection')
       return
     }
     this.integrate(conn, update)

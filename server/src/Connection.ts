@@ -1,5 +1,6 @@
 import type { Logger } from 'pino'
 import { type CloseCode, encodeEaselFrame, type ServerMessage } from '@easel/shared'
+import type { ConnectAccess } from './access/grant.ts'
 import { type LimitName, Limits } from './limits.ts'
 import { TokenBucket } from './rateLimit.ts'
 
@@ -27,6 +28,8 @@ export class Connection {
   closed = false
   /** View-only connections may read and send awareness, never change the document. */
   readOnly = false
+  /** The access it came in with (from the connect hooks); null when no access check ran. */
+  access: ConnectAccess | null = null
   /** Updates in a row that could not be integrated (each answered with a resync request). */
   unresolvedUpdates = 0
   readonly log: Logger

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import type * as Y from 'yjs'
 import type { CloseCode, ParsedClientMessage } from '@easel/shared'
+import type { ConnectAccess } from './access/grant.ts'
 import type { Connection } from './Connection.ts'
 
 /** What a hook sees of a room. */
@@ -22,6 +23,8 @@ export interface ConnectContext {
   readonly request: { readonly url: string; readonly headers: IncomingHttpHeaders }
   /** A hook sets this to make the connection view-only. */
   readOnly: boolean
+  /** Set by the access check: what the socket may do and how it got that right. */
+  access?: ConnectAccess
 }
 
 /** Thrown by `onConnect` or `onAuthenticate` to close the socket with `code` before it joins. */

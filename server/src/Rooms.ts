@@ -116,6 +116,7 @@ export class Rooms {
     }
     if (conn.closed) return null
     conn.readOnly = ctx.readOnly
+    conn.access = ctx.access ?? null
     try {
       return await this.join(ctx.room, conn)
     } catch (err) {

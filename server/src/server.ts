@@ -7,7 +7,13 @@ import pino, { type Logger } from 'pino'
 import { type WebSocket, WebSocketServer } from 'ws'
 import { type Authority, CloseCode, isValidRoomId, MemoryAuthority, WS_PATH_PREFIX } from '@easel/shared'
 import { type Config, type ConfigInput, configSchema } from './config.ts'
+import { AccessControl } from './access/AccessControl.ts'
+import { AccessExtension } from './access/AccessExtension.ts'
+import { type AccessStore, MemoryAccessStore, SqliteAccessStore } from './access/AccessStore.ts'
+import { accessRoutes, adminOnly } from './access/http.ts'
+import { originAllowed } from './access/origin.ts'
 import { loadSecret } from './access/secret.ts'
+import { LinkTokens } from './access/tokens.ts'
 import { Connection } from './Connection.ts'
 import { Limits } from './limits.ts'
 import type { Extension } from './Extension.ts'
@@ -23,6 +29,8 @@ export type EaselServer = {
   readonly rooms: Rooms
   readonly persistence: Persistence
   readonly authority: AuthorityExtension
+  /** Boards' access modes, key epochs and owners; signs and checks their links. */
+  readonly access: AccessControl
   readonly log: Logger
   /** Trips of every limit, by name. */
   readonly limits: Limits
@@ -50,16 +58,29 @@ export type ServerDeps = {
   log?: Logger
 }
 
-/** The default stores: documents and the authority in one SQLite file, or what `deps` gives. */
-function openStorage(config: Config, deps: ServerDeps): { persistence: Persistence; authority: Authority } {
+type Storage = { persistence: Persistence; authority: Authority; access: AccessStore }
+
+/**
+ * The default stores: documents, the authority and board access in one SQLite file, or what
+ * `deps` gives (then the authority and access settings are kept in memory).
+ */
+function openStorage(config: Config, deps: ServerDeps): Storage {
   const lease = { ttlMs: config.leaseTtlMs, idleMs: config.leaseIdleMs }
   if (deps.persistence) {
-    return { persistence: deps.persistence, authority: deps.authority ?? new MemoryAuthority(lease) }
+    return {
+      persistence: deps.persistence,
+      authority: deps.authority ?? new MemoryAuthority(lease),
+      access: new MemoryAccessStore(),
+    }
   }
   const sqlite = new SqlitePersistence(path.join(config.dataDir, 'easel.sqlite'), {
     synchronous: config.sqliteSync,
   })
-  return { persistence: sqlite, authority: deps.authority ?? new SqliteAuthority(sqlite.db, lease) }
+  return {
+    persistence: sqlite,
+    authority: deps.authority ?? new SqliteAuthority(sqlite.db, lease),
+    access: new SqliteAccessStore(sqlite.db),
+  }
 }
 
 /** Creates and starts the server: express for HTTP, ws for room sockets, on one port. */
@@ -69,12 +90,18 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
   const limits = new Limits()
   /** Signs share links and resume secrets (derive a key per purpose with `deriveKey`). */
   const secret = loadSecret(config.secret, config.dataDir)
-  const { persistence, authority } = openStorage(config, deps)
+  const { persistence, authority, access: accessStore } = openStorage(config, deps)
+  const access = new AccessControl(accessStore, new LinkTokens(secret), config.access)
   const lease = { ttlMs: config.leaseTtlMs, idleMs: config.leaseIdleMs }
   const authorityExtension = new AuthorityExtension(authority, lease, {
     recordTtlMs: config.commitRecordTtlMs,
   })
-  const extensions: Extension[] = [authorityExtension, ...(deps.extensions ?? [])]
+  // Access first: a socket is admitted (or made view-only) before anything else sees it.
+  const extensions: Extension[] = [
+    new AccessExtension(access),
+    authorityExtension,
+    ...(deps.extensions ?? []),
+  ]
   const rooms = new Rooms(persistence, {
     compactAfter: config.compactAfter,
     lease,
@@ -90,8 +117,20 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true, rooms: rooms.size, connections: connections.size })
   })
-  /** Operational snapshot used by tests and the benchmarks. */
-  app.get('/api/stats', (_req, res) => {
+  /**
+   * Closes the room's sockets whose right no longer holds (after a revoke or a mode change), with
+   * the reason in words. Sockets still in their connect hooks are checked once they join.
+   */
+  const recheck = (room: string) => {
+    for (const conn of connections.keys()) {
+      if (conn.room !== room || conn.access === null) continue
+      const reason = access.revoked(room, conn.access)
+      if (reason !== null) conn.close(CloseCode.Unauthorized, reason)
+    }
+  }
+  app.use(accessRoutes({ access, adminToken: config.adminToken, recheck }))
+  /** Operational snapshot for operators and the benchmarks; needs the admin token. */
+  app.get('/api/stats', adminOnly(config.adminToken), (_req, res) => {
     const mem = process.memoryUsage()
     res.json({
       rooms: rooms.size,
@@ -126,6 +165,11 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
     const target = roomFromUpgradePath(req.url)
     if (target === null) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n')
+      return
+    }
+    if (!originAllowed(req.headers, config.allowedOrigins)) {
+      limits.trip('origin', log, { origin: req.headers.origin })
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n')
       return
     }
     try {
@@ -168,6 +212,13 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
       room: roomName,
       request: { url: req.url ?? '', headers: req.headers },
       readOnly: false,
+    })
+    // A revoke or mode change that landed while the connect hooks ran found no right on the
+    // connection yet: check once it has joined (before any of its frames is handled).
+    void joined.then(() => {
+      if (conn.closed || conn.access === null) return
+      const reason = access.revoked(roomName, conn.access)
+      if (reason !== null) conn.close(CloseCode.Unauthorized, reason)
     })
     ws.on('pong', () => {
       socket.alive = true
@@ -245,6 +296,7 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
     rooms,
     persistence,
     authority: authorityExtension,
+    access,
     log,
     limits,
     secret,

@@ -10,10 +10,14 @@ type Stats = { rooms: number; connections: number; rss: number; heapUsed: number
 
 it('opening and closing 1 000 rooms leaves none loaded and RSS near where it started', async () => {
   process.setMaxListeners(0) // each y-websocket provider adds a process 'exit' listener
-  const s = await spawnServer(tempDir(), ['--ping-interval-ms', '600000'])
+  const adminToken = 'memory-test-admin-token'
+  const s = await spawnServer(tempDir(), ['--ping-interval-ms', '600000', '--admin-token', adminToken])
   proc = s.proc
   const ws = `${s.url.replace(/^http/, 'ws')}/ws`
-  const stats = async (): Promise<Stats> => (await fetch(`${s.url}/api/stats`)).json() as Promise<Stats>
+  const stats = async (): Promise<Stats> =>
+    (
+      await fetch(`${s.url}/api/stats`, { headers: { authorization: `Bearer ${adminToken}` } })
+    ).json() as Promise<Stats>
 
   const cycle = async (from: number, count: number) => {
     for (let batch = 0; batch < count; batch += 50) {

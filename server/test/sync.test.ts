@@ -147,7 +147,8 @@ describe('the network path (real sockets)', () => {
   }
 
   it('two stock providers converge on a room; the room unloads when they leave', async () => {
-    server = await startServer()
+    const adminToken = 'sync-test-admin-token'
+    server = await startServer({ adminToken })
     const a = client('room-a')
     const b = client('room-a')
     await Promise.all([a.synced, b.synced])
@@ -159,7 +160,9 @@ describe('the network path (real sockets)', () => {
     a.destroy()
     b.destroy()
     await waitFor(() => server.rooms.size === 0, 'room unload')
-    const stats = await (await fetch(`${server.url}/api/stats`)).json()
+    const stats = await (
+      await fetch(`${server.url}/api/stats`, { headers: { authorization: `Bearer ${adminToken}` } })
+    ).json()
     expect(stats.rooms).toBe(0)
     const c = client('room-a')
     await c.synced

@@ -37,6 +37,9 @@ import { VersionedOps } from './versionedOps.ts'
 import { ShapeWrites } from './writes.ts'
 import { ToolDispatch } from './toolDispatch.ts'
 
+/** The tools of a view-only board: they look around and select, never change anything. */
+const VIEW_TOOLS: ReadonlySet<ToolId> = new Set(['select', 'hand'])
+
 export { capitalize } from './notices.ts'
 export { toClipboardShape }
 export * from './types.ts'
@@ -66,6 +69,11 @@ export class Editor implements ToolContext {
   style: Style = { ...DEFAULT_STYLE }
   /** Tool keeps creating shapes instead of returning to select. */
   toolLocked = false
+  /**
+   * View-only (the server's welcome said the user cannot edit): only the select and hand tools,
+   * and every document write and commit is a no-op. Set with {@link setReadOnly}.
+   */
+  readOnly = false
   /** Set by the text-editing layer: a text or sticky shape was placed (to start editing it). */
   onTextShapeCreated?: (id: string) => void
   /** Set by the board: the user did one thing (one undo step, or an undo or redo). */
@@ -91,7 +99,20 @@ export class Editor implements ToolContext {
     this.doc = doc
     this.user = options.user
     this.awareness = options.awareness ?? null
-    this.commits = options.commits ?? null
+    const commits = options.commits ?? null
+    // Every commit starts here: refused locally while view-only (the server would refuse it too).
+    this.commits = commits && {
+      submit: (request, label) =>
+        this.readOnly
+          ? Promise.resolve({
+              status: 'error',
+              code: 'forbidden',
+              message: 'this board is view-only for you',
+            })
+          : commits.submit(request, label),
+      pending: () => commits.pending(),
+      subscribe: (listener) => commits.subscribe(listener),
+    }
     this.history = new History(doc, this.emit, () => this.onLocalAction?.())
     this.undoManager = this.history.undoManager
     this.store = new ReadModel({
@@ -102,7 +123,14 @@ export class Editor implements ToolContext {
     })
     const shapes = this.store
     const versioned = !!this.commits
-    this.writes = new ShapeWrites({ doc, shapes, userId: this.user.id, style: () => this.style, versioned })
+    this.writes = new ShapeWrites({
+      doc,
+      shapes,
+      userId: this.user.id,
+      style: () => this.style,
+      versioned,
+      canWrite: () => !this.readOnly,
+    })
     this.notices_ = new Notices({ shapes, describe, onChange: this.emit })
     this.versioned = new VersionedOps({
       doc,
@@ -256,11 +284,15 @@ export class Editor implements ToolContext {
   readonly notify = (notice: Omit<Notice, 'id'>): Notice => this.notices_.notify(notice)
   readonly dismissNotice = (id: number): void => this.notices_.dismiss(id)
 
-  readonly canUndo = (): boolean => this.history.canUndo()
-  readonly canRedo = (): boolean => this.history.canRedo()
+  readonly canUndo = (): boolean => !this.readOnly && this.history.canUndo()
+  readonly canRedo = (): boolean => !this.readOnly && this.history.canRedo()
   /** Undoes this user's last change (never anyone else's). */
-  readonly undo = (): void => this.history.undo()
-  readonly redo = (): void => this.history.redo()
+  readonly undo = (): void => {
+    if (!this.readOnly) this.history.undo()
+  }
+  readonly redo = (): void => {
+    if (!this.readOnly) this.history.redo()
+  }
   /** Records a versioned action as one undo step (text edits: textUndo.ts). */
   readonly pushUndoStep = (label: string, undo: () => void, redo: () => void): HistoryStep =>
     this.history.pushCommit(label, undo, redo)
@@ -340,7 +372,18 @@ export class Editor implements ToolContext {
     this.emit()
   }
   readonly selectAll = (): void => this.select(this.getShapes().map((s) => s.id))
-  readonly setTool = (id: ToolId): void => this.dispatch.setTool(id)
+  readonly setTool = (id: ToolId): void => {
+    if (this.readOnly && !VIEW_TOOLS.has(id)) return
+    this.dispatch.setTool(id)
+  }
+
+  /** Switches view-only on or off; switching on leaves a creation tool for the select tool. */
+  setReadOnly(readOnly: boolean): void {
+    if (this.readOnly === readOnly) return
+    this.readOnly = readOnly
+    if (readOnly && !VIEW_TOOLS.has(this.currentToolId)) this.dispatch.setTool('select')
+    this.emit()
+  }
   setToolLocked(locked: boolean): void {
     this.toolLocked = locked
     this.emit()

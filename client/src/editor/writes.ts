@@ -22,6 +22,8 @@ export type ShapeWritesContext = {
   style(): Style
   /** Whether a commit authority is connected (then creations are undone by a versioned delete). */
   versioned: boolean
+  /** False while the board is view-only for this user: then every write is a no-op. */
+  canWrite(): boolean
 }
 
 /** Tier-1 writes: creating shapes and changing their mergeable props, arrows following along. */
@@ -36,7 +38,12 @@ export class ShapeWrites {
     return this.ctx.versioned ? CREATE_ORIGIN : LOCAL_ORIGIN
   }
 
+  /**
+   * Every local change to the document goes through here or `create`: the one gate for a
+   * view-only board (the server would drop the update anyway; this keeps the local copy honest).
+   */
   transact(fn: () => void, origin: object = LOCAL_ORIGIN): void {
+    if (!this.ctx.canWrite()) return
     this.ctx.doc.transact(fn, origin)
   }
 
@@ -59,7 +66,7 @@ export class ShapeWrites {
       createdBy: this.ctx.userId,
       ...props,
     }
-    insertShape(this.ctx.doc, id, base, this.createOrigin)
+    if (this.ctx.canWrite()) insertShape(this.ctx.doc, id, base, this.createOrigin)
     this.creating.add(id)
     return id
   }

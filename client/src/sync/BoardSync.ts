@@ -53,6 +53,8 @@ export type BoardSyncOptions = {
   isOnline?: () => boolean
   /** Browser session id (leases belong to it). Default: a fresh randomUuid(). */
   clientId?: string
+  /** A share link or the owner's token: sent as the socket URL's `k` parameter. */
+  token?: string
 }
 
 /** WebSocket.OPEN: the same number in every implementation, and the global may not exist (Node). */
@@ -130,6 +132,7 @@ export class BoardSync {
       // the server, not behind its back.
       disableBc: !inBrowser,
       shouldReconnect: (event) => this.onServerClose(event),
+      params: options.token ? { k: options.token } : {},
     })
     this.provider.messageHandlers[MessageType.Easel] = (
       _encoder: encoding.Encoder,

@@ -16,6 +16,7 @@ const EXPECTED: Record<number, Expected> = {
   [CloseCode.ServiceRestart]: { retry: 'prompt' },
   [CloseCode.TryAgainLater]: { retry: 'normal' },
   [CloseCode.MalformedMessage]: { stop: 'reloadFromServer' },
+  [CloseCode.Unauthorized]: { stop: 'newBoard' },
   [CloseCode.Forbidden]: { stop: 'newBoard' },
   [CloseCode.InvalidRoom]: { stop: 'newBoard' },
   [CloseCode.ProtectedState]: { stop: 'reloadFromServer' },
@@ -52,11 +53,24 @@ describe('close policy', () => {
   })
 
   it('stops on unknown 44xx codes with a generic explanation that names the reason', () => {
-    for (const code of [4401, 4450, 4499]) {
+    for (const code of [4450, 4477, 4499]) {
       const d = decideClose(code, 'some new rule')
       expect(d).toMatchObject({ kind: 'stop', action: 'reload' })
       expect(d.message).toContain('some new rule')
     }
+  })
+
+  it("a refused link (4401) stops with the server's reason in words and what to do", () => {
+    expect(decideClose(CloseCode.Unauthorized, 'this link was revoked')).toMatchObject({
+      kind: 'stop',
+      action: 'newBoard',
+      message: "This link was revoked. Ask the board's owner for a new link.",
+    })
+    expect(decideClose(CloseCode.Unauthorized, 'this link has expired').message).toBe(
+      "This link has expired. Ask the board's owner for a new link.",
+    )
+    // Without a reason, the fixed explanation.
+    expect(decideClose(CloseCode.Unauthorized, '')).toBe(CLOSE_DECISIONS[CloseCode.Unauthorized])
   })
 
   it('retries every other unknown code at the normal pace', () => {

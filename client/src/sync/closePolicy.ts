@@ -69,7 +69,7 @@ export const CLOSE_DECISIONS = {
   [CloseCode.Unauthorized]: stop(
     'newBoard',
     'This link does not open the board',
-    'The board can only be opened with a share link, and this one was not accepted. Ask the board\'s owner for a new link, or start a new board.',
+    "The board can only be opened with a share link, and this one was not accepted. Ask the board's owner for a new link, or start a new board.",
   ),
   [CloseCode.Forbidden]: stop(
     'newBoard',
@@ -119,6 +119,15 @@ export const CLOSE_DECISIONS = {
 
 /** What the client does after the server (or the network) closed its socket with `code`. */
 export function decideClose(code: number, reason = ''): CloseDecision {
+  // The server says in words why the link does not open the board (revoked, expired...).
+  if (code === CloseCode.Unauthorized && reason.trim() !== '') {
+    const said = reason.trim().replace(/[.!]*$/, '')
+    return stop(
+      'newBoard',
+      CLOSE_DECISIONS[CloseCode.Unauthorized].title,
+      `${said[0]!.toUpperCase()}${said.slice(1)}. Ask the board's owner for a new link.`,
+    )
+  }
   if (Object.hasOwn(CLOSE_DECISIONS, code)) return CLOSE_DECISIONS[code as CloseCode]
   // 4400-4499 mirror HTTP 4xx: the server decided, and reconnecting cannot change its mind.
   if (code >= 4400 && code < 4500) {

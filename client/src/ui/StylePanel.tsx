@@ -40,7 +40,12 @@ export function StylePanel({ editor }: { editor: Editor }) {
   if (!drawing && selected.length === 0) return null
   const current = selected[0] ?? editor.style
   return (
-    <div className="style-panel panel" data-testid="style-panel">
+    <fieldset
+      className="style-panel panel"
+      data-testid="style-panel"
+      disabled={editor.readOnly}
+      title={editor.readOnly ? 'This board is view-only for you' : undefined}
+    >
       <div className="label">Stroke</div>
       <div className="swatches">
         {STROKES.map((c) => (
@@ -119,6 +124,6 @@ export function StylePanel({ editor }: { editor: Editor }) {
         value={Math.round(current.opacity * 100)}
         onChange={(e) => editor.setStyle({ opacity: Number(e.target.value) / 100 })}
       />
-    </div>
+    </fieldset>
   )
 }

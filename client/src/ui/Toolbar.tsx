@@ -13,7 +13,10 @@ export function toolMeta(id: ToolId): ToolMeta {
   return id === 'select' ? SELECT : id === 'hand' ? HAND : SHAPES[id].tool
 }
 
-/** The tool picker. Each button is `tool.<name>` for tests. */
+/** Tools a view-only user keeps: looking around and selecting. */
+const VIEW_TOOLS: readonly ToolId[] = ['select', 'hand']
+
+/** The tool picker. Each button is `tool.<name>` for tests; on a view-only board only select and hand work. */
 export function Toolbar({ editor }: { editor: Editor }) {
   return (
     <div className="toolbar panel" role="toolbar" aria-label="Tools">
@@ -28,6 +31,7 @@ export function Toolbar({ editor }: { editor: Editor }) {
             title={`${meta.label} (${meta.key})`}
             aria-label={meta.label}
             aria-pressed={editor.currentToolId === id}
+            disabled={editor.readOnly && !VIEW_TOOLS.includes(id)}
             onClick={() => editor.setTool(id)}
           >
             <ToolIcon id={id} />
@@ -42,6 +46,7 @@ export function Toolbar({ editor }: { editor: Editor }) {
         title="Keep tool active after drawing (Q)"
         aria-label="Keep tool active"
         aria-pressed={editor.toolLocked}
+        disabled={editor.readOnly}
         onClick={() => {
           editor.setToolLocked(!editor.toolLocked)
         }}
