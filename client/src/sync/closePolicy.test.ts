@@ -20,9 +20,13 @@ const EXPECTED: Record<number, Expected> = {
   [CloseCode.Forbidden]: { stop: 'newBoard' },
   [CloseCode.InvalidRoom]: { stop: 'newBoard' },
   [CloseCode.ProtectedState]: { stop: 'reloadFromServer' },
+  [CloseCode.BoardFull]: { stop: 'reloadFromServer' },
+  [CloseCode.InvalidContent]: { stop: 'reloadFromServer' },
   [CloseCode.UnintegrableUpdate]: { stop: 'reloadFromServer' },
   [CloseCode.ProtocolMismatch]: { stop: 'reload' },
   [CloseCode.RateLimited]: { retry: 'slow' },
+  [CloseCode.ServerBusy]: { retry: 'slow' },
+  [CloseCode.Backpressure]: { retry: 'normal' },
 }
 
 function summary(code: number, reason = ''): Expected {
