@@ -186,7 +186,7 @@ export class SimUser {
       return `connection ${s.status}${s.synced ? '' : ', not synced'}`
     if (b.queue.size > 0) return `${b.queue.size} commits unanswered`
     if (b.text.editing) return `still editing ${b.text.editing.shapeId} (${b.text.editing.status})`
-    if (b.leases.leases().some((l) => l.holderId === b.sync.clientId)) return 'still holds a lease'
+    if (b.leases.leases().some((l) => l.mine)) return 'still holds a lease'
     return null
   }
 }

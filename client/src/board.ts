@@ -79,7 +79,7 @@ export function createBoard(room: string, env: BoardEnvironment): Board {
       queue.resume()
     } else if (m.t === 'commitResult') queue.handleResult(m.opId, m.result)
   })
-  const leases = new LeaseClient(sync, sync.clientId)
+  const leases = new LeaseClient(sync)
   text = new TextEditing(
     editor,
     leases,

@@ -7,7 +7,8 @@ import pino, { type Logger } from 'pino'
 import { type WebSocket, WebSocketServer } from 'ws'
 import { type Authority, CloseCode, isValidRoomId, MemoryAuthority, WS_PATH_PREFIX } from '@easel/shared'
 import { type Config, type ConfigInput, configSchema } from './config.ts'
-import { loadSecret } from './access/secret.ts'
+import { deriveKey, loadSecret } from './access/secret.ts'
+import { SessionKeys } from './authority/identity.ts'
 import { Connection } from './Connection.ts'
 import { Limits } from './limits.ts'
 import type { Extension } from './Extension.ts'
@@ -73,6 +74,7 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
   const lease = { ttlMs: config.leaseTtlMs, idleMs: config.leaseIdleMs }
   const authorityExtension = new AuthorityExtension(authority, lease, {
     recordTtlMs: config.commitRecordTtlMs,
+    maxLeasesPerSession: config.maxLeasesPerSession,
   })
   const extensions: Extension[] = [authorityExtension, ...(deps.extensions ?? [])]
   const rooms = new Rooms(persistence, {
@@ -81,6 +83,13 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
     unloadDelayMs: config.unloadDelayMs,
     log,
     extensions,
+    sessions: new SessionKeys(deriveKey(secret, 'resume')),
+    awareness: {
+      maxBytes: config.awarenessMaxBytes,
+      maxIds: config.awarenessMaxIds,
+      perSec: config.awarenessPerSec,
+      burst: config.awarenessBurst,
+    },
   })
   /** Every open room socket, with whether it answered the last ping. */
   const connections = new Map<Connection, { ws: WebSocket; alive: boolean }>()

@@ -127,7 +127,7 @@ export async function connectProtocolClient(
   ws.send(encoding.toUint8Array(encoder))
   const welcome = client.next((m) => m.t === 'welcome', STEP_TIMEOUT_MS)
   welcome.catch(() => {})
-  client.send({ t: 'hello', protocol: PROTOCOL_VERSION, name, clientId: client.clientId })
+  client.send({ t: 'hello', protocol: PROTOCOL_VERSION, name })
   await race(welcome, closed, `${name}: welcome`)
   await race(client.synced, closed, `${name}: sync step 2 from the server`)
   return { client, closed }
@@ -493,7 +493,6 @@ class FuzzSocket {
           t: 'hello',
           protocol: PROTOCOL_VERSION,
           name: 'fuzzer',
-          clientId: 'fuzz-socket-client',
         }),
       )
       await s.barrier()

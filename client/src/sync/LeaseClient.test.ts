@@ -36,7 +36,7 @@ function socket() {
 describe('LeaseClient across a dropped socket', () => {
   it('gives back leases held before the drop that nobody asks for again, keeps those asked for', () => {
     const s = socket()
-    const leases = new LeaseClient(s, 'me')
+    const leases = new LeaseClient(s)
     const events: LeaseClientEvent[] = []
     leases.onEvent((e) => {
       events.push(e)
