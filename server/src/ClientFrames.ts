@@ -285,7 +285,15 @@ export class ClientFrames {
     for (const c of this.room.conns) for (const id of c.awarenessIds) if (c !== conn) owners.set(id, c)
     const kept: AwarenessEntry[] = []
     const announced = new Set(conn.awarenessIds)
+    const { meta, states } = this.room.awareness
     for (const e of entries) {
+      // What awareness would ignore anyway: stock y-websocket clients echo every change they
+      // receive, other clients' states included. Those are neither applied nor counted.
+      const clock = meta.get(e.clientId)?.clock
+      const current =
+        clock !== undefined &&
+        (e.clock < clock || (e.clock === clock && (e.state !== null || !states.has(e.clientId))))
+      if (current) continue
       if (owners.has(e.clientId) || e.clientId === this.room.awareness.clientID) {
         conn.trip('awareness_foreign', { clientId: e.clientId })
         continue
