@@ -143,17 +143,22 @@ export class AuthorityExtension implements Extension {
         }
         this.enqueue(room, () =>
           this.leaseOp(room, (t, now) => {
-            if (!shapeIsLive(room, message.shapeId)) {
+            const deny = (reason: LockDeniedReason) => {
               this.stats.leases.denied++
+              this.options.metrics?.leaseDenied?.()
+              refuse(conn, message.shapeId, reason)
+            }
+            // Only what can be edited: a lease on anything else would only cost memory and
+            // broadcasts (and could be asked for by the thousand).
+            if (!shapeIsLive(room, message.shapeId)) {
               conn.trip('lease_unknown_shape', { shapeId: message.shapeId })
-              refuse(conn, message.shapeId, 'unknown_shape')
+              deny('unknown_shape')
               return
             }
             const max = this.options.maxLeasesPerSession ?? 16
             if (!t.involves(message.shapeId, conn.sessionId, now) && t.load(conn.sessionId, now) >= max) {
-              this.stats.leases.denied++
               conn.trip('leases_per_session', { max })
-              refuse(conn, message.shapeId, 'limit')
+              deny('limit')
               return
             }
             const r = t.acquire(message.shapeId, this.client(conn), now, message.wait)
