@@ -14,7 +14,7 @@ export type BoardEnvironment = {
   user: User
   /** localStorage or an equivalent: commit queue and text drafts (the unsynced counter too). */
   storage: KeyValueStorage
-  /** BoardSync's environment (WebSocket class, online events, local store name, client id...). */
+  /** BoardSync's environment (WebSocket class, online events, local store name, session storage...). */
   sync?: Omit<BoardSyncOptions, 'serverUrl' | 'name' | 'color' | 'storage'>
   /** Commit queue timings (tests shorten them). */
   commits?: Pick<CommitQueueOptions, 'answerTimeoutMs' | 'backoff'>
