@@ -69,7 +69,7 @@ export const CLOSE_DECISIONS = {
   [CloseCode.Unauthorized]: stop(
     'newBoard',
     'This link does not open the board',
-    "The board can only be opened with a share link, and this one was not accepted. Ask the board's owner for a new link, or start a new board.",
+    'The board can only be opened with a share link, and this one was not accepted. Ask the board\'s owner for a new link, or start a new board.',
   ),
   [CloseCode.Forbidden]: stop(
     'newBoard',
