@@ -207,7 +207,7 @@ async function commitPhase(
   try {
     const { measured, skipped } = await paced(writers.length, RATE_PER_WRITER, s, (i, t, m) => {
       const w = writers[i]!
-      const opId = `${w.client.clientId}-${++w.seq}`
+      const opId = `${w.client.label}-${++w.seq}`
       const baseVersion = w.version
       w.version++
       w.deleted = !w.deleted
@@ -443,7 +443,7 @@ async function hotClient(
       attempt++
       rec.attempts++
       if (strategy === 'backoff-live') base = Math.max(base, liveVersion())
-      const opId = `${c.clientId}-${++seq}`
+      const opId = `${c.label}-${++seq}`
       const value = seq % 2 === 0 ? { start: 't1', end: null } : { start: null, end: 't2' }
       const answer = c.nextAt((m) => m.t === 'commitResult' && m.opId === opId, ANSWER_TIMEOUT_MS)
       c.send({ t: 'commit', opId, ops: [{ shapeId: 'hot', field: 'binding', baseVersion: base, value }] })

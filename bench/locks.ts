@@ -253,7 +253,7 @@ async function handoverOnce(
       // The holder is told in the same server operation that handed the lock over.
       await waitFor(() => lostMessages.length > 0, 'lock.lost at the frozen holder', 1_000).catch(() => {})
     }
-    const gone = waiter.next((m) => m.t === 'leases' && !m.leases.some((l) => l.shapeId === 'h'))
+    const gone = waiter.next((m) => m.t === 'leases.changed' && m.removed.includes('h'))
     waiter.send({ t: 'lock.release', shapeId: 'h', token })
     await gone
     return {

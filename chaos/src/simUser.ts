@@ -24,12 +24,15 @@ export type UserTimings = { answerTimeoutMs: number; textDebounceMs: number }
 /**
  * One simulated person in a browser tab: the real client stack (BoardSync with its IndexedDB copy,
  * CommitQueue, LeaseClient, Editor and TextEditing, wired by the app's own `createBoard`) over a
- * faulty network. Reloads destroy the board and open a new one over the same storage and local
- * store, as a page reload does. Everything the invariants need is recorded across reloads.
+ * faulty network. Reloads destroy the board and open a new one over the same storage, session
+ * storage (so the server session, its leases and idempotency records, is resumed) and local store,
+ * as a page reload does. Everything the invariants need is recorded across reloads.
  */
 export class SimUser {
   /** Outlives the simulated page, as localStorage does across reloads. */
   readonly storage = memoryStorage()
+  /** Outlives the page as sessionStorage does across reloads of the tab: the resume secret. */
+  readonly sessionStore = memoryStorage()
   readonly network: FaultyNetwork
   board: Board | null = null
   /** Offline as the browser sees it (navigator.onLine false). */
@@ -75,6 +78,7 @@ export class SimUser {
       sync: {
         WebSocket: this.network.socketClass(),
         localStoreName: this.localStoreName,
+        sessionStorage: this.sessionStore,
         isOnline: () => !this.browserOffline,
         events: null,
       },
@@ -186,7 +190,7 @@ export class SimUser {
       return `connection ${s.status}${s.synced ? '' : ', not synced'}`
     if (b.queue.size > 0) return `${b.queue.size} commits unanswered`
     if (b.text.editing) return `still editing ${b.text.editing.shapeId} (${b.text.editing.status})`
-    if (b.leases.leases().some((l) => l.holderId === b.sync.clientId)) return 'still holds a lease'
+    if (b.leases.leases().some((l) => l.mine)) return 'still holds a lease'
     return null
   }
 }

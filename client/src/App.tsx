@@ -96,8 +96,8 @@ export function App({ room }: { room: string }) {
           leases.leases().map((l) => ({
             shapeId: l.shapeId,
             holder: l.holderName,
-            token: l.token,
-            mine: l.holderId === sync.clientId,
+            token: leases.tokenOf(l.shapeId) ?? 0,
+            mine: l.mine,
           })),
         pendingCommits: () => queue.size,
         deletedShapes: () =>

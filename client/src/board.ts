@@ -14,7 +14,7 @@ export type BoardEnvironment = {
   user: User
   /** localStorage or an equivalent: commit queue and text drafts (the unsynced counter too). */
   storage: KeyValueStorage
-  /** BoardSync's environment (WebSocket class, online events, local store name, client id...). */
+  /** BoardSync's environment (WebSocket class, online events, local store name, session storage...). */
   sync?: Omit<BoardSyncOptions, 'serverUrl' | 'name' | 'color' | 'storage'>
   /** Commit queue timings (tests shorten them). */
   commits?: Pick<CommitQueueOptions, 'answerTimeoutMs' | 'backoff'>
@@ -79,7 +79,7 @@ export function createBoard(room: string, env: BoardEnvironment): Board {
       queue.resume()
     } else if (m.t === 'commitResult') queue.handleResult(m.opId, m.result)
   })
-  const leases = new LeaseClient(sync, sync.clientId)
+  const leases = new LeaseClient(sync)
   text = new TextEditing(
     editor,
     leases,

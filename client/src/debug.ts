@@ -22,7 +22,7 @@ export type EaselDebug = {
   camera(): { x: number; y: number; z: number }
   /** Notices shown so far (also dismissed ones): kind, shape id, text. */
   notices(): DebugNotice[]
-  /** Live leases: shape id, holder name, token, and whether this user holds it. */
+  /** Live leases: shape id, holder name, token (0 unless this user holds it), and whether this user holds it. */
   locks(): DebugLock[]
   /** Commits not yet answered by the server. */
   pendingCommits(): number

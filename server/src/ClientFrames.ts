@@ -15,8 +15,10 @@ import {
   ROOT_VERSIONED,
   readEaselPayload,
 } from '@easel/shared'
+import { normaliseColor, normaliseName, type SessionKeys } from './authority/identity.ts'
 import type { Connection } from './Connection.ts'
 import type { Extension, RoomContext } from './Extension.ts'
+import { TokenBucket } from './rateLimit.ts'
 import { inspectUpdate, type ProtectionRules } from './protectedState.ts'
 
 /**
@@ -34,6 +36,24 @@ const PROTECTION: ProtectionRules = {
  * An honest client sends at most a few (edits made between its reconnect and its sync step 2).
  */
 export const MAX_UNRESOLVED_UPDATES = 20
+
+/** What one connection may put into a room's awareness (config `awareness*`). */
+export type AwarenessLimits = {
+  /** Bytes of one awareness update. */
+  maxBytes: number
+  /** Awareness client ids one connection may announce. */
+  maxIds: number
+  /** Awareness frames per second of one connection, and the burst above it. */
+  perSec: number
+  burst: number
+}
+
+export const DEFAULT_AWARENESS_LIMITS: AwarenessLimits = {
+  maxBytes: 32 * 1024,
+  maxIds: 4,
+  perSec: 30,
+  burst: 100,
+}
 
 /** What frame handling needs of its room. */
 export interface FrameRoom extends RoomContext {
@@ -54,9 +74,18 @@ export class ClientFrames {
   private integrationFault: string | null = null
   private faultChangedDoc = false
 
+  /** Each connection's awareness frame budget. */
+  private readonly awarenessBuckets = new WeakMap<Connection, TokenBucket>()
+
   constructor(
     private readonly room: FrameRoom,
-    private readonly options: { lease: LeaseConfig; extensions: readonly Extension[] },
+    private readonly options: {
+      lease: LeaseConfig
+      extensions: readonly Extension[]
+      /** Issues and checks session ids and resume secrets. */
+      sessions: SessionKeys
+      awareness?: AwarenessLimits
+    },
     private readonly breakRoom: BreakRoom,
   ) {}
 
@@ -101,15 +130,9 @@ export class ClientFrames {
       case MessageType.Sync:
         this.handleSync(conn, decoder)
         return
-      case MessageType.Awareness: {
-        const update = readBytes(decoder)
-        try {
-          awarenessProtocol.applyAwarenessUpdate(this.room.awareness, update, conn)
-        } catch (err) {
-          throw new MalformedMessageError(`invalid awareness update: ${(err as Error).message}`)
-        }
+      case MessageType.Awareness:
+        this.handleAwareness(conn, readBytes(decoder))
         return
-      }
       case MessageType.QueryAwareness:
         conn.send(awarenessFrame(this.room.awareness))
         return
@@ -238,23 +261,95 @@ export class ClientFrames {
     conn.send(syncStep1Frame(this.room.doc))
   }
 
+  /**
+   * An awareness update, checked entry by entry before it reaches the room: within the size and
+   * rate caps, only for client ids this connection owns (the first connection to announce an id
+   * owns it until it leaves), at most `maxIds` of them, and with each state's `user` replaced by
+   * the server's stamp of who the connection is. What is left is applied as the connection's.
+   */
+  private handleAwareness(conn: Connection, update: Uint8Array): void {
+    const limits = this.options.awareness ?? DEFAULT_AWARENESS_LIMITS
+    if (update.byteLength > limits.maxBytes) {
+      conn.trip('awareness_size', { bytes: update.byteLength })
+      return
+    }
+    let bucket = this.awarenessBuckets.get(conn)
+    if (!bucket) {
+      bucket = new TokenBucket(limits.perSec, limits.burst)
+      this.awarenessBuckets.set(conn, bucket)
+    }
+    if (!bucket.take()) {
+      conn.trip('awareness_rate')
+      return
+    }
+    const entries = decodeAwarenessUpdate(update)
+    const owners = new Map<number, Connection>()
+    for (const c of this.room.conns) for (const id of c.awarenessIds) if (c !== conn) owners.set(id, c)
+    const kept: AwarenessEntry[] = []
+    const announced = new Set(conn.awarenessIds)
+    const { meta, states } = this.room.awareness
+    for (const e of entries) {
+      // What awareness would ignore anyway: stock y-websocket clients echo every change they
+      // receive, other clients' states included. Those are neither applied nor counted.
+      const clock = meta.get(e.clientId)?.clock
+      const current =
+        clock !== undefined &&
+        (e.clock < clock || (e.clock === clock && (e.state !== null || !states.has(e.clientId))))
+      if (current) continue
+      if (owners.has(e.clientId) || e.clientId === this.room.awareness.clientID) {
+        conn.trip('awareness_foreign', { clientId: e.clientId })
+        continue
+      }
+      if (e.state === null) {
+        // Removal: only of one's own state.
+        if (announced.has(e.clientId)) kept.push(e)
+        continue
+      }
+      if (!announced.has(e.clientId)) {
+        if (announced.size >= limits.maxIds) {
+          conn.trip('awareness_ids', { ids: announced.size + 1 })
+          continue
+        }
+        announced.add(e.clientId)
+      }
+      if (!isRecord(e.state)) continue
+      kept.push({
+        ...e,
+        state: { ...e.state, user: { name: conn.name, color: conn.color, sessionId: conn.sessionId } },
+      })
+    }
+    if (kept.length === 0) return
+    awarenessProtocol.applyAwarenessUpdate(this.room.awareness, encodeAwarenessUpdate(kept), conn)
+  }
+
   private handleEasel(conn: Connection, decoder: decoding.Decoder): void {
     const message = readEaselPayload(decoder, clientMessage)
     if (message.t === 'hello') {
+      if (conn.easel) {
+        // The session is fixed once chosen: a second hello would let a socket become another.
+        throw new MalformedMessageError('hello sent twice')
+      }
       if (message.protocol !== PROTOCOL_VERSION) {
         conn.close(CloseCode.ProtocolMismatch, `server speaks protocol ${PROTOCOL_VERSION}`)
         return
       }
+      const { sessions } = this.options
+      const session =
+        (message.resume === undefined ? null : sessions.resume(this.room.name, message.resume)) ??
+        sessions.issue(this.room.name)
       conn.easel = true
-      if (message.name) conn.name = message.name
-      if (message.color) conn.color = message.color
-      if (message.clientId) conn.clientId = message.clientId
+      conn.sessionId = session.sessionId
+      conn.resume = session.resume
+      conn.name = normaliseName(message.name)
+      conn.color = normaliseColor(message.color, session.sessionId)
       conn.sendEasel({
         t: 'welcome',
         protocol: PROTOCOL_VERSION,
         serverTime: Date.now(),
         lease: { ttlMs: this.options.lease.ttlMs, idleMs: this.options.lease.idleMs },
         canEdit: !conn.readOnly,
+        sessionId: conn.sessionId,
+        resume: session.resume,
       })
       for (const ext of this.options.extensions) ext.onHello?.(this.room, conn)
       return
@@ -282,6 +377,45 @@ export function awarenessFrame(
   encoding.writeVarUint(encoder, MessageType.Awareness)
   encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(awareness, clients))
   return encoding.toUint8Array(encoder)
+}
+
+/** One client's entry in an awareness update (y-protocols' encoding). */
+export type AwarenessEntry = { clientId: number; clock: number; state: unknown }
+
+/**
+ * Decodes an awareness update: varUint count, then per entry varUint client id, varUint clock and
+ * a varString holding the JSON state (`null` to remove it). Throws {@link MalformedMessageError}.
+ */
+export function decodeAwarenessUpdate(update: Uint8Array): AwarenessEntry[] {
+  try {
+    const decoder = decoding.createDecoder(update)
+    const count = decoding.readVarUint(decoder)
+    const entries: AwarenessEntry[] = []
+    for (let i = 0; i < count; i++) {
+      const clientId = decoding.readVarUint(decoder)
+      const clock = decoding.readVarUint(decoder)
+      const state: unknown = JSON.parse(decoding.readVarString(decoder))
+      entries.push({ clientId, clock, state })
+    }
+    return entries
+  } catch (err) {
+    throw new MalformedMessageError(`invalid awareness update: ${(err as Error).message}`)
+  }
+}
+
+export function encodeAwarenessUpdate(entries: readonly AwarenessEntry[]): Uint8Array {
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, entries.length)
+  for (const e of entries) {
+    encoding.writeVarUint(encoder, e.clientId)
+    encoding.writeVarUint(encoder, e.clock)
+    encoding.writeVarString(encoder, JSON.stringify(e.state))
+  }
+  return encoding.toUint8Array(encoder)
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
 function readBytes(decoder: decoding.Decoder): Uint8Array {

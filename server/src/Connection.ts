@@ -18,11 +18,21 @@ export class Connection {
   readonly id = nextId++
   /** True once the client sent `hello`: only then does it receive Easel messages. */
   easel = false
-  /** Display name from `hello`, for logs and notices. */
+  /**
+   * Display name from `hello`, normalised by the server; what others see in commits, lease badges
+   * and awareness.
+   */
   name = 'anonymous'
+  /** `#rrggbb`, from `hello` if valid, else picked by the server. */
   color = '#868e96'
-  /** Browser session id from `hello`; leases belong to it. Defaults to one per socket. */
-  clientId = `conn-${this.id}`
+  /**
+   * Public id of the session, issued by the server in `welcome` (or continued from a valid
+   * `resume`): leases and idempotency records belong to it. Set once, at `hello`; until then one
+   * per socket, which no other socket can claim.
+   */
+  sessionId = `conn-${this.id}`
+  /** The secret that resumes this session; sent only to this socket, in `welcome`. */
+  resume: string | null = null
   /** Awareness client ids this socket has announced; removed the moment it closes. */
   readonly awarenessIds = new Set<number>()
   closed = false

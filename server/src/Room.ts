@@ -4,7 +4,8 @@ import * as awarenessProtocol from 'y-protocols/awareness'
 import * as syncProtocol from 'y-protocols/sync'
 import * as Y from 'yjs'
 import { CloseCode, type LeaseConfig, MessageType, migrateDoc } from '@easel/shared'
-import { awarenessFrame, ClientFrames, syncStep1Frame } from './ClientFrames.ts'
+import type { SessionKeys } from './authority/identity.ts'
+import { type AwarenessLimits, awarenessFrame, ClientFrames, syncStep1Frame } from './ClientFrames.ts'
 import type { Connection } from './Connection.ts'
 import type { Extension, RoomContext } from './Extension.ts'
 import { ORIGIN_LOAD, ORIGIN_SERVER } from './origins.ts'
@@ -15,6 +16,10 @@ export type RoomOptions = {
   lease: LeaseConfig
   log: Logger
   extensions: readonly Extension[]
+  /** Issues session ids and checks resume secrets in `hello`. */
+  sessions: SessionKeys
+  /** What one connection may put into awareness (defaults: config's). */
+  awareness?: AwarenessLimits
   /**
    * The room's memory can no longer be trusted (storage failed, or an update could not be
    * integrated cleanly): its owner must forget it at once, without compacting, so the next join

@@ -3,7 +3,7 @@ import { CloseCode, type LeaseConfig } from '@easel/shared'
 import type { Connection } from './Connection.ts'
 import { type ConnectContext, ConnectionRefused, type Extension } from './Extension.ts'
 import type { Persistence } from './persistence/Persistence.ts'
-import { Room } from './Room.ts'
+import { Room, type RoomOptions } from './Room.ts'
 
 /**
  * The rooms in memory. A room is loaded by its first connection and freed (compacted, then
@@ -21,7 +21,7 @@ export class Rooms {
 
   constructor(
     private readonly persistence: Persistence,
-    private readonly options: {
+    private readonly options: Omit<RoomOptions, 'onBroken'> & {
       compactAfter: number
       lease: LeaseConfig
       unloadDelayMs: number

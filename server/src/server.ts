@@ -12,8 +12,9 @@ import { AccessExtension } from './access/AccessExtension.ts'
 import { type AccessStore, MemoryAccessStore, SqliteAccessStore } from './access/AccessStore.ts'
 import { accessRoutes, adminOnly } from './access/http.ts'
 import { originAllowed } from './access/origin.ts'
-import { loadSecret } from './access/secret.ts'
+import { deriveKey, loadSecret } from './access/secret.ts'
 import { LinkTokens } from './access/tokens.ts'
+import { SessionKeys } from './authority/identity.ts'
 import { Connection } from './Connection.ts'
 import { Limits } from './limits.ts'
 import type { Extension } from './Extension.ts'
@@ -95,6 +96,7 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
   const lease = { ttlMs: config.leaseTtlMs, idleMs: config.leaseIdleMs }
   const authorityExtension = new AuthorityExtension(authority, lease, {
     recordTtlMs: config.commitRecordTtlMs,
+    maxLeasesPerSession: config.maxLeasesPerSession,
   })
   // Access first: a socket is admitted (or made view-only) before anything else sees it.
   const extensions: Extension[] = [
@@ -108,6 +110,13 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
     unloadDelayMs: config.unloadDelayMs,
     log,
     extensions,
+    sessions: new SessionKeys(deriveKey(secret, 'resume')),
+    awareness: {
+      maxBytes: config.awarenessMaxBytes,
+      maxIds: config.awarenessMaxIds,
+      perSec: config.awarenessPerSec,
+      burst: config.awarenessBurst,
+    },
   })
   /** Every open room socket, with whether it answered the last ping. */
   const connections = new Map<Connection, { ws: WebSocket; alive: boolean }>()

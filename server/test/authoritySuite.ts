@@ -11,7 +11,7 @@ export function runAuthorityTests(
   make: () => Promise<{ authority: Authority; reopen(): Promise<Authority>; cleanup(): Promise<void> }>,
 ): void {
   const env = (over: Partial<CommitEnv> = {}): CommitEnv => ({
-    clientId: 'c1',
+    sessionId: 'c1',
     by: 'Ada',
     shapeExists: () => true,
     now: 1_000,
@@ -69,6 +69,31 @@ export function runAuthorityTests(
       }
     })
 
+    it('idempotency records are per session: the same opId from another session is another request, also after reopening', async () => {
+      const { authority, reopen, cleanup } = await make()
+      try {
+        const ada = await authority.commit('r', del('op-shared01', 0), env({ sessionId: 'ada' }))
+        expect(ada.result).toEqual({ status: 'ok', versions: [1] })
+        // Bo picked the same opId: Bo's request is decided on its own (stale here), not answered
+        // with Ada's record; a different payload is not 'opid_reused' either.
+        const bo = await authority.commit('r', del('op-shared01', 0), env({ sessionId: 'bo', by: 'Bo' }))
+        expect(bo.replayed ?? false).toBe(false)
+        expect(bo.result).toMatchObject({ status: 'conflict', version: 1, by: 'Ada' })
+        const bo2 = await authority.commit('r', del('op-shared02', 1), env({ sessionId: 'bo', by: 'Bo' }))
+        expect(bo2.result).toEqual({ status: 'ok', versions: [2] })
+        const adaOther = await authority.commit('r', del('op-shared02', 7), env({ sessionId: 'ada' }))
+        expect(adaOther.result).toMatchObject({ status: 'conflict', version: 2 })
+        // The same session retrying gets its own recorded answer, after a restart too.
+        const reopened = await reopen()
+        const adaAgain = await reopened.commit('r', del('op-shared01', 0), env({ sessionId: 'ada' }))
+        expect(adaAgain).toMatchObject({ replayed: true, result: ada.result })
+        const boAgain = await reopened.commit('r', del('op-shared01', 0), env({ sessionId: 'bo' }))
+        expect(boAgain).toMatchObject({ replayed: true, result: bo.result })
+      } finally {
+        await cleanup()
+      }
+    })
+
     it('a conflict answer is also recorded for its opId', async () => {
       const { authority, cleanup } = await make()
       try {
@@ -118,11 +143,11 @@ export function runAuthorityTests(
       const { authority, cleanup } = await make()
       try {
         await authority.withLeases('r', 0, (t) => t.acquire('s1', ada, 0))
-        const text = (opId: string, token: number, clientId: string) =>
+        const text = (opId: string, token: number, sessionId: string) =>
           authority.commit(
             'r',
             { opId, ops: [{ shapeId: 's1', field: 'text', baseVersion: 0, value: 'hello' }], token },
-            env({ clientId, now: 10 }),
+            env({ sessionId, now: 10 }),
           )
         expect((await text('op-eeeeeee1', 1, 'c2')).result).toMatchObject({ code: 'locked', holder: 'Ada' })
         expect((await text('op-eeeeeee2', 7, 'c1')).result).toMatchObject({ code: 'stale_token' })

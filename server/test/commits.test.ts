@@ -15,7 +15,7 @@ afterEach(async () => {
   server = undefined
 })
 
-async function connect(room: string, name = 'tester', opts: { hello?: boolean } = {}) {
+async function connect(room: string, name = 'tester', opts: { hello?: boolean; resume?: string } = {}) {
   const c = await ProtocolClient.connect(wsUrl(server!), room, { name, ...opts })
   clients.push(c)
   return c
@@ -134,7 +134,8 @@ describe('versioned commits over the wire', () => {
     await server.close()
 
     server = await startServer({ dataDir })
-    const b = await connect('retry', 'Ada')
+    // The same session (records are per session), continued after the restart.
+    const b = await connect('retry', 'Ada', { resume: a!.resume! })
     expect(await b.commit(req)).toEqual(first)
     // Applied once: still version 1, and the shape reads as deleted.
     await waitFor(() => readShapes(b.doc).shapes.length === 1, 'synced')

@@ -488,7 +488,7 @@ const commitOpSpec: fc.Arbitrary<CommitOpSpec> = fc.oneof(
 )
 
 export type EaselSpec =
-  | { e: 'hello'; protocol: number; name?: string; color?: string; clientId?: string }
+  | { e: 'hello'; protocol: number; name?: string; color?: string; resume?: string }
   | { e: 'commit'; opId: number; ops: CommitOpSpec[]; token: TokenRef }
   | { e: 'lock.acquire'; shape: ShapeRef; wait: boolean }
   | { e: 'lock.renew'; shape: ShapeRef; token: TokenRef; activity: boolean }
@@ -513,8 +513,8 @@ export const easelSpec: fc.Arbitrary<EaselSpec> = fc.oneof(
           fc.string({ minLength: 60, maxLength: 70 }),
         ),
         color: fc.constantFrom('#ff0000', 'red', '', 'x'.repeat(40)),
-        clientId: fc.oneof(
-          { arbitrary: fc.constantFrom('fuzz-client-1', 'fuzz-client-2', 'fuzz-socket-client'), weight: 4 },
+        resume: fc.oneof(
+          { arbitrary: fc.constantFrom('AAAAAAAAAAAAAAAAAAAAAA.forged', 'no-dot', '.'), weight: 4 },
           fc.string({ maxLength: 70 }),
         ),
       },

@@ -270,9 +270,7 @@ describe('an honest client that reconnects after a versioned field was committed
         }),
       )
       await new Promise<void>((r) => ws.once('open', () => r()))
-      ws.send(
-        encodeEaselFrame({ t: 'hello', protocol: PROTOCOL_VERSION, name: 'Ada', clientId: 'ada-reconnect' }),
-      )
+      ws.send(encodeEaselFrame({ t: 'hello', protocol: PROTOCOL_VERSION, name: 'Ada' }))
       ws.send(syncStep1Frame(Y.encodeStateVector(old)))
       // Answer the server's step 1 the way y-protocols does: the diff against its state vector.
       const step1 = await serverStep1

@@ -106,12 +106,12 @@ describe('hooks run in registration order, each awaited', () => {
         {
           name: 'watch',
           async onChange(room, _update, origin) {
-            seen.push({ stored: await persistence.logLength(room.name), from: origin?.clientId ?? null })
+            seen.push({ stored: await persistence.logLength(room.name), from: origin?.name ?? null })
           },
         },
       ],
     })
-    const c = await server.connect('changes', { clientId: 'client-ada' })
+    const c = await server.connect('changes', { name: 'client-ada' })
     const before = seen.length
     const base = await persistence.logLength('changes')
     c.addShape('s1')
@@ -171,16 +171,19 @@ describe('connect hooks', () => {
 
   it('a read-only connection reads and sees awareness, but its edits, commits and locks are refused', async () => {
     const server = new MemoryServer({ extensions: [tokenAuth] })
-    const editor = await server.connect('ro', { query: '?token=edit', clientId: 'client-editor' })
+    const editor = await server.connect('ro', { query: '?token=edit', name: 'client-editor' })
     editor.addShape('s1')
     await server.settle()
-    const viewer = await server.connect('ro', { query: '?token=view', clientId: 'client-viewer' })
+    const viewer = await server.connect('ro', { query: '?token=view', name: 'client-viewer' })
     expect(welcome(viewer.received)?.canEdit).toBe(false)
     expect(welcome(editor.received)?.canEdit).toBe(true)
     expect(viewer.doc.getMap('shapes').has('s1')).toBe(true)
     viewer.awareness.setLocalStateField('cursor', { x: 1 })
     await server.settle()
-    expect(editor.awareness.getStates().get(viewer.doc.clientID)).toEqual({ cursor: { x: 1 } })
+    expect(editor.awareness.getStates().get(viewer.doc.clientID)).toEqual({
+      cursor: { x: 1 },
+      user: { name: 'client-viewer', color: expect.any(String), sessionId: expect.any(String) },
+    })
 
     expect(
       await viewer.commit({ ops: [{ shapeId: 's1', field: 'deleted', baseVersion: 0, value: true }] }),

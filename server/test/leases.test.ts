@@ -47,8 +47,29 @@ describe('leases over the wire', () => {
     expect([ra!.t, rb!.t].sort()).toEqual(['lock.denied', 'lock.granted'])
     const denied = (ra!.t === 'lock.denied' ? ra : rb) as Extract<ServerMessage, { t: 'lock.denied' }>
     expect(denied.holderName).toBe(ra!.t === 'lock.granted' ? 'Ada' : 'Bo')
-    // Everyone is told who holds it.
-    await waitFor(() => b!.received.some((m) => m.t === 'leases' && m.leases.length === 1), 'lease list')
+    // Everyone is told who holds it, without the token, and whether it is theirs.
+    const winner = ra!.t === 'lock.granted' ? a! : b!
+    for (const c of [a!, b!]) {
+      await waitFor(
+        () => c.received.some((m) => m.t === 'leases.changed' && m.set.length === 1),
+        'lease change',
+      )
+      const change = c.received.find((m) => m.t === 'leases.changed')
+      expect(change).toEqual({
+        t: 'leases.changed',
+        set: [
+          {
+            shapeId: 's1',
+            holderId: winner.sessionId,
+            holderName: denied.holderName,
+            holderColor: expect.stringMatching(/^#[0-9a-f]{6}$/),
+            mine: c === winner,
+            expiresIn: expect.any(Number),
+          },
+        ],
+        removed: [],
+      })
+    }
   })
 
   it('the holder’s socket closes: the lock frees at once and a waiter gets it', async () => {
@@ -194,7 +215,7 @@ describe('fencing tokens across a crash', () => {
           const { token } = await g
           tokens.push(token)
           c.send({ t: 'lock.release', shapeId: `s${run}`, token })
-          await c.next((m) => m.t === 'leases' && m.leases.length === 0)
+          await c.next((m) => m.t === 'leases.changed' && m.removed.includes(`s${run}`))
         }
         s.proc.kill('SIGKILL')
         await s.exited

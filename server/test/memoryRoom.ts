@@ -3,6 +3,7 @@
  * move only when the test calls `settle()` (or `deliverToServer` / `deliverToClient` for one
  * direction), so Room tests are deterministic and need no ports, timers or polling.
  */
+import { randomBytes } from 'node:crypto'
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import pino from 'pino'
@@ -32,6 +33,7 @@ import {
   Rooms,
 } from '../src/index.ts'
 import { newOpId, RECT } from '@easel/testkit/protocolClient.ts'
+import { SessionKeys } from '../src/authority/identity.ts'
 
 export type MemoryServerOptions = {
   extensions?: Extension[]
@@ -62,6 +64,7 @@ export class MemoryServer {
       unloadDelayMs: options.unloadDelayMs ?? 0,
       log: pino({ level: 'silent' }),
       extensions: [this.authority, ...(options.extensions ?? [])],
+      sessions: new SessionKeys(randomBytes(32)),
     })
   }
 
@@ -71,9 +74,16 @@ export class MemoryServer {
    */
   async connect(
     room: string,
-    opts: { name?: string; clientId?: string; hello?: boolean; doc?: Y.Doc; query?: string } = {},
+    opts: {
+      name?: string
+      label?: string
+      resume?: string
+      hello?: boolean
+      doc?: Y.Doc
+      query?: string
+    } = {},
   ): Promise<MemoryClient> {
-    const client = new MemoryClient(this, room, opts.clientId ?? `client-${this.clients.size + 1}`, opts.doc)
+    const client = new MemoryClient(this, room, opts.label ?? `client-${this.clients.size + 1}`, opts.doc)
     this.clients.add(client)
     client.sendSyncStep1()
     if (opts.hello !== false) {
@@ -81,7 +91,7 @@ export class MemoryServer {
         t: 'hello',
         protocol: PROTOCOL_VERSION,
         name: opts.name ?? 'tester',
-        clientId: client.clientId,
+        ...(opts.resume === undefined ? {} : { resume: opts.resume }),
       })
     }
     client.room = await this.rooms.enter(client.conn, {
@@ -153,7 +163,8 @@ export class MemoryClient {
   constructor(
     private readonly server: MemoryServer,
     roomName: string,
-    readonly clientId: string,
+    /** Names the client in test output. */
+    readonly label: string,
     doc = new Y.Doc(),
   ) {
     this.doc = doc

@@ -23,10 +23,11 @@ describe('sync in a room (in-memory sockets)', () => {
 
   it('a late joiner receives the whole document and others’ awareness', async () => {
     const server = new MemoryServer()
-    const a = await server.connect('late')
+    const a = await server.connect('late', { name: 'Ada' })
     const text = a.doc.getText('t')
     for (let i = 0; i < 50; i++) text.insert(text.length, `${i},`)
-    a.awareness.setLocalStateField('user', { name: 'Ada' })
+    // The `user` others see is the server's stamp of the connection, whatever the client wrote.
+    a.awareness.setLocalStateField('user', { name: 'Eve' })
     await server.settle()
     const b = await server.connect('late')
     expect(b.doc.getText('t').toString()).toBe(text.toString())

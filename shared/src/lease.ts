@@ -14,7 +14,10 @@ export type LeaseConfig = {
 
 export const DEFAULT_LEASE_CONFIG: LeaseConfig = { ttlMs: 10_000, idleMs: 30_000 }
 
-/** Who asks for a lease: a stable id per browser session plus what others are shown. */
+/**
+ * Who asks for a lease: the public id of the session the server issued (its `sessionId`), plus
+ * the name and colour the server normalised for it.
+ */
 export type LeaseClient = { id: string; name: string; color: string }
 
 export type Lease = {
@@ -148,6 +151,24 @@ export class LeaseTable {
     for (const [shapeId, lease] of Object.entries(this.state.leases)) {
       if (lease.holder.id === clientId) this.end(shapeId, 'disconnected', now)
     }
+  }
+
+  /** How many leases a session holds or waits for (what `maxLeasesPerSession` caps). */
+  load(clientId: string, now: number): number {
+    this.expire(now)
+    let n = 0
+    for (const l of Object.values(this.state.leases)) if (l.holder.id === clientId) n++
+    for (const q of Object.values(this.state.queues)) if (q.some((w) => w.client.id === clientId)) n++
+    return n
+  }
+
+  /** Whether a session holds, or waits for, the lease on a shape. */
+  involves(shapeId: string, clientId: string, now: number): boolean {
+    this.expire(now)
+    return (
+      this.state.leases[shapeId]?.holder.id === clientId ||
+      !!this.state.queues[shapeId]?.some((w) => w.client.id === clientId)
+    )
   }
 
   cancelWait(shapeId: string, clientId: string): void {

@@ -14,7 +14,7 @@ import { commitRequest, type CommitResult } from './commit.ts'
 import { SHAPE_ID_PATTERN } from './schema.ts'
 
 /** Bumped when a change to the Easel messages is not backward compatible. Sent in `hello`. */
-export const PROTOCOL_VERSION = 1
+export const PROTOCOL_VERSION = 2
 
 /** Frame types. 0-3 are y-websocket's and must keep their numbers. */
 export const MessageType = Object.freeze({
@@ -103,15 +103,19 @@ export const clientMessage = z.discriminatedUnion('t', [
     t: z.literal('hello'),
     /** The client's {@link PROTOCOL_VERSION}. */
     protocol: z.number().int(),
-    /** Display name for conflict notices and lock badges; not trusted for authorisation. */
-    name: z.string().max(64).optional(),
-    /** Colour shown with the name. */
-    color: z.string().max(32).optional(),
     /**
-     * Stable id of this browser session: leases belong to it, so a socket that reconnects keeps
-     * them. Unguessable (a UUID); the server scopes it to the room.
+     * Display name for conflict notices and lock badges. The server normalises it (trimmed, no
+     * control characters, at most 64 characters) and stamps it itself wherever others see it.
      */
-    clientId: z.string().min(8).max(64).optional(),
+    name: z.string().max(256).optional(),
+    /** Colour shown with the name: `#rrggbb`, else the server picks one. */
+    color: z.string().max(64).optional(),
+    /**
+     * The `resume` secret of an earlier `welcome` in this room: the socket continues that session
+     * (same public id, so its leases and idempotency records stay with it). Invalid or absent: a
+     * new session.
+     */
+    resume: z.string().max(256).optional(),
   }),
   /** A versioned commit (tier 2); answered by `commitResult` with the same opId. */
   commitRequest.extend({ t: z.literal('commit') }),
@@ -125,16 +129,25 @@ export const clientMessage = z.discriminatedUnion('t', [
 export type ClientMessage = z.input<typeof clientMessage>
 export type ParsedClientMessage = z.infer<typeof clientMessage>
 
-/** A lease as everyone in the room sees it. `expiresIn` is relative: clients have their own clocks. */
+/**
+ * A lease as a recipient sees it. `expiresIn` is relative: clients have their own clocks. The
+ * fencing token is not in it (it goes only to the holder, in `lock.granted` and `lock.renewed`);
+ * `mine` says whether the recipient's session holds it.
+ */
 export const leaseInfo = z.object({
   shapeId: z.string(),
+  /** The holder's public session id. */
   holderId: z.string(),
   holderName: z.string(),
   holderColor: z.string(),
-  token: z.number().int(),
+  mine: z.boolean(),
   expiresIn: z.number(),
 })
 export type LeaseInfo = z.infer<typeof leaseInfo>
+
+/** Why a lock request was refused without a holder to wait for. */
+export const lockDeniedReason = z.enum(['view-only', 'unavailable', 'offline', 'unknown_shape', 'limit'])
+export type LockDeniedReason = z.infer<typeof lockDeniedReason>
 
 /** Why a holder lost its lease. */
 export const leaseLostReason = z.enum(['expired', 'idle', 'released', 'disconnected', 'superseded'])
@@ -150,6 +163,13 @@ export const serverMessage = z.discriminatedUnion('t', [
     lease: z.object({ ttlMs: z.number(), idleMs: z.number() }),
     /** False when the connection is view-only. */
     canEdit: z.boolean(),
+    /** This session's public id: what others see as `holderId` and in awareness `user.sessionId`. */
+    sessionId: z.string(),
+    /**
+     * The secret that resumes this session in a later `hello` (a reconnect, a reload, a server
+     * restart). Kept by the tab, never shown to others.
+     */
+    resume: z.string(),
   }),
   z.object({ t: z.literal('commitResult'), opId: z.string(), result: z.custom<CommitResult>() }),
   z.object({
@@ -165,8 +185,11 @@ export const serverMessage = z.discriminatedUnion('t', [
     holderColor: z.string(),
     /** 1-based place in the queue when the client chose to wait, else null. */
     position: z.number().int().nullable(),
-    /** Set when the lease authority is unreachable (refused for consistency). */
-    reason: z.string().optional(),
+    /**
+     * Why it was refused outright: view-only, the authority is unreachable, the shape does not
+     * exist (`unknown_shape`), or the session holds or awaits too many leases (`limit`).
+     */
+    reason: lockDeniedReason.optional(),
   }),
   z.object({
     t: z.literal('lock.renewed'),
@@ -181,8 +204,10 @@ export const serverMessage = z.discriminatedUnion('t', [
     token: z.number().int(),
     reason: leaseLostReason,
   }),
-  /** Every live lease in the room; sent on join and whenever one changes. */
+  /** Every live lease in the room; sent once, after `hello`. */
   z.object({ t: z.literal('leases'), leases: z.array(leaseInfo) }),
+  /** After a lease operation that changed something: leases granted or changed, and shapes freed. */
+  z.object({ t: z.literal('leases.changed'), set: z.array(leaseInfo), removed: z.array(z.string()) }),
   z.object({
     t: z.literal('error'),
     /** Machine-readable reason, e.g. `bad_message`. */

@@ -44,8 +44,11 @@ export type ProtocolClientOptions = {
 
 export type ConnectOptions = ProtocolClientOptions & {
   name?: string
-  /** Stable session id (leases belong to it); random by default. */
-  clientId?: string
+  color?: string
+  /** A `resume` secret from an earlier welcome: continue that session (and keep its leases). */
+  resume?: string
+  /** Label in error messages (default: a random one). */
+  label?: string
   /** Send `hello` and wait for the welcome (default true). */
   hello?: boolean
   /** The client's replica; pass an existing one to reconnect with what it already has. */
@@ -83,11 +86,16 @@ export class ProtocolClient {
   private waiters: Waiter[] = []
   private isSynced = false
   private readonly applyUpdates: boolean
+  /** The session the server gave this client in `welcome` (null before, or without hello). */
+  sessionId: string | null = null
+  /** The secret that resumes this session in a later `connect({ resume })`. */
+  resume: string | null = null
 
   /** Wraps a socket that is still opening; `connect` also handshakes. */
   constructor(
     readonly ws: WebSocket,
-    readonly clientId: string,
+    /** Names this client in error messages. */
+    readonly label: string,
     readonly doc: Y.Doc,
     options: ProtocolClientOptions = {},
   ) {
@@ -121,6 +129,10 @@ export class ProtocolClient {
         }
       } else if (type === MessageType.Easel) {
         const message = JSON.parse(decoding.readVarString(decoder)) as ServerMessage
+        if (message.t === 'welcome') {
+          this.sessionId = message.sessionId
+          this.resume = message.resume
+        }
         this.received.push(message)
         this.onMessage?.(message, at)
         for (const w of [...this.waiters]) {
@@ -144,7 +156,7 @@ export class ProtocolClient {
     const ws = new WebSocket(`${wsBase}/${room}`, { perMessageDeflate: opts.perMessageDeflate ?? true })
     const client = new ProtocolClient(
       ws,
-      opts.clientId ?? `client-${Math.random().toString(36).slice(2, 12)}`,
+      opts.label ?? `client-${Math.random().toString(36).slice(2, 12)}`,
       opts.doc ?? new Y.Doc(),
       opts,
     )
@@ -168,7 +180,8 @@ export class ProtocolClient {
           t: 'hello',
           protocol: PROTOCOL_VERSION,
           name: opts.name ?? 'tester',
-          clientId: client.clientId,
+          ...(opts.color === undefined ? {} : { color: opts.color }),
+          ...(opts.resume === undefined ? {} : { resume: opts.resume }),
         })
         await Promise.race([timeout, welcome])
       }
@@ -201,7 +214,7 @@ export class ProtocolClient {
       }
       const timer = setTimeout(() => {
         this.waiters.splice(this.waiters.indexOf(waiter), 1)
-        reject(new Error(`${this.clientId}: no matching server message within ${timeoutMs} ms`))
+        reject(new Error(`${this.label}: no matching server message within ${timeoutMs} ms`))
       }, timeoutMs)
       this.waiters.push(waiter)
     })

@@ -254,16 +254,24 @@ describe('multiplayer behaviour', () => {
     const bw = B.editor.awareness!
     const relay = (from: Awareness, to: Awareness) =>
       from.on('update', () => to.setLocalState !== undefined && copyStates(from, to))
+    // As the server relays it: the user is its stamp, whatever the client wrote.
     const copyStates = (from: Awareness, to: Awareness) => {
       const s = from.getLocalState()
-      to.states.set(from.clientID, s!)
+      const who = from === aw ? 'A' : 'B'
+      to.states.set(from.clientID, {
+        ...s!,
+        user: { name: `${who} (server)`, color: '#2f9e44', sessionId: `session-${who}` },
+      })
       to.emit('change', [{ added: [], updated: [from.clientID], removed: [] }, 'remote'])
     }
     relay(aw, bw)
     relay(bw, aw)
     A.editor.setCursor({ x: 10, y: 20 })
     expect(B.editor.peers).toHaveLength(1)
-    expect(B.editor.peers[0]).toMatchObject({ user: { name: 'A' }, cursor: { x: 10, y: 20 } })
+    expect(B.editor.peers[0]).toMatchObject({
+      user: { id: 'session-A', name: 'A (server)', color: '#2f9e44' },
+      cursor: { x: 10, y: 20 },
+    })
     A.editor.setCamera({ x: -1000, y: -500, z: 2 })
     B.editor.follow(aw.clientID)
     // B now looks at the centre of A's viewport.

@@ -58,7 +58,7 @@ export class TextEditing {
 
   /** Leases of other users, for badges and outlines. */
   othersLeases(): LeaseInfo[] {
-    return this.leases.leases().filter((l) => l.holderId !== this.leases.clientId)
+    return this.leases.leases().filter((l) => !l.mine)
   }
 
   leaseOn(shapeId: string): LeaseInfo | undefined {
@@ -72,7 +72,7 @@ export class TextEditing {
     if (this.editing?.shapeId === shapeId) return
     if (this.editing) void this.stop()
     const holder = this.leaseOn(shapeId)
-    if (holder && holder.holderId !== this.leases.clientId) {
+    if (holder && !holder.mine) {
       // Someone else has it: no editor; the prompt says who and offers to wait.
       this.request = { shapeId, status: 'asking' }
     } else {

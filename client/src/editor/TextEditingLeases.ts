@@ -261,7 +261,7 @@ export class TextLeaseAnswers {
 
   reportLost(ed: EditingState, why: string): void {
     const holder = this.host.leaseOn(ed.shapeId)
-    const other = holder && holder.holderId !== this.leases.clientId ? holder.holderName : null
+    const other = holder && !holder.mine ? holder.holderName : null
     if (this.host.editing === ed) this.host.editing = null
     this.offer(
       ed.shapeId,

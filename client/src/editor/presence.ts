@@ -14,7 +14,18 @@ export type PresenceContext = {
   intervalMs: number
 }
 
-/** This user's cursor, selection and viewport published through awareness; the other users' read back. */
+/**
+ * Selected ids published at most: a board-wide selection (thousands of shapes) would make every
+ * presence update huge, and the server drops awareness frames over its cap (32 KiB by default;
+ * 500 generated ids are about 12 KiB). Peers only draw selection outlines with it.
+ */
+export const MAX_PUBLISHED_SELECTION = 500
+
+/**
+ * This user's cursor, selection and viewport published through awareness; the other users' read
+ * back. A peer's name and colour are the server's stamp (`state.user`, set from the peer's
+ * session), never what the peer wrote into its own state.
+ */
 export class Presence {
   peers: Peer[] = []
   /** Peer this user follows (their viewport drives our camera), by awareness client id. */
@@ -52,7 +63,7 @@ export class Presence {
     const state: PresenceState = {
       user: this.ctx.user,
       cursor: this.cursor,
-      selection: this.ctx.selection(),
+      selection: this.ctx.selection().slice(0, MAX_PUBLISHED_SELECTION),
       viewport: this.ctx.viewport(),
     }
     awareness.setLocalStateField('presence', state)
@@ -72,7 +83,8 @@ export class Presence {
     for (const [clientId, state] of awareness.getStates()) {
       if (clientId === awareness.clientID) continue
       const p = state.presence as PresenceState | undefined
-      if (p?.user) peers.push({ ...p, clientId })
+      const user = stampedUser(state.user)
+      if (p && user) peers.push({ ...p, user, clientId })
     }
     this.peers = peers
     const followed = this.followingId === null ? null : peers.find((p) => p.clientId === this.followingId)
@@ -85,4 +97,12 @@ export class Presence {
     this.ctx.awareness?.off('change', this.onAwarenessChange)
     if (this.timer) clearTimeout(this.timer)
   }
+}
+
+/** The server's stamp on a peer's awareness state: `{ name, color, sessionId }`. */
+function stampedUser(stamp: unknown): User | null {
+  if (typeof stamp !== 'object' || stamp === null) return null
+  const { name, color, sessionId } = stamp as Record<string, unknown>
+  if (typeof name !== 'string' || typeof color !== 'string' || typeof sessionId !== 'string') return null
+  return { id: sessionId, name, color }
 }

@@ -75,7 +75,7 @@ export class TextUndo {
       return
     }
     const holder = this.leases.leases().find((l) => l.shapeId === t.shapeId)
-    if (holder && holder.holderId !== this.leases.clientId) {
+    if (holder && !holder.mine) {
       tell(
         `${holder.holderName} is editing ${name}, so your text edit was not ${what}. Try again when they are done.`,
       )

@@ -6,7 +6,14 @@ import { WebSocket as NodeWebSocket, WebSocketServer } from 'ws'
 import * as syncProtocol from 'y-protocols/sync'
 import { IndexeddbPersistence } from 'y-indexeddb'
 import * as Y from 'yjs'
-import { CloseCode, insertShape, MessageType, shapesMap } from '@easel/shared'
+import {
+  CloseCode,
+  encodeEaselFrame,
+  insertShape,
+  MessageType,
+  PROTOCOL_VERSION,
+  shapesMap,
+} from '@easel/shared'
 import { createBoard } from '../board.ts'
 import { BoardSync, type BoardSyncOptions } from './BoardSync.ts'
 
@@ -22,6 +29,8 @@ async function startServer(plan: Plan, relay = true) {
   await new Promise<void>((resolve) => wss.once('listening', resolve))
   const doc = new Y.Doc()
   const opened: number[] = []
+  /** Every `hello` received; each is answered with a welcome, resuming the session it names. */
+  const hellos: Record<string, unknown>[] = []
   doc.on('update', (update: Uint8Array, origin: unknown) => {
     if (!relay) return
     const e = encoding.createEncoder()
@@ -39,7 +48,25 @@ async function startServer(plan: Plan, relay = true) {
     }
     ws.on('message', (data: Buffer) => {
       const decoder = decoding.createDecoder(new Uint8Array(data))
-      if (decoding.readVarUint(decoder) !== MessageType.Sync) return // awareness, Easel hello
+      const type = decoding.readVarUint(decoder)
+      if (type === MessageType.Easel) {
+        const hello = JSON.parse(decoding.readVarString(decoder)) as Record<string, unknown>
+        hellos.push(hello)
+        const resume = typeof hello.resume === 'string' ? hello.resume : `session${hellos.length}.secret`
+        ws.send(
+          encodeEaselFrame({
+            t: 'welcome',
+            protocol: PROTOCOL_VERSION,
+            serverTime: Date.now(),
+            lease: { ttlMs: 10_000, idleMs: 30_000 },
+            canEdit: true,
+            sessionId: resume.split('.')[0]!,
+            resume,
+          }),
+        )
+        return
+      }
+      if (type !== MessageType.Sync) return // awareness
       const e = encoding.createEncoder()
       encoding.writeVarUint(e, MessageType.Sync)
       syncProtocol.readSyncMessage(decoder, e, doc, ws)
@@ -50,6 +77,7 @@ async function startServer(plan: Plan, relay = true) {
   return {
     url: `ws://127.0.0.1:${port}/ws`,
     doc,
+    hellos,
     /** When each connection arrived (ms since epoch). */
     opened,
     openSockets: () => [...wss.clients].filter((ws) => ws.readyState === ws.OPEN).length,
@@ -91,7 +119,7 @@ async function setup(plan: Plan, options: Partial<BoardSyncOptions> = {}, relay 
   cleanups.push(server.close)
   const storage = memoryStorage()
   const room = `room${++rooms}`
-  const make = () => {
+  const make = (over: Partial<BoardSyncOptions> = {}) => {
     const sync = new BoardSync(room, {
       serverUrl: server.url,
       name: 'Tester',
@@ -101,6 +129,7 @@ async function setup(plan: Plan, options: Partial<BoardSyncOptions> = {}, relay 
       storage,
       events: null,
       ...options,
+      ...over,
     })
     cleanups.push(() => sync.destroy())
     return sync
@@ -114,6 +143,32 @@ const serveAfterClosingFirst =
     n === 0 ? { close, reason } : 'serve'
 
 describe('BoardSync against a real WebSocket server', () => {
+  it('keeps the session across reconnects and reloads of the tab (sessionStorage), not across tabs', async () => {
+    const tab = memoryStorage()
+    const { server, make } = await setup(() => 'serve', { sessionStorage: tab })
+    const first = make()
+    await waitFor('welcome', () => first.sessionId !== null)
+    expect(first.sessionId).toBe('session1')
+    expect(server.hellos[0]).not.toHaveProperty('resume')
+    expect(server.hellos[0]).not.toHaveProperty('clientId')
+    // The socket drops: the reconnect resumes the session.
+    first.goOffline()
+    first.goOnline()
+    await waitFor('second hello', () => server.hellos.length === 2)
+    expect(server.hellos[1]).toMatchObject({ resume: 'session1.secret' })
+    first.destroy()
+    // A reload of the tab (a new instance over the same sessionStorage) resumes it too.
+    const reloaded = make()
+    await waitFor('third hello', () => server.hellos.length === 3)
+    expect(server.hellos[2]).toMatchObject({ resume: 'session1.secret' })
+    await waitFor('welcome', () => reloaded.sessionId === 'session1')
+    // Another tab has its own sessionStorage, hence its own session.
+    const otherTab = make({ sessionStorage: memoryStorage() })
+    await waitFor('fourth hello', () => server.hellos.length === 4)
+    expect(server.hellos[3]).not.toHaveProperty('resume')
+    await waitFor('welcome', () => otherTab.sessionId === 'session4')
+  })
+
   it('connects and syncs in Node, and instances in one process sync only through the server', async () => {
     const { server, make } = await setup(() => 'serve', {}, false)
     const a = make()

@@ -8,7 +8,6 @@ import {
   encodeEaselFrame,
   MessageType,
   PROTOCOL_VERSION,
-  randomUuid,
   readEaselPayload,
   type ServerMessage,
   serverMessage,
@@ -51,10 +50,25 @@ export type BoardSyncOptions = {
   events?: Pick<EventTarget, 'addEventListener' | 'removeEventListener'> | null
   /** Whether the browser thinks it is online (default () => navigator.onLine !== false). */
   isOnline?: () => boolean
-  /** Browser session id (leases belong to it). Default: a fresh randomUuid(). */
-  clientId?: string
   /** A share link or the owner's token: sent as the socket URL's `k` parameter. */
   token?: string
+  /**
+   * Where the tab keeps its session's resume secret, per room (default sessionStorage: a reload
+   * of the tab continues the session and keeps its leases; another tab is another session).
+   * null: only in memory, for this instance's reconnects.
+   */
+  sessionStorage?: KeyValueStorage | null
+}
+
+/** sessionStorage key of a room's resume secret. */
+export const resumeKey = (room: string) => `easel:resume:${room}`
+
+function defaultSessionStorage(): KeyValueStorage | null {
+  try {
+    return globalThis.sessionStorage ?? null
+  } catch {
+    return null
+  }
 }
 
 /** WebSocket.OPEN: the same number in every implementation, and the global may not exist (Node). */
@@ -74,8 +88,14 @@ export class BoardSync {
   readonly idb: IndexeddbPersistence | null
   /** Resolves once the IndexedDB copy has been loaded into the doc (immediately without one). */
   readonly localReady: Promise<void>
-  /** This tab's session id: leases belong to it, across reconnects of the socket. */
-  readonly clientId: string
+  /**
+   * This tab's session, as the server named it in the last `welcome` (null before the first):
+   * leases belong to it, across reconnects and reloads of the tab.
+   */
+  sessionId: string | null = null
+  /** The secret that resumes the session; sent only in `hello`, to this room's server. */
+  private resume: string | null
+  private readonly sessionStore: KeyValueStorage | null
   private state: ConnectionState
   private readonly listeners = new Set<() => void>()
   private readonly easelListeners = new Set<(m: ServerMessage) => void>()
@@ -100,7 +120,9 @@ export class BoardSync {
     if (!WS) throw new Error('BoardSync needs a WebSocket class: pass options.WebSocket (e.g. ws in Node)')
     this.name = options.name
     const keys = roomStorageKeys(room)
-    this.clientId = options.clientId ?? randomUuid()
+    this.sessionStore =
+      options.sessionStorage === undefined ? defaultSessionStorage() : options.sessionStorage
+    this.resume = this.readResume()
     this.unsynced = new UnsyncedCounter(
       options.storage === undefined ? defaultStorage() : options.storage,
       keys.unsynced,
@@ -147,6 +169,9 @@ export class BoardSync {
       }
       if (message.t === 'welcome') {
         this.welcomed = true
+        this.sessionId = message.sessionId
+        this.resume = message.resume
+        this.writeResume(message.resume)
         for (const l of this.easelListeners) l(message)
         this.update({})
         return
@@ -161,7 +186,7 @@ export class BoardSync {
           protocol: PROTOCOL_VERSION,
           name: this.name,
           color: options.color,
-          clientId: this.clientId,
+          ...(this.resume === null ? {} : { resume: this.resume }),
         })
       }
       this.update({
@@ -177,6 +202,22 @@ export class BoardSync {
     this.events?.addEventListener('online', this.goOnline)
     if (this.isOnline()) this.provider.connect()
     else this.update({ status: 'offline' })
+  }
+
+  private readResume(): string | null {
+    try {
+      return this.sessionStore?.getItem(resumeKey(this.room)) ?? null
+    } catch {
+      return null
+    }
+  }
+
+  private writeResume(resume: string): void {
+    try {
+      this.sessionStore?.setItem(resumeKey(this.room), resume)
+    } catch {
+      // Storage full or denied: the session lasts as long as this page.
+    }
   }
 
   private idleStatus(): ConnectionStatus {

@@ -36,7 +36,7 @@ function socket() {
 describe('LeaseClient across a dropped socket', () => {
   it('gives back leases held before the drop that nobody asks for again, keeps those asked for', () => {
     const s = socket()
-    const leases = new LeaseClient(s, 'me')
+    const leases = new LeaseClient(s)
     const events: LeaseClientEvent[] = []
     leases.onEvent((e) => {
       events.push(e)
@@ -66,6 +66,38 @@ describe('LeaseClient across a dropped socket', () => {
     s.setReady(false)
     s.setReady(true)
     expect(s.sent).toEqual([{ t: 'lock.acquire', shapeId: 'open-note', wait: false }])
+    leases.destroy()
+  })
+})
+
+describe('LeaseClient lease list', () => {
+  const lease = (shapeId: string, mine: boolean, holderName = mine ? 'Me' : 'Bo') => ({
+    shapeId,
+    holderId: mine ? 'my-session' : 'bo-session',
+    holderName,
+    holderColor: '#1971c2',
+    mine,
+    expiresIn: 10_000,
+  })
+
+  it('takes the whole list once, then applies the changes; `mine` comes from the server', () => {
+    const s = socket()
+    const leases = new LeaseClient(s)
+    let changes = 0
+    leases.subscribe(() => changes++)
+    s.deliver({ t: 'leases', leases: [lease('a', false), lease('b', true)] })
+    expect(leases.leases()).toEqual([lease('a', false), lease('b', true)])
+    const snapshot = leases.leases()
+    expect(leases.leases()).toBe(snapshot)
+    s.deliver({ t: 'leases.changed', set: [lease('c', false), lease('a', false, 'Cy')], removed: ['b'] })
+    expect(leases.leases().map((l) => [l.shapeId, l.holderName, l.mine])).toEqual([
+      ['a', 'Cy', false],
+      ['c', 'Bo', false],
+    ])
+    expect(changes).toBe(2)
+    // A new list after a reconnect replaces everything.
+    s.deliver({ t: 'leases', leases: [] })
+    expect(leases.leases()).toEqual([])
     leases.destroy()
   })
 })

@@ -18,14 +18,13 @@ export type LeaseClientEvent =
 
 /** The browser's side of the lease protocol; the editor talks to it through this interface. */
 export interface LeasePort {
-  readonly clientId: string
   acquire(shapeId: string, wait: boolean): void
   release(shapeId: string): void
   cancelWait(shapeId: string): void
   /** The user typed: the next renewal says so (resets the server's idle timer). */
   touch(shapeId: string): void
   tokenOf(shapeId: string): number | null
-  /** Every live lease in the room as the server last announced it. */
+  /** Every live lease in the room as the server last announced it (`mine`: this session's). */
   leases(): LeaseInfo[]
   onEvent(listener: (e: LeaseClientEvent) => void): () => void
   subscribe(listener: () => void): () => void
@@ -36,7 +35,10 @@ export interface LeasePort {
  * dropped connection as a lost lease (the server releases it the moment the socket closes).
  */
 export class LeaseClient implements LeasePort {
-  private all: LeaseInfo[] = []
+  /** The room's leases by shape: the list sent after hello, then the changes announced since. */
+  private readonly all = new Map<string, LeaseInfo>()
+  /** `all` as an array, built once per change (a stable snapshot for renders). */
+  private list: LeaseInfo[] | null = null
   private readonly mine = new Map<string, { token: number; active: boolean }>()
   /**
    * Leases held when the socket dropped. A server that died without seeing the close still has
@@ -49,10 +51,7 @@ export class LeaseClient implements LeasePort {
   private ttlMs = 10_000
   private readonly unsubscribe: (() => void)[] = []
 
-  constructor(
-    private readonly sync: Pick<BoardSync, 'onEasel' | 'subscribe' | 'easelReady' | 'sendEasel'>,
-    readonly clientId: string,
-  ) {
+  constructor(private readonly sync: Pick<BoardSync, 'onEasel' | 'subscribe' | 'easelReady' | 'sendEasel'>) {
     this.unsubscribe.push(sync.onEasel(this.onMessage))
     let ready = sync.easelReady
     this.unsubscribe.push(
@@ -77,7 +76,13 @@ export class LeaseClient implements LeasePort {
         this.ttlMs = m.lease.ttlMs
         return
       case 'leases':
-        this.all = m.leases
+        this.all.clear()
+        for (const l of m.leases) this.all.set(l.shapeId, l)
+        this.changed()
+        return
+      case 'leases.changed':
+        for (const id of m.removed) this.all.delete(id)
+        for (const l of m.set) this.all.set(l.shapeId, l)
         this.changed()
         return
       case 'lock.granted':
@@ -114,7 +119,7 @@ export class LeaseClient implements LeasePort {
       this.dropped.set(shapeId, token)
       this.emitEvent({ type: 'lost', shapeId, token, reason })
     }
-    this.all = []
+    this.all.clear()
     this.changed()
   }
 
@@ -169,7 +174,8 @@ export class LeaseClient implements LeasePort {
   }
 
   leases(): LeaseInfo[] {
-    return this.all
+    this.list ??= [...this.all.values()]
+    return this.list
   }
 
   onEvent(listener: (e: LeaseClientEvent) => void): () => void {
@@ -187,6 +193,7 @@ export class LeaseClient implements LeasePort {
   }
 
   private changed(): void {
+    this.list = null
     for (const l of this.listeners) l()
   }
 

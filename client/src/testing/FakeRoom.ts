@@ -61,7 +61,7 @@ export class FakeRoom {
   /** Decides a commit and projects what it applied into the server doc, like the server does. */
   async commit(peer: FakePeer, req: CommitRequest): Promise<CommitResult> {
     const d = await this.authority.commit(ROOM, req, {
-      clientId: peer.clientId,
+      sessionId: peer.clientId,
       by: peer.name,
       shapeExists: (id) => shapesMap(this.server).has(id),
       now: this.now,
@@ -104,7 +104,8 @@ export class FakeRoom {
     for (const p of this.ports) p.changed()
   }
 
-  leaseInfos(): LeaseInfo[] {
+  /** The room's leases as `recipient` (a peer's session id) is told of them. */
+  leaseInfos(recipient?: string): LeaseInfo[] {
     return this.authority
       .leaseTable(ROOM)
       .all(this.now)
@@ -113,7 +114,7 @@ export class FakeRoom {
         holderId: l.holder.id,
         holderName: l.holder.name,
         holderColor: l.holder.color,
-        token: l.token,
+        mine: l.holder.id === recipient,
         expiresIn: l.expiresAt - this.now,
       }))
   }
@@ -200,7 +201,7 @@ export class FakePeer implements LeasePort {
     return l && l.holder.id === this.clientId ? l.token : null
   }
   leases(): LeaseInfo[] {
-    return this.room.leaseInfos()
+    return this.room.leaseInfos(this.clientId)
   }
   onEvent(listener: (e: LeaseClientEvent) => void): () => void {
     this.eventListeners.add(listener)

@@ -7,7 +7,9 @@ import {
   type LeaseConfig,
   type LeaseEvent,
   type LeaseInfo,
+  type LockDeniedReason,
   type LeaseTable,
+  type Lease,
   type ParsedClientMessage,
   type ServerMessage,
   shapesMap,
@@ -56,6 +58,8 @@ export class AuthorityExtension implements Extension {
       metrics?: AuthorityMetrics
       /** Idempotency records are kept at least this long (default 24 h). */
       recordTtlMs?: number
+      /** Leases one session may hold or wait for at once (default 16). */
+      maxLeasesPerSession?: number
       now?: () => number
     } = {},
   ) {
@@ -113,15 +117,16 @@ export class AuthorityExtension implements Extension {
 
   onHello(room: RoomContext, conn: Connection): void {
     this.enqueue(room, async () => {
-      const { value } = await this.authority.withLeases(room.name, this.now(), (t) => t.all(this.now()))
-      conn.sendEasel({ t: 'leases', leases: value.map((l) => this.leaseInfo(l, this.now())) })
+      const now = this.now()
+      const { value } = await this.authority.withLeases(room.name, now, (t) => t.all(now))
+      conn.sendEasel({ t: 'leases', leases: value.map((l) => leaseInfo(l, now, conn.sessionId)) })
     })
   }
 
   onDisconnect(room: RoomContext, conn: Connection): void {
-    // Another socket of the same browser session (a reconnect) keeps the leases.
-    if ([...room.conns].some((c) => c.clientId === conn.clientId)) return
-    this.enqueue(room, () => this.leaseOp(room, (t, now) => t.releaseClient(conn.clientId, now)))
+    // Another socket of the same session (a reconnect that resumed it) keeps the leases.
+    if ([...room.conns].some((c) => c.sessionId === conn.sessionId)) return
+    this.enqueue(room, () => this.leaseOp(room, (t, now) => t.releaseClient(conn.sessionId, now)))
   }
 
   onMessage(room: RoomContext, conn: Connection, message: ParsedClientMessage): boolean {
@@ -133,18 +138,29 @@ export class AuthorityExtension implements Extension {
       }
       case 'lock.acquire':
         if (conn.readOnly) {
-          conn.sendEasel({
-            t: 'lock.denied',
-            shapeId: message.shapeId,
-            holderName: '',
-            holderColor: '',
-            position: null,
-            reason: 'view-only',
-          })
+          refuse(conn, message.shapeId, 'view-only')
           return true
         }
         this.enqueue(room, () =>
           this.leaseOp(room, (t, now) => {
+            const deny = (reason: LockDeniedReason) => {
+              this.stats.leases.denied++
+              this.options.metrics?.leaseDenied?.()
+              refuse(conn, message.shapeId, reason)
+            }
+            // Only what can be edited: a lease on anything else would only cost memory and
+            // broadcasts (and could be asked for by the thousand).
+            if (!shapeIsLive(room, message.shapeId)) {
+              conn.trip('lease_unknown_shape', { shapeId: message.shapeId })
+              deny('unknown_shape')
+              return
+            }
+            const max = this.options.maxLeasesPerSession ?? 16
+            if (!t.involves(message.shapeId, conn.sessionId, now) && t.load(conn.sessionId, now) >= max) {
+              conn.trip('leases_per_session', { max })
+              deny('limit')
+              return
+            }
             const r = t.acquire(message.shapeId, this.client(conn), now, message.wait)
             if (r.status === 'denied') {
               this.stats.leases.denied++
@@ -163,7 +179,7 @@ export class AuthorityExtension implements Extension {
       case 'lock.renew':
         this.enqueue(room, () =>
           this.leaseOp(room, (t, now) => {
-            const r = t.renew(message.shapeId, conn.clientId, message.token, now, message.activity)
+            const r = t.renew(message.shapeId, conn.sessionId, message.token, now, message.activity)
             if (r.status === 'renewed') {
               conn.sendEasel({
                 t: 'lock.renewed',
@@ -193,13 +209,13 @@ export class AuthorityExtension implements Extension {
         this.enqueue(room, () =>
           this.leaseOp(room, (t, now) => {
             const l = t.get(message.shapeId, now)
-            if (l && l.holder.id === conn.clientId && l.token === message.token)
-              t.release(message.shapeId, conn.clientId, now)
+            if (l && l.holder.id === conn.sessionId && l.token === message.token)
+              t.release(message.shapeId, conn.sessionId, now)
           }),
         )
         return true
       case 'lock.cancelWait':
-        this.enqueue(room, () => this.leaseOp(room, (t) => t.cancelWait(message.shapeId, conn.clientId)))
+        this.enqueue(room, () => this.leaseOp(room, (t) => t.cancelWait(message.shapeId, conn.sessionId)))
         return true
       default:
         return false
@@ -207,7 +223,7 @@ export class AuthorityExtension implements Extension {
   }
 
   private client(conn: Connection): LeaseClient {
-    return { id: conn.clientId, name: conn.name, color: conn.color }
+    return { id: conn.sessionId, name: conn.name, color: conn.color }
   }
 
   private async commit(room: RoomContext, conn: Connection, req: CommitRequest): Promise<void> {
@@ -225,7 +241,7 @@ export class AuthorityExtension implements Extension {
     let decision: Awaited<ReturnType<Authority['commit']>>
     try {
       decision = await this.authority.commit(room.name, req, {
-        clientId: conn.clientId,
+        sessionId: conn.sessionId,
         by: conn.name,
         shapeExists: (id) => shapes.has(id),
         now: this.now(),
@@ -267,21 +283,24 @@ export class AuthorityExtension implements Extension {
     )
   }
 
-  /** Applies a lease operation, then announces grants, losses and the new lease list. */
+  /**
+   * Applies a lease operation, then tells holders of their grants and losses, and everyone which
+   * leases changed (each recipient with its own `mine`).
+   */
   private async leaseOp(room: RoomContext, fn: (t: LeaseTable, now: number) => unknown): Promise<void> {
     const now = this.now()
-    let res: { value: { all: LeaseInfo[]; deadline: number | null }; events: LeaseEvent[] }
+    let res: { value: { all: Lease[]; deadline: number | null }; events: LeaseEvent[] }
     try {
       res = await this.authority.withLeases(room.name, now, (t) => {
         fn(t, now)
-        return { all: t.all(now).map((l) => this.leaseInfo(l, now)), deadline: t.nextDeadline() }
+        return { all: t.all(now), deadline: t.nextDeadline() }
       })
     } catch (err) {
       if (!(err instanceof AuthorityUnavailableError)) throw err
       return
     }
-    const send = (clientId: string, m: ServerMessage) => {
-      for (const c of room.conns) if (c.clientId === clientId) c.sendEasel(m)
+    const send = (sessionId: string, m: ServerMessage) => {
+      for (const c of room.conns) if (c.sessionId === sessionId) c.sendEasel(m)
     }
     for (const e of res.events) {
       if (e.type === 'granted') {
@@ -306,22 +325,16 @@ export class AuthorityExtension implements Extension {
         }
       }
     }
-    if (res.events.length > 0) for (const c of room.conns) c.sendEasel({ t: 'leases', leases: res.value.all })
-    this.schedule(room, res.value.deadline)
-  }
-
-  private leaseInfo(
-    l: { shapeId: string; holder: LeaseClient; token: number; expiresAt: number },
-    now: number,
-  ): LeaseInfo {
-    return {
-      shapeId: l.shapeId,
-      holderId: l.holder.id,
-      holderName: l.holder.name,
-      holderColor: l.holder.color,
-      token: l.token,
-      expiresIn: Math.max(0, l.expiresAt - now),
+    if (res.events.length > 0) {
+      const changed = new Set(res.events.map((e) => e.lease.shapeId))
+      const live = new Map(res.value.all.map((l) => [l.shapeId, l]))
+      const set = [...changed].flatMap((id) => live.get(id) ?? [])
+      const removed = [...changed].filter((id) => !live.has(id))
+      for (const c of room.conns) {
+        c.sendEasel({ t: 'leases.changed', set: set.map((l) => leaseInfo(l, now, c.sessionId)), removed })
+      }
     }
+    this.schedule(room, res.value.deadline)
   }
 
   /** Wakes the room when its next lease is due to expire (or go idle). */
@@ -349,4 +362,36 @@ export class AuthorityExtension implements Extension {
     await Promise.allSettled([...this.queues.values()])
     await this.authority.close()
   }
+}
+
+/** A lease as `recipient` sees it: no token (that is the holder's), and whether it is its own. */
+function leaseInfo(
+  l: { shapeId: string; holder: LeaseClient; expiresAt: number },
+  now: number,
+  recipient: string,
+): LeaseInfo {
+  return {
+    shapeId: l.shapeId,
+    holderId: l.holder.id,
+    holderName: l.holder.name,
+    holderColor: l.holder.color,
+    mine: l.holder.id === recipient,
+    expiresIn: Math.max(0, l.expiresAt - now),
+  }
+}
+
+/** A lock request refused outright (nobody to wait for). */
+function refuse(conn: Connection, shapeId: string, reason: LockDeniedReason): void {
+  conn.sendEasel({ t: 'lock.denied', shapeId, holderName: '', holderColor: '', position: null, reason })
+}
+
+/** Whether a shape exists in the room and is not deleted: only those can be edited under a lease. */
+function shapeIsLive(room: RoomContext, shapeId: string): boolean {
+  if (!shapesMap(room.doc).has(shapeId)) return false
+  const deleted = versionedMap(room.doc).get(versionedKey(shapeId, 'deleted'))
+  return !(isRecord(deleted) && deleted.value === true)
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null
 }

@@ -17,6 +17,33 @@ import {
   type VersionedField,
 } from '@easel/shared'
 
+/** Idempotency records are per session: the same opId from two sessions is two requests. */
+const COMMIT_RECORD_COLUMNS = `
+  room TEXT NOT NULL, session_id TEXT NOT NULL, op_id TEXT NOT NULL,
+  hash TEXT NOT NULL, result TEXT NOT NULL, at INTEGER NOT NULL,
+  PRIMARY KEY (room, session_id, op_id)`
+
+/**
+ * Moves a `commit_record` table from before records were scoped to sessions (keyed by room and
+ * opId only) to the current one, in place and in one transaction. Old records get an empty
+ * session id, which no session has: they answer no one and are pruned with their age, and the
+ * commits they answered are in `versioned_field` whatever happens.
+ */
+export function migrateCommitRecords(db: Database.Database): void {
+  const columns = db.prepare<[], { name: string }>('PRAGMA table_info(commit_record)').all()
+  if (columns.length === 0 || columns.some((c) => c.name === 'session_id')) return
+  db.transaction(() => {
+    db.exec(`
+      ALTER TABLE commit_record RENAME TO commit_record_unscoped;
+      DROP INDEX IF EXISTS commit_record_at;
+      CREATE TABLE commit_record (${COMMIT_RECORD_COLUMNS}) WITHOUT ROWID;
+      INSERT INTO commit_record (room, session_id, op_id, hash, result, at)
+        SELECT room, '', op_id, hash, result, at FROM commit_record_unscoped;
+      DROP TABLE commit_record_unscoped;
+    `)
+  })()
+}
+
 /**
  * The embedded authority: tables in the same SQLite file as the documents. better-sqlite3 runs
  * each operation as one synchronous transaction, so nothing interleaves inside it.
@@ -32,16 +59,14 @@ export class SqliteAuthority implements Authority {
     /** Wall clock and monotonic clock, injectable for tests. */
     private readonly clocks = { wall: () => Date.now(), mono: () => performance.now() },
   ) {
+    migrateCommitRecords(db)
     db.exec(`
       CREATE TABLE IF NOT EXISTS versioned_field (
         room TEXT NOT NULL, shape_id TEXT NOT NULL, field TEXT NOT NULL,
         version INTEGER NOT NULL, value TEXT NOT NULL, by TEXT NOT NULL, at INTEGER NOT NULL,
         PRIMARY KEY (room, shape_id, field)
       ) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS commit_record (
-        room TEXT NOT NULL, op_id TEXT NOT NULL, hash TEXT NOT NULL, result TEXT NOT NULL, at INTEGER NOT NULL,
-        PRIMARY KEY (room, op_id)
-      ) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS commit_record (${COMMIT_RECORD_COLUMNS}) WITHOUT ROWID;
       CREATE INDEX IF NOT EXISTS commit_record_at ON commit_record (at);
       CREATE TABLE IF NOT EXISTS lease_state (
         room TEXT PRIMARY KEY, state TEXT NOT NULL, saved_wall INTEGER NOT NULL, saved_mono REAL NOT NULL
@@ -62,11 +87,11 @@ export class SqliteAuthority implements Authority {
       insert: db.prepare<[string, string, string, number, string, string, number]>(
         'INSERT INTO versioned_field (room, shape_id, field, version, value, by, at) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
-      record: db.prepare<[string, string], { hash: string; result: string }>(
-        'SELECT hash, result FROM commit_record WHERE room = ? AND op_id = ?',
+      record: db.prepare<[string, string, string], { hash: string; result: string }>(
+        'SELECT hash, result FROM commit_record WHERE room = ? AND session_id = ? AND op_id = ?',
       ),
-      putRecord: db.prepare<[string, string, string, string, number]>(
-        'INSERT INTO commit_record (room, op_id, hash, result, at) VALUES (?, ?, ?, ?, ?)',
+      putRecord: db.prepare<[string, string, string, string, string, number]>(
+        'INSERT INTO commit_record (room, session_id, op_id, hash, result, at) VALUES (?, ?, ?, ?, ?, ?)',
       ),
       prune: db.prepare<[number]>('DELETE FROM commit_record WHERE at < ?'),
       leases: db.prepare<[string], { state: string; saved_wall: number; saved_mono: number }>(
@@ -112,7 +137,7 @@ export class SqliteAuthority implements Authority {
     // Read-only view: expiries found here are announced by the room's lease timer, not by a commit.
     const leases = new LeaseTable(structuredClone(this.leaseState(room)), this.leaseConfig)
     return this.db.transaction((): CommitDecision => {
-      const rec = this.stmts.record.get(room, req.opId)
+      const rec = this.stmts.record.get(room, env.sessionId, req.opId)
       const decision = decideCommit(req, {
         record: rec ? { hash: rec.hash, result: JSON.parse(rec.result) as CommitResult } : null,
         field: (shapeId, field) => this.readField(room, shapeId, field),
@@ -121,7 +146,7 @@ export class SqliteAuthority implements Authority {
           const l = leases.get(shapeId, env.now)
           return l ? { holderId: l.holder.id, holderName: l.holder.name, token: l.token } : null
         },
-        clientId: env.clientId,
+        clientId: env.sessionId,
       })
       const at = env.at
       if (decision.apply) {
@@ -145,7 +170,14 @@ export class SqliteAuthority implements Authority {
         }
       }
       if (recordsAnswer(req, rec?.hash ?? null, decision)) {
-        this.stmts.putRecord.run(room, req.opId, commitPayloadKey(req), JSON.stringify(decision.result), at)
+        this.stmts.putRecord.run(
+          room,
+          env.sessionId,
+          req.opId,
+          commitPayloadKey(req),
+          JSON.stringify(decision.result),
+          at,
+        )
       }
       return decision
     })()

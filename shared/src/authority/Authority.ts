@@ -10,8 +10,11 @@ import type { LeaseEvent, LeaseTable } from '../lease.ts'
 
 /** What a commit needs from the room that the authority does not store. */
 export type CommitEnv = {
-  /** The committing browser session (leases belong to it). */
-  clientId: string
+  /**
+   * The committing session's public id: leases belong to it, and idempotency records are scoped
+   * to it (another session's opId is another request).
+   */
+  sessionId: string
   /** Display name recorded as the author of the new versions. */
   by: string
   shapeExists(shapeId: string): boolean

@@ -13,6 +13,7 @@ import { type Authority, type CommitEnv, recordsAnswer } from './Authority.ts'
 /** Everything a {@link MemoryAuthority} stores for one room. */
 export type MemoryAuthorityRoom = {
   fields: Map<string, FieldState>
+  /** Idempotency records by {@link recordKey} (session and opId). */
   records: Map<string, { hash: string; result: CommitResult; at: number }>
   leases: LeaseState
 }
@@ -45,7 +46,8 @@ export class MemoryAuthority implements Authority {
   async commit(room: string, req: CommitRequest, env: CommitEnv): Promise<CommitDecision> {
     const r = this.room(room)
     const leases = this.leaseTable(room)
-    const rec = r.records.get(req.opId) ?? null
+    const key = recordKey(env.sessionId, req.opId)
+    const rec = r.records.get(key) ?? null
     const decision = decideCommit(req, {
       record: rec,
       field: (shapeId, field) => r.fields.get(versionedKey(shapeId, field)) ?? null,
@@ -54,15 +56,15 @@ export class MemoryAuthority implements Authority {
         const l = leases.get(shapeId, env.now)
         return l ? { holderId: l.holder.id, holderName: l.holder.name, token: l.token } : null
       },
-      clientId: env.clientId,
+      clientId: env.sessionId,
     })
     for (const a of decision.apply ?? []) {
-      const key = versionedKey(a.shapeId, a.field)
-      if ((r.fields.get(key)?.version ?? 0) !== a.version - 1) throw new Error(`version race on ${key}`)
-      r.fields.set(key, { version: a.version, value: a.value, by: env.by, at: env.at })
+      const field = versionedKey(a.shapeId, a.field)
+      if ((r.fields.get(field)?.version ?? 0) !== a.version - 1) throw new Error(`version race on ${field}`)
+      r.fields.set(field, { version: a.version, value: a.value, by: env.by, at: env.at })
     }
     if (recordsAnswer(req, rec?.hash ?? null, decision)) {
-      r.records.set(req.opId, { hash: commitPayloadKey(req), result: decision.result, at: env.at })
+      r.records.set(key, { hash: commitPayloadKey(req), result: decision.result, at: env.at })
     }
     return decision
   }
@@ -86,9 +88,9 @@ export class MemoryAuthority implements Authority {
   async pruneRecords(before: number): Promise<number> {
     let n = 0
     for (const r of this.rooms.values()) {
-      for (const [opId, rec] of r.records) {
+      for (const [key, rec] of r.records) {
         if (rec.at < before) {
-          r.records.delete(opId)
+          r.records.delete(key)
           n++
         }
       }
@@ -97,4 +99,9 @@ export class MemoryAuthority implements Authority {
   }
 
   async close(): Promise<void> {}
+}
+
+/** Records are per session: the same opId from two sessions is two requests. */
+function recordKey(sessionId: string, opId: string): string {
+  return `${sessionId}\n${opId}`
 }
