@@ -20,12 +20,14 @@ import type { Extension, RoomContext } from './Extension.ts'
 import { inspectUpdate, type ProtectionRules } from './protectedState.ts'
 
 /**
- * What a plain Yjs update from a client may not do: touch the server-written roots, or remove a
- * shape (deletion is a versioned commit; a removed entry could not be restored or reported).
+ * What a plain Yjs update from a client may not do: touch the server-written roots, remove a
+ * shape (deletion is a versioned commit; a removed entry could not be restored or reported), or
+ * write anything the shape schema rejects (every other client would have to skip it, forever).
  */
-const PROTECTION: ProtectionRules = {
+export const PROTECTION: ProtectionRules = {
   protectedRoots: new Set([ROOT_VERSIONED, ROOT_META]),
   appendOnlyRoots: new Set([ROOT_SHAPES]),
+  schema: { shapesRoot: ROOT_SHAPES, roots: new Set([ROOT_SHAPES, ROOT_VERSIONED, ROOT_META]) },
 }
 
 /**
@@ -38,6 +40,8 @@ export const MAX_UNRESOLVED_UPDATES = 20
 /** What frame handling needs of its room. */
 export interface FrameRoom extends RoomContext {
   readonly awareness: awarenessProtocol.Awareness
+  /** Size of the document in bytes (an upper bound), for `maxDocBytes`. */
+  readonly docBytes: number
 }
 
 /**
@@ -56,7 +60,11 @@ export class ClientFrames {
 
   constructor(
     private readonly room: FrameRoom,
-    private readonly options: { lease: LeaseConfig; extensions: readonly Extension[] },
+    private readonly options: {
+      lease: LeaseConfig
+      extensions: readonly Extension[]
+      maxDocBytes: number
+    },
     private readonly breakRoom: BreakRoom,
   ) {}
 
@@ -168,6 +176,10 @@ export class ClientFrames {
         conn.log.warn({ reason: verdict.reason }, 'refused update to protected state')
         conn.close(CloseCode.ProtectedState, verdict.reason)
         return
+      case 'invalid':
+        conn.trip('schema', { reason: verdict.reason })
+        conn.close(CloseCode.InvalidContent, verdict.reason)
+        return
       case 'malformed':
         throw new MalformedMessageError(`invalid Yjs update: ${verdict.reason}`)
       case 'incomplete':
@@ -179,7 +191,23 @@ export class ClientFrames {
       if (!isNoop(update)) conn.close(CloseCode.Forbidden, 'view-only connection cannot edit')
       return
     }
+    const growth = this.growth(update)
+    if (this.room.docBytes + growth > this.options.maxDocBytes) {
+      conn.trip('doc_size', { docBytes: this.room.docBytes, update: growth, max: this.options.maxDocBytes })
+      conn.close(CloseCode.BoardFull, 'the board is full: this change would pass its size limit')
+      return
+    }
     this.integrate(conn, update)
+  }
+
+  /**
+   * How much `update` may add to the document, an upper bound: its length, or, when that alone
+   * would pass the cap, the length of what the document does not have yet (a client's sync step 2
+   * repeats much of the document; only near the cap is it worth computing the difference).
+   */
+  private growth(update: Uint8Array): number {
+    if (this.room.docBytes + update.byteLength <= this.options.maxDocBytes) return update.byteLength
+    return Y.diffUpdate(update, Y.encodeStateVector(this.room.doc)).byteLength
   }
 
   /**

@@ -12,6 +12,8 @@ import type { Persistence } from './persistence/Persistence.ts'
 
 export type RoomOptions = {
   compactAfter: number
+  /** Size a board's document may reach; an update that would pass it is refused (BoardFull). */
+  maxDocBytes: number
   lease: LeaseConfig
   log: Logger
   extensions: readonly Extension[]
@@ -48,6 +50,11 @@ export class Room implements RoomContext {
   private destroyed = false
   /** Set once every `onLoadDocument` ran: `onChange` is for changes after the load. */
   private loaded = false
+  /**
+   * Size of the document in bytes, an upper bound: exact after the load and after each compaction
+   * (the encoded state), plus the length of every update stored since.
+   */
+  docBytes = 0
 
   /**
    * Reads the room from storage, migrates it, and runs every `onLoadDocument` hook. Throws if any
@@ -93,6 +100,7 @@ export class Room implements RoomContext {
       store.pendingStructs = null
       store.pendingDs = null
     }
+    this.docBytes = stored.length > 0 ? Y.encodeStateAsUpdate(this.doc).byteLength : 0
     this.doc.on('update', this.onDocUpdate)
     migrateDoc(this.doc, ORIGIN_SERVER)
     await this.idle()
@@ -154,6 +162,7 @@ export class Room implements RoomContext {
         this.breakRoom(CloseCode.InternalError, 'storage failure', (err as Error).message)
         break
       }
+      this.docBytes += update.byteLength
       const encoder = encoding.createEncoder()
       encoding.writeVarUint(encoder, MessageType.Sync)
       syncProtocol.writeUpdate(encoder, update)
@@ -217,6 +226,7 @@ export class Room implements RoomContext {
       if ((await this.persistence.logLength(this.name)) === 0) return
       const state = Y.encodeStateAsUpdate(this.doc)
       await this.persistence.compact(this.name, state)
+      this.docBytes = state.byteLength
       await this.notify('onStoreDocument', (ext) => ext.onStoreDocument?.(this, state))
     } catch (err) {
       // The log is still whole; the next compaction tries again.
