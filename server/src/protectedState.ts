@@ -74,7 +74,8 @@ class Verdict extends Error {
     super(verdict.reason)
   }
 }
-const refuse = (kind: Exclude<UpdateVerdict, { kind: 'ok' }>['kind'], reason: string): never => {
+/** Ends the inspection with a verdict (a declaration, so that the compiler narrows after a call). */
+function refuse(kind: Exclude<UpdateVerdict, { kind: 'ok' }>['kind'], reason: string): never {
   throw new Verdict({ kind, reason } as Exclude<UpdateVerdict, { kind: 'ok' }>)
 }
 
@@ -176,29 +177,31 @@ class Inspection {
     if (!schema.roots.has(loc.root)) refuse('invalid', `update writes to unknown root "${loc.root}"`)
     if (loc.root !== schema.shapesRoot) return
     const at = `${s.id.client}:${s.id.clock}`
+    const { key, holder } = loc
+    const content = s.content
     if (loc.depth === 0) {
-      if (loc.key === null || !SHAPE_ID_PATTERN.test(loc.key)) refuse('invalid', `invalid shape id at ${at}`)
-      if (!(s.content instanceof Y.ContentType) || !(s.content.type instanceof Y.Map))
-        refuse('invalid', `shape "${loc.key}" is not a map`)
-      this.newShapes.set(idKey(s.id), loc.key!)
+      if (key === null || !SHAPE_ID_PATTERN.test(key)) refuse('invalid', `invalid shape id at ${at}`)
+      if (!(content instanceof Y.ContentType) || !(content.type instanceof Y.Map))
+        refuse('invalid', `shape "${key}" is not a map`)
+      this.newShapes.set(idKey(s.id), key)
       return
     }
-    if (loc.depth === 2 || loc.holder === null)
+    if (loc.depth === 2 || holder === null)
       refuse('invalid', `update writes inside a shape property at ${at}`)
-    const prop = loc.key === null ? undefined : PROP_SCHEMAS.get(loc.key)
-    if (prop === undefined) refuse('invalid', `unknown shape property "${loc.key ?? ''}" at ${at}`)
-    if (!(s.content instanceof Y.ContentAny))
-      refuse('invalid', `shape property "${loc.key}" must be a plain value at ${at}`)
-    const values = (s.content as Y.ContentAny).arr
-    for (const value of values) {
-      if (!prop!.safeParse(value).success) refuse('invalid', `invalid value for shape property "${loc.key}"`)
+    const prop = key === null ? undefined : PROP_SCHEMAS.get(key)
+    if (key === null || prop === undefined)
+      refuse('invalid', `unknown shape property "${key ?? ''}" at ${at}`)
+    if (!(content instanceof Y.ContentAny))
+      refuse('invalid', `shape property "${key}" must be a plain value at ${at}`)
+    for (const value of content.arr) {
+      if (!prop.safeParse(value).success) refuse('invalid', `invalid value for shape property "${key}"`)
     }
-    let props = this.propsSet.get(loc.holder!)
+    let props = this.propsSet.get(holder)
     if (!props) {
       props = new Map()
-      this.propsSet.set(loc.holder!, props)
+      this.propsSet.set(holder, props)
     }
-    props.set(loc.key!, values.at(-1))
+    props.set(key, content.arr.at(-1))
   }
 
   /**
@@ -209,8 +212,8 @@ class Inspection {
     if (loc.root !== schema.shapesRoot || loc.depth !== 1 || loc.key === null) return
     if (!REQUIRED_PROPS.has(loc.key)) return
     const shape = (s.parent as Y.AbstractType<unknown>)._item
-    if (shape === null || shape.deleted) return
-    if (this.propsSet.get(loc.holder!)?.has(loc.key)) return
+    if (shape === null || shape.deleted || loc.holder === null) return
+    if (this.propsSet.get(loc.holder)?.has(loc.key)) return
     refuse('invalid', `update deletes required shape property "${loc.key}"`)
   }
 
