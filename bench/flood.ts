@@ -108,11 +108,10 @@ async function roundTrips(a: ProtocolClient, b: ProtocolClient, durationMs: numb
 type ServerStats = { rss: number | null; limits: Record<string, number> | null }
 async function serverStats(server: EaselUnderTest): Promise<ServerStats> {
   try {
-    const res = await fetch(`${server.httpUrl}/api/stats`, { signal: AbortSignal.timeout(5_000) })
-    if (!res.ok) return { rss: null, limits: null }
-    const body = (await res.json()) as { rss?: number; limits?: Record<string, number> }
+    const body = (await server.apiStats()) as { rss?: number; limits?: Record<string, number> }
     return { rss: body.rss ?? null, limits: body.limits ?? null }
-  } catch {
+  } catch (err) {
+    progress(`flood: no server stats (${(err as Error).message})`)
     return { rss: null, limits: null }
   }
 }

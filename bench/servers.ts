@@ -73,6 +73,8 @@ export type EaselUnderTest = RunningServer & {
   httpUrl: string
   /** The server's own commit and lease counters (`GET /api/stats`). */
   stats(): Promise<AuthorityStats>
+  /** All of `GET /api/stats` (rooms, connections, RSS, limit trips, …). */
+  apiStats(): Promise<Record<string, unknown>>
 }
 
 export function startServer(kind: ServerKind, options: StartOptions = {}): Promise<RunningServer> {
@@ -105,6 +107,11 @@ export async function startEasel(
     nodeArgs: profileArgs('easel', options),
   })
   const server = running('easel', child.wsUrl, child)
+  const apiStats = async () => {
+    const res = await fetch(`${child.url}/api/stats`, { signal: AbortSignal.timeout(5_000) })
+    if (!res.ok) throw new Error(`GET /api/stats: ${res.status}`)
+    return (await res.json()) as Record<string, unknown>
+  }
   return {
     ...server,
     httpUrl: child.url,
@@ -112,11 +119,8 @@ export async function startEasel(
       await server.stop()
       fs.rmSync(dataDir, { recursive: true, force: true })
     },
-    stats: async () => {
-      const res = await fetch(`${child.url}/api/stats`, { signal: AbortSignal.timeout(5_000) })
-      if (!res.ok) throw new Error(`GET /api/stats: ${res.status}`)
-      return ((await res.json()) as { authority: AuthorityStats }).authority
-    },
+    stats: async () => ((await apiStats()) as { authority: AuthorityStats }).authority,
+    apiStats,
   }
 }
 
