@@ -11,7 +11,7 @@
  *     `backoffDelay`), once retrying immediately.
  */
 import { performance } from 'node:perf_hooks'
-import type * as Y from 'yjs'
+import * as Y from 'yjs'
 import {
   type CommitResult,
   type CrdtProps,
@@ -249,7 +249,17 @@ async function commitPhase(
   }
 }
 
-type YjsPayload = { t: number; m: boolean }
+/**
+ * A Yjs round trip is a tier-1 edit of the writer's own shape (the server accepts only valid
+ * shapes): `rotation` carries the send time (a finite number the schema does not bound), `points`
+ * whether it is a measured one.
+ */
+function writeRtt(shape: Y.Map<unknown>, t: number, m: boolean): void {
+  shape.doc!.transact(() => {
+    shape.set('rotation', t)
+    shape.set('points', [m ? 1 : 0])
+  })
+}
 
 async function yjsPhase(
   server: EaselUnderTest,
@@ -259,25 +269,28 @@ async function yjsPhase(
   round: number,
   otherBeforePct: number | null,
 ): Promise<RttRow> {
-  const map = observer.doc.getMap<YjsPayload>('benchRtt')
+  const shapes = shapesMap(observer.doc)
   const latencies: number[] = []
   let seenInWindow = 0
   const s = schedule(cfg)
-  const onChange = (e: Y.YMapEvent<YjsPayload>) => {
+  const onChange: Parameters<typeof shapes.observeDeep>[0] = (events) => {
     const at = performance.now()
-    for (const key of e.keysChanged) {
-      const v = map.get(key)
-      if (!v?.m) continue
-      latencies.push(at - v.t)
+    for (const e of events) {
+      const shape = e.target
+      if (shape === shapes || !(shape instanceof Y.Map) || !e.keys.has('rotation')) continue
+      const t = shape.get('rotation')
+      const points = shape.get('points')
+      if (typeof t !== 'number' || !Array.isArray(points) || points[0] !== 1) continue
+      latencies.push(at - t)
       if (at >= s.measureStart && at < s.end) seenInWindow++
     }
   }
-  map.observe(onChange)
+  shapes.observeDeep(onChange)
   const window = sampleWindow(server.cpuMs, s.measureStart, s.end)
   try {
     const { measured, skipped } = await paced(writers.length, RATE_PER_WRITER, s, (i, t, m) => {
       const w = writers[i]!
-      w.client.doc.getMap<YjsPayload>('benchRtt').set(w.shapeId, { t, m })
+      writeRtt(shapesMap(w.client.doc).get(w.shapeId)!, t, m)
     })
     const sample = await window.done
     await drain(() => measured - latencies.length)
@@ -296,7 +309,7 @@ async function yjsPhase(
     }
   } finally {
     window.cancel()
-    map.unobserve(onChange)
+    shapes.unobserveDeep(onChange)
   }
 }
 

@@ -5,6 +5,8 @@
  */
 import { performance } from 'node:perf_hooks'
 import { parentPort } from 'node:worker_threads'
+import { insertShape, shapesMap } from '@easel/shared'
+import { RECT } from '@easel/testkit/protocolClient.ts'
 import { sleep } from '@easel/testkit/waitFor.ts'
 import WebSocket from 'ws'
 import { WebsocketProvider } from 'y-websocket'
@@ -45,29 +47,45 @@ export type WorkerReply =
   | { t: 'closed' }
   | { t: 'error'; message: string }
 
-/** What a writer puts under its key. */
-type Payload = {
-  /** Writer index. */
-  w: number
-  /** Sequence number per writer. */
-  s: number
-  /** Send time, `performance.timeOrigin + performance.now()`. */
-  t: number
-  /** Sent inside the measurement window (warm-up updates are not counted). */
-  m: boolean
-  p: string
-}
+/**
+ * What a writer writes: a shape of its own (`fan<w>`), changed the way the editor changes one, as
+ * the server accepts only valid shapes. Per update, in one transaction: `rotation` carries the send
+ * time (`performance.timeOrigin + performance.now()`, a finite number the schema does not bound),
+ * `points` the sequence number and whether it was sent inside the measurement window (warm-up
+ * updates are not counted), `createdBy` the filler.
+ */
+const shapeId = (w: number) => `fan${w}`
 
 type Client = {
   index: number
   doc: Y.Doc
   provider: WebsocketProvider
-  map: Y.Map<Payload>
+  shapes: Y.Map<Y.Map<unknown>>
 }
 
-const MAP_NAME = 'fanout'
 /** Filler so that an update is in the size range of a small drawing edit (~130 bytes on the wire). */
 const PADDING = 'x'.repeat(64)
+
+/** Writes writer `w`'s next update into its shape (created by its first update). */
+function writeShape(client: Client, w: number, seq: number, t: number, m: boolean): void {
+  const shape = client.shapes.get(shapeId(w))
+  const values = { rotation: t, points: [seq, m ? 1 : 0], createdBy: PADDING }
+  if (!shape) {
+    insertShape(client.doc, shapeId(w), { ...RECT, x: w * 10, ...values })
+    return
+  }
+  client.doc.transact(() => {
+    for (const [k, v] of Object.entries(values)) shape.set(k, v)
+  })
+}
+
+/** The send time of a writer's shape if its last update is one to count, else null. */
+function measuredSendTime(shape: Y.Map<unknown> | undefined): number | null {
+  const points = shape?.get('points')
+  const t = shape?.get('rotation')
+  if (!Array.isArray(points) || points[1] !== 1 || typeof t !== 'number') return null
+  return t
+}
 
 /** The shared clock: consistent across worker threads of one process to a few microseconds. */
 const now = () => performance.timeOrigin + performance.now()
@@ -92,7 +110,7 @@ async function connect(req: Extract<WorkerRequest, { t: 'connect' }>): Promise<W
       WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
       disableBc: true,
     })
-    return { index, doc, provider, map: doc.getMap<Payload>(MAP_NAME) }
+    return { index, doc, provider, shapes: shapesMap(doc) }
   })
   const deadline = performance.now() + req.syncTimeoutMs
   while (clients.some((c) => !c.provider.synced)) {
@@ -104,12 +122,17 @@ async function connect(req: Extract<WorkerRequest, { t: 'connect' }>): Promise<W
   }
   for (const client of clients) {
     client.provider.on('connection-close', () => disconnects++)
-    client.map.observe((event, tr) => {
+    client.shapes.observeDeep((events, tr) => {
       if (tr.local) return
       const at = now()
-      for (const key of event.keysChanged) {
-        const v = client.map.get(key)
-        if (v?.m) latencies.push(at - v.t)
+      const changed = new Set<string>()
+      for (const event of events) {
+        if (event.target === client.shapes) for (const key of event.keys.keys()) changed.add(key)
+        else if (typeof event.path[0] === 'string') changed.add(event.path[0])
+      }
+      for (const id of changed) {
+        const t = measuredSendTime(client.shapes.get(id))
+        if (t !== null) latencies.push(at - t)
       }
     })
   }
@@ -138,7 +161,7 @@ async function write(req: Extract<WorkerRequest, { t: 'write' }>): Promise<Worke
           return
         }
         const m = t >= req.measureStart
-        client.map.set(String(w), { w, s: seq++, t, m, p: PADDING })
+        writeShape(client, w, seq++, t, m)
         if (m) sent++
         // Fixed schedule; if the thread is more than a period late, skip ticks instead of bursting.
         tick++

@@ -1,5 +1,5 @@
 /**
- * Fan-out latency: N stock y-websocket clients in one room, S of them writing to a Y.Map at a fixed
+ * Fan-out latency: N stock y-websocket clients in one room, S of them each editing a shape at a fixed
  * rate; every other client timestamps each change it observes. Easel and the stock
  * `@y/websocket-server` are measured in the same run, each as a fresh child process per measurement.
  */

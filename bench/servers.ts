@@ -53,13 +53,29 @@ export type RunningServer = {
 export type EaselSettings = {
   leaseTtlMs?: number
   leaseIdleMs?: number
+  /**
+   * `raised` (the default): the per-connection rate limits and the connection and room caps out
+   * of the way, since a load generator opens hundreds of sockets from one address and sends far
+   * more than one user; `defaults`: the budget the server ships with (what the flood benchmark
+   * measures).
+   */
+  budget?: 'raised' | 'defaults'
 }
+
+/** Flags that take the budget out of a load generator's way (see `EaselSettings.budget`). */
+const RAISED_BUDGET = [
+  ...['--rate-limit-per-sec', '100000', '--rate-limit-burst', '100000'],
+  ...['--rate-limit-bytes-per-sec', String(2 ** 40), '--rate-limit-bytes-burst', String(2 ** 40)],
+  ...['--max-connections', '100000', '--max-connections-per-ip', '100000', '--max-rooms', '100000'],
+]
 
 export type EaselUnderTest = RunningServer & {
   /** `http://host:port` of the server. */
   httpUrl: string
   /** The server's own commit and lease counters (`GET /api/stats`). */
   stats(): Promise<AuthorityStats>
+  /** All of `GET /api/stats` (rooms, connections, RSS, limit trips, …). */
+  apiStats(): Promise<Record<string, unknown>>
 }
 
 export function startServer(kind: ServerKind, options: StartOptions = {}): Promise<RunningServer> {
@@ -78,7 +94,7 @@ function running(kind: ServerKind, wsUrl: string, child: ReadyProcess): RunningS
   return { kind, wsUrl, pid, cpuMs: () => processCpuMs(pid), stop: () => child.stop() }
 }
 
-/** Easel from source, SQLite in a fresh temp dir, rate limits out of the way. */
+/** Easel from source, SQLite in a fresh temp dir, the budget out of the way unless asked for. */
 export async function startEasel(
   settings: EaselSettings = {},
   options: StartOptions = {},
@@ -89,12 +105,19 @@ export async function startEasel(
   const env: Record<string, string> = { ADMIN_TOKEN: adminToken }
   if (settings.leaseTtlMs !== undefined) env.LEASE_TTL_MS = String(settings.leaseTtlMs)
   if (settings.leaseIdleMs !== undefined) env.LEASE_IDLE_MS = String(settings.leaseIdleMs)
-  const child = await spawnServer(
-    dataDir,
-    ['--rate-limit-per-sec', '100000', '--rate-limit-burst', '100000'],
-    { env, nodeArgs: profileArgs('easel', options) },
-  )
+  const child = await spawnServer(dataDir, settings.budget === 'defaults' ? [] : RAISED_BUDGET, {
+    env,
+    nodeArgs: profileArgs('easel', options),
+  })
   const server = running('easel', child.wsUrl, child)
+  const apiStats = async () => {
+    const res = await fetch(`${child.url}/api/stats`, {
+      headers: { authorization: `Bearer ${adminToken}` },
+      signal: AbortSignal.timeout(5_000),
+    })
+    if (!res.ok) throw new Error(`GET /api/stats: ${res.status}`)
+    return (await res.json()) as Record<string, unknown>
+  }
   return {
     ...server,
     httpUrl: child.url,
@@ -102,14 +125,8 @@ export async function startEasel(
       await server.stop()
       fs.rmSync(dataDir, { recursive: true, force: true })
     },
-    stats: async () => {
-      const res = await fetch(`${child.url}/api/stats`, {
-        headers: { authorization: `Bearer ${adminToken}` },
-        signal: AbortSignal.timeout(5_000),
-      })
-      if (!res.ok) throw new Error(`GET /api/stats: ${res.status}`)
-      return ((await res.json()) as { authority: AuthorityStats }).authority
-    },
+    stats: async () => ((await apiStats()) as { authority: AuthorityStats }).authority,
+    apiStats,
   }
 }
 

@@ -22,12 +22,14 @@ import { TokenBucket } from './rateLimit.ts'
 import { inspectUpdate, type ProtectionRules } from './protectedState.ts'
 
 /**
- * What a plain Yjs update from a client may not do: touch the server-written roots, or remove a
- * shape (deletion is a versioned commit; a removed entry could not be restored or reported).
+ * What a plain Yjs update from a client may not do: touch the server-written roots, remove a
+ * shape (deletion is a versioned commit; a removed entry could not be restored or reported), or
+ * write anything the shape schema rejects (every other client would have to skip it, forever).
  */
-const PROTECTION: ProtectionRules = {
+export const PROTECTION: ProtectionRules = {
   protectedRoots: new Set([ROOT_VERSIONED, ROOT_META]),
   appendOnlyRoots: new Set([ROOT_SHAPES]),
+  schema: { shapesRoot: ROOT_SHAPES, roots: new Set([ROOT_SHAPES, ROOT_VERSIONED, ROOT_META]) },
 }
 
 /**
@@ -58,6 +60,8 @@ export const DEFAULT_AWARENESS_LIMITS: AwarenessLimits = {
 /** What frame handling needs of its room. */
 export interface FrameRoom extends RoomContext {
   readonly awareness: awarenessProtocol.Awareness
+  /** Size of the document in bytes (an upper bound), for `maxDocBytes`. */
+  readonly docBytes: number
 }
 
 /**
@@ -85,6 +89,7 @@ export class ClientFrames {
       /** Issues and checks session ids and resume secrets. */
       sessions: SessionKeys
       awareness?: AwarenessLimits
+      maxDocBytes: number
     },
     private readonly breakRoom: BreakRoom,
   ) {}
@@ -191,6 +196,10 @@ export class ClientFrames {
         conn.log.warn({ reason: verdict.reason }, 'refused update to protected state')
         conn.close(CloseCode.ProtectedState, verdict.reason)
         return
+      case 'invalid':
+        conn.trip('schema', { reason: verdict.reason })
+        conn.close(CloseCode.InvalidContent, verdict.reason)
+        return
       case 'malformed':
         throw new MalformedMessageError(`invalid Yjs update: ${verdict.reason}`)
       case 'incomplete':
@@ -204,7 +213,23 @@ export class ClientFrames {
       if (!isNoop(update)) conn.log.debug('dropped an update from a view-only connection')
       return
     }
+    const growth = this.growth(update)
+    if (this.room.docBytes + growth > this.options.maxDocBytes) {
+      conn.trip('doc_size', { docBytes: this.room.docBytes, update: growth, max: this.options.maxDocBytes })
+      conn.close(CloseCode.BoardFull, 'the board is full: this change would pass its size limit')
+      return
+    }
     this.integrate(conn, update)
+  }
+
+  /**
+   * How much `update` may add to the document, an upper bound: its length, or, when that alone
+   * would pass the cap, the length of what the document does not have yet (a client's sync step 2
+   * repeats much of the document; only near the cap is it worth computing the difference).
+   */
+  private growth(update: Uint8Array): number {
+    if (this.room.docBytes + update.byteLength <= this.options.maxDocBytes) return update.byteLength
+    return Y.diffUpdate(update, Y.encodeStateVector(this.room.doc)).byteLength
   }
 
   /**

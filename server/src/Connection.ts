@@ -43,23 +43,32 @@ export class Connection {
   /** Updates in a row that could not be integrated (each answered with a resync request). */
   unresolvedUpdates = 0
   readonly log: Logger
-  private readonly bucket: TokenBucket
+  private readonly frames: TokenBucket
+  private readonly bytes: TokenBucket
 
   constructor(
     private readonly transport: Transport,
     readonly room: string,
     log: Logger,
-    rate: { perSec: number; burst: number },
+    rate: { perSec: number; burst: number; bytesPerSec: number; bytesBurst: number },
     /** Where this connection's limit trips are counted (the server's, shared by all). */
     private readonly limits: Limits = new Limits(),
   ) {
     this.log = log.child({ conn: this.id, room })
-    this.bucket = new TokenBucket(rate.perSec, rate.burst)
+    this.frames = new TokenBucket(rate.perSec, rate.burst)
+    this.bytes = new TokenBucket(rate.bytesPerSec, rate.bytesBurst)
   }
 
-  /** Charges one frame to the connection's budget; false means it is flooding. */
-  admit(): boolean {
-    return this.bucket.take()
+  /**
+   * Charges one frame of `size` bytes to the connection's budgets: null if it fits, otherwise
+   * which budget it is over (frames per second, or bytes per second). A refused frame is not
+   * charged to the other budget.
+   */
+  admit(size: number): 'frames' | 'bytes' | null {
+    if (!this.frames.canTake(1)) return 'frames'
+    if (!this.bytes.take(size)) return 'bytes'
+    this.frames.take(1)
+    return null
   }
 
   /** Counts and logs that this connection ran into a limit. */

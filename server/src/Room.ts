@@ -13,6 +13,8 @@ import type { Persistence } from './persistence/Persistence.ts'
 
 export type RoomOptions = {
   compactAfter: number
+  /** Size a board's document may reach; an update that would pass it is refused (BoardFull). */
+  maxDocBytes: number
   lease: LeaseConfig
   log: Logger
   extensions: readonly Extension[]
@@ -53,6 +55,7 @@ export class Room implements RoomContext {
   private destroyed = false
   /** Set once every `onLoadDocument` ran: `onChange` is for changes after the load. */
   private loaded = false
+  private bytes = 0
 
   /**
    * Reads the room from storage, migrates it, and runs every `onLoadDocument` hook. Throws if any
@@ -98,6 +101,7 @@ export class Room implements RoomContext {
       store.pendingStructs = null
       store.pendingDs = null
     }
+    this.bytes = stored.length > 0 ? Y.encodeStateAsUpdate(this.doc).byteLength : 0
     this.doc.on('update', this.onDocUpdate)
     migrateDoc(this.doc, ORIGIN_SERVER)
     await this.idle()
@@ -106,6 +110,14 @@ export class Room implements RoomContext {
     if (this.broken) throw new Error('storing the loaded room failed')
     this.loaded = true
     this.log.debug({ storedUpdates: stored.length }, 'room loaded')
+  }
+
+  /**
+   * Size of the document in bytes, an upper bound: exact after the load and after each compaction
+   * (the encoded state), plus the length of every update stored since.
+   */
+  get docBytes(): number {
+    return this.bytes
   }
 
   /** Whether tasks are queued or running. */
@@ -159,6 +171,7 @@ export class Room implements RoomContext {
         this.breakRoom(CloseCode.InternalError, 'storage failure', (err as Error).message)
         break
       }
+      this.bytes += update.byteLength
       const encoder = encoding.createEncoder()
       encoding.writeVarUint(encoder, MessageType.Sync)
       syncProtocol.writeUpdate(encoder, update)
@@ -222,6 +235,7 @@ export class Room implements RoomContext {
       if ((await this.persistence.logLength(this.name)) === 0) return
       const state = Y.encodeStateAsUpdate(this.doc)
       await this.persistence.compact(this.name, state)
+      this.bytes = state.byteLength
       await this.notify('onStoreDocument', (ext) => ext.onStoreDocument?.(this, state))
     } catch (err) {
       // The log is still whole; the next compaction tries again.

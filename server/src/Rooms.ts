@@ -2,8 +2,14 @@ import type { Logger } from 'pino'
 import { CloseCode, type LeaseConfig } from '@easel/shared'
 import type { Connection } from './Connection.ts'
 import { type ConnectContext, ConnectionRefused, type Extension } from './Extension.ts'
+import type { Limits } from './limits.ts'
 import type { Persistence } from './persistence/Persistence.ts'
 import { Room, type RoomOptions } from './Room.ts'
+
+/** A join that would load one room more than `maxRooms`. */
+class TooManyRooms extends Error {
+  override name = 'TooManyRooms'
+}
 
 /**
  * The rooms in memory. A room is loaded by its first connection and freed (compacted, then
@@ -23,6 +29,11 @@ export class Rooms {
     private readonly persistence: Persistence,
     private readonly options: Omit<RoomOptions, 'onBroken'> & {
       compactAfter: number
+      /** Rooms in memory (and loading) at most; a join that would load one more is refused. */
+      maxRooms: number
+      maxDocBytes: number
+      /** Where refused joins are counted. */
+      limits: Limits
       lease: LeaseConfig
       unloadDelayMs: number
       log: Logger
@@ -56,6 +67,9 @@ export class Rooms {
     if (room) return Promise.resolve(room)
     let loading = this.loading.get(name)
     if (!loading) {
+      if (this.rooms.size + this.loading.size >= this.options.maxRooms) {
+        return Promise.reject(new TooManyRooms(`${this.options.maxRooms} rooms are in memory`))
+      }
       loading = this.load(name)
       this.loading.set(name, loading)
     }
@@ -98,7 +112,8 @@ export class Rooms {
   /**
    * A new socket: every `onConnect`, then every `onAuthenticate` hook, in order, then the join.
    * Resolves with the room, or null when the socket was closed instead: refused by a hook (with
-   * the hook's code), or the room could not be loaded ({@link CloseCode.TryAgainLater}).
+   * the hook's code), the room could not be loaded ({@link CloseCode.TryAgainLater}), or loading
+   * it would pass `maxRooms` ({@link CloseCode.ServerBusy}).
    */
   async enter(conn: Connection, ctx: ConnectContext): Promise<Room | null> {
     try {
@@ -120,6 +135,11 @@ export class Rooms {
     try {
       return await this.join(ctx.room, conn)
     } catch (err) {
+      if (err instanceof TooManyRooms) {
+        conn.trip('rooms', { max: this.options.maxRooms })
+        conn.close(CloseCode.ServerBusy, 'server busy: too many boards open')
+        return null
+      }
       this.options.log.error({ err, room: ctx.room }, 'loading the room failed')
       conn.close(CloseCode.TryAgainLater, 'the board could not be loaded; retrying')
       return null

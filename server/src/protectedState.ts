@@ -1,4 +1,5 @@
 import * as Y from 'yjs'
+import { crdtProps, SHAPE_ID_PATTERN } from '@easel/shared'
 
 /** Which parts of a room's document a client's plain Yjs update may not change. */
 export type ProtectionRules = {
@@ -9,12 +10,36 @@ export type ProtectionRules = {
    * entry stays editable): shapes are created by anyone, deleted only through a versioned commit.
    */
   appendOnlyRoots: ReadonlySet<string>
+  /** What the update may write at all (the shape schema); absent, any content is accepted. */
+  schema?: SchemaRules
 }
+
+/**
+ * The document's shape schema, as an update may change it (see shared/src/schema.ts): only the
+ * listed roots; in `shapesRoot`, entries that are Y.Maps under a valid shape id, holding tier-1
+ * properties as plain values that pass `crdtProps`, a new shape carrying every required property.
+ */
+export type SchemaRules = {
+  shapesRoot: string
+  roots: ReadonlySet<string>
+}
+
+/** Tier-1 properties a shape cannot be without. */
+const REQUIRED_PROPS: ReadonlySet<string> = new Set(
+  Object.entries(crdtProps.shape)
+    .filter(([, schema]) => !schema.safeParse(undefined).success)
+    .map(([key]) => key),
+)
+const PROP_SCHEMAS: ReadonlyMap<string, (typeof crdtProps.shape)[keyof typeof crdtProps.shape]> = new Map(
+  Object.entries(crdtProps.shape),
+)
 
 /**
  * What the server should do with a client's update:
  * - `ok`: integrate it; it touches only unprotected state and every dependency is known.
  * - `forbidden`: it would change server-only state or remove an append-only entry (close 4409).
+ * - `invalid`: it would make a shape something the shape schema rejects, or write outside the
+ *   document's layout (close 4415).
  * - `malformed`: it decodes but Yjs could not integrate it consistently (close 4400).
  * - `incomplete`: it depends on history the server does not have (it would stay pending in
  *   Yjs); drop it and ask the sender to resync.
@@ -22,6 +47,7 @@ export type ProtectionRules = {
 export type UpdateVerdict =
   | { kind: 'ok' }
   | { kind: 'forbidden'; reason: string }
+  | { kind: 'invalid'; reason: string }
   | { kind: 'malformed'; reason: string }
   | { kind: 'incomplete'; reason: string }
 
@@ -33,18 +59,23 @@ type StoreStruct = Y.Item | Y.GC
 
 /**
  * Where an item lives: the root key of its type tree (null when Yjs will discard the item, because
- * a neighbour or its parent was garbage-collected), whether its parent is that root itself, and the
- * map key it is set under.
+ * a neighbour or its parent was garbage-collected), how deep its parent is below that root (0: the
+ * root itself, 1: a type held by a direct entry of the root, such as a shape's map, 2: deeper), the
+ * map key it is set under, and at depth 1 the id of the entry holding its parent (which shape).
  */
-type Location = { root: string | null; direct: boolean; key: string | null }
-const DISCARDED: Location = Object.freeze({ root: null, direct: false, key: null })
+type Location = { root: string | null; depth: 0 | 1 | 2; key: string | null; holder: string | null }
+const DISCARDED: Location = Object.freeze({ root: null, depth: 0, key: null, holder: null })
+
+const idKey = (id: Y.ID) => `${id.client}:${id.clock}`
+const deeper = (depth: 0 | 1 | 2): 1 | 2 => (depth === 0 ? 1 : 2)
 
 class Verdict extends Error {
   constructor(readonly verdict: Exclude<UpdateVerdict, { kind: 'ok' }>) {
     super(verdict.reason)
   }
 }
-const refuse = (kind: Exclude<UpdateVerdict, { kind: 'ok' }>['kind'], reason: string): never => {
+/** Ends the inspection with a verdict (a declaration, so that the compiler narrows after a call). */
+function refuse(kind: Exclude<UpdateVerdict, { kind: 'ok' }>['kind'], reason: string): never {
   throw new Verdict({ kind, reason } as Exclude<UpdateVerdict, { kind: 'ok' }>)
 }
 
@@ -81,6 +112,10 @@ class Inspection {
   private readonly available = new Map<number, number>()
   private readonly locationOfStruct = new Map<DecodedStruct, Location | 'resolving'>()
   private readonly rootOfType = new Map<Y.AbstractType<unknown>, string | null>()
+  /** Shapes the update creates: the id of the entry holding each shape's map, and its shape id. */
+  private readonly newShapes = new Map<string, string>()
+  /** Properties the update sets (and does not itself delete), per entry holding a shape's map. */
+  private readonly propsSet = new Map<string, Map<string, unknown>>()
 
   constructor(
     private readonly doc: Y.Doc,
@@ -100,7 +135,7 @@ class Inspection {
       if (loc.root === null) continue
       if (this.rules.protectedRoots.has(loc.root))
         refuse('forbidden', `update writes to protected root "${loc.root}"`)
-      if (loc.direct && this.rules.appendOnlyRoots.has(loc.root)) {
+      if (loc.depth === 0 && this.rules.appendOnlyRoots.has(loc.root)) {
         if (loc.key === null) refuse('forbidden', `update inserts a keyless item into "${loc.root}"`)
         const root = this.doc.share.get(loc.root)
         // Setting a key that holds a live entry replaces it: Yjs deletes the older item.
@@ -111,8 +146,87 @@ class Inspection {
           )
         }
       }
+      if (this.rules.schema) this.checkSchema(s, loc, this.rules.schema)
     }
     this.checkDeletions()
+    if (this.rules.schema) this.checkNewShapes()
+  }
+
+  /** Whether the update deletes every clock of `s` itself (then what it holds is never seen). */
+  private deletesItself(s: DecodedStruct): boolean {
+    const ranges = this.decoded.ds.clients.get(s.id.client)
+    if (!ranges) return false
+    let lo = 0
+    let hi = ranges.length - 1
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1
+      const r = ranges[mid]!
+      if (s.id.clock < r.clock) hi = mid - 1
+      else if (s.id.clock >= r.clock + r.len) lo = mid + 1
+      else return s.id.clock + s.length <= r.clock + r.len
+    }
+    return false
+  }
+
+  /**
+   * A new item, checked against the shape schema. What the update deletes itself, and deleted
+   * content, are not checked: a sync step 2 carries old history, overwritten values included.
+   */
+  private checkSchema(s: Y.Item, loc: Location, schema: SchemaRules): void {
+    if (loc.root === null || s.content instanceof Y.ContentDeleted || this.deletesItself(s)) return
+    if (!schema.roots.has(loc.root)) refuse('invalid', `update writes to unknown root "${loc.root}"`)
+    if (loc.root !== schema.shapesRoot) return
+    const at = `${s.id.client}:${s.id.clock}`
+    const { key, holder } = loc
+    const content = s.content
+    if (loc.depth === 0) {
+      if (key === null || !SHAPE_ID_PATTERN.test(key)) refuse('invalid', `invalid shape id at ${at}`)
+      if (!(content instanceof Y.ContentType) || !(content.type instanceof Y.Map))
+        refuse('invalid', `shape "${key}" is not a map`)
+      this.newShapes.set(idKey(s.id), key)
+      return
+    }
+    if (loc.depth === 2 || holder === null)
+      refuse('invalid', `update writes inside a shape property at ${at}`)
+    const prop = key === null ? undefined : PROP_SCHEMAS.get(key)
+    if (key === null || prop === undefined)
+      refuse('invalid', `unknown shape property "${key ?? ''}" at ${at}`)
+    if (!(content instanceof Y.ContentAny))
+      refuse('invalid', `shape property "${key}" must be a plain value at ${at}`)
+    for (const value of content.arr) {
+      if (!prop.safeParse(value).success) refuse('invalid', `invalid value for shape property "${key}"`)
+    }
+    let props = this.propsSet.get(holder)
+    if (!props) {
+      props = new Map()
+      this.propsSet.set(holder, props)
+    }
+    props.set(key, content.arr.at(-1))
+  }
+
+  /**
+   * Deleting the live value of a required property of a live shape must come with a new value for
+   * it in the same update (which is how Yjs overwrites a map key).
+   */
+  private checkRequiredKept(s: Y.Item, loc: Location, schema: SchemaRules): void {
+    if (loc.root !== schema.shapesRoot || loc.depth !== 1 || loc.key === null) return
+    if (!REQUIRED_PROPS.has(loc.key)) return
+    const shape = (s.parent as Y.AbstractType<unknown>)._item
+    if (shape === null || shape.deleted || loc.holder === null) return
+    if (this.propsSet.get(loc.holder)?.has(loc.key)) return
+    refuse('invalid', `update deletes required shape property "${loc.key}"`)
+  }
+
+  /** A shape the update creates must carry every required property. */
+  private checkNewShapes(): void {
+    for (const [holder, id] of this.newShapes) {
+      const props = Object.fromEntries(this.propsSet.get(holder) ?? [])
+      const parsed = crdtProps.safeParse(props)
+      if (!parsed.success) {
+        const missing = parsed.error.issues[0]?.path.join('.') ?? ''
+        refuse('invalid', `new shape "${id}" is invalid or incomplete (${missing})`)
+      }
+    }
   }
 
   private indexStructs(): void {
@@ -201,7 +315,14 @@ class Inspection {
     if (!(s instanceof Y.Item)) return DISCARDED
     const parent = s.parent as Y.AbstractType<unknown> | null
     if (!parent) return DISCARDED
-    return { root: this.rootOf(parent), direct: parent._item === null, key: s.parentSub }
+    const root = this.rootOf(parent)
+    if (root === null) return DISCARDED
+    const holder = parent._item
+    if (holder === null) return { root, depth: 0, key: s.parentSub, holder: null }
+    const above = holder.parent as Y.AbstractType<unknown> | null
+    if (above !== null && above._item === null)
+      return { root, depth: 1, key: s.parentSub, holder: idKey(holder.id) }
+    return { root, depth: 2, key: s.parentSub, holder: null }
   }
 
   /** Root key of a type in the document (walking up through the items holding nested types). */
@@ -244,13 +365,16 @@ class Inspection {
         if (
           left &&
           right &&
-          (left.root !== right.root || left.direct !== right.direct || left.key !== right.key)
+          (left.root !== right.root ||
+            left.depth !== right.depth ||
+            left.key !== right.key ||
+            left.holder !== right.holder)
         ) {
           refuse('malformed', `item ${s.id.client}:${s.id.clock} has neighbours in different types`)
         }
       }
     } else if (typeof item.parent === 'string') {
-      loc = { root: item.parent, direct: true, key: item.parentSub }
+      loc = { root: item.parent, depth: 0, key: item.parentSub, holder: null }
     } else if (item.parent instanceof Y.ID) {
       loc = this.locateTypeItem(item.parent, item.parentSub)
     } else {
@@ -265,14 +389,18 @@ class Inspection {
     const stored = storeFind(this.doc, id)
     if (stored !== undefined) {
       if (!(stored instanceof Y.Item) || !(stored.content instanceof Y.ContentType)) return DISCARDED
-      return { root: this.rootOf(stored.content.type as Y.AbstractType<unknown>), direct: false, key }
+      const root = this.rootOf(stored.content.type as Y.AbstractType<unknown>)
+      if (root === null) return DISCARDED
+      const held = this.locateStored(stored)
+      return { root, depth: deeper(held.depth), key, holder: held.depth === 0 ? idKey(id) : null }
     }
     const own = this.findOwn(id)
     if (!(own instanceof Y.Item) || !(own.content instanceof Y.ContentType) || own.id.clock !== id.clock) {
       return DISCARDED
     }
-    const parent = this.locate(own)
-    return parent.root === null ? DISCARDED : { root: parent.root, direct: false, key }
+    const held = this.locate(own)
+    if (held.root === null) return DISCARDED
+    return { root: held.root, depth: deeper(held.depth), key, holder: held.depth === 0 ? idKey(id) : null }
   }
 
   private checkDeletions(): void {
@@ -289,12 +417,13 @@ class Inspection {
           if (loc.root === null) continue
           if (this.rules.protectedRoots.has(loc.root))
             refuse('forbidden', `update deletes from protected root "${loc.root}"`)
-          if (loc.direct && this.rules.appendOnlyRoots.has(loc.root)) {
+          if (loc.depth === 0 && this.rules.appendOnlyRoots.has(loc.root)) {
             refuse(
               'forbidden',
               `update removes an entry of "${loc.root}" (deleting needs a versioned commit)`,
             )
           }
+          if (this.rules.schema) this.checkRequiredKept(s, loc, this.rules.schema)
         }
       }
     }

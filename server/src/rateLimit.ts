@@ -13,11 +13,16 @@ export class TokenBucket {
   }
 
   take(cost = 1): boolean {
+    if (!this.canTake(cost)) return false
+    this.tokens -= cost
+    return true
+  }
+
+  /** Whether `take(cost)` would succeed now (refills, but takes nothing). */
+  canTake(cost = 1): boolean {
     const t = this.now()
     this.tokens = Math.min(this.burst, this.tokens + ((t - this.last) / 1000) * this.perSec)
     this.last = t
-    if (this.tokens < cost) return false
-    this.tokens -= cost
-    return true
+    return this.tokens >= cost
   }
 }

@@ -106,6 +106,9 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
   ]
   const rooms = new Rooms(persistence, {
     compactAfter: config.compactAfter,
+    maxRooms: config.maxRooms,
+    maxDocBytes: config.maxDocBytes,
+    limits,
     lease,
     unloadDelayMs: config.unloadDelayMs,
     log,
@@ -189,9 +192,12 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
     }
   })
 
+  /** Open sockets per client address, for `maxConnectionsPerIp`. */
+  const perAddress = new Map<string, number>()
+
   /**
-   * A new room socket: checks the room id, runs the connect and authenticate hooks, joins the
-   * room (loading it if needed), then hands frames to it. Frames that arrive before the join are
+   * A new room socket: checks the room id and the connection caps, runs the connect and
+   * authenticate hooks, joins the room (loading it if needed), then hands frames to it. Frames that arrive before the join are
    * handed over, in order, once it is done.
    */
   const accept = (ws: WebSocket, req: http.IncomingMessage, roomName: string | undefined) => {
@@ -200,10 +206,37 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
       ws.close(CloseCode.InvalidRoom, 'invalid room id')
       return
     }
+    // The caps come before anything else: a refused socket costs no room, no hook, no state.
+    const address = clientAddress(req, config.trustProxy)
+    if (connections.size >= config.maxConnections) {
+      limits.trip('connections', log, { address, max: config.maxConnections })
+      ws.close(CloseCode.ServerBusy, 'server busy: too many connections')
+      return
+    }
+    const fromAddress = perAddress.get(address) ?? 0
+    if (fromAddress >= config.maxConnectionsPerIp) {
+      limits.trip('connections_per_ip', log, { address, max: config.maxConnectionsPerIp })
+      ws.close(CloseCode.ServerBusy, 'server busy: too many connections from your address')
+      return
+    }
+    perAddress.set(address, fromAddress + 1)
+    let terminateTimer: NodeJS.Timeout | null = null
     const conn: Connection = new Connection(
       {
         send: (frame) => {
           if (ws.readyState !== ws.OPEN) return
+          // What is still queued from earlier sends: a client that does not read would otherwise
+          // make the server hold every frame it is sent. The frame about to be sent is not
+          // counted, so a joiner's first (large) sync reply always goes out.
+          if (ws.bufferedAmount > config.maxBufferedBytes) {
+            conn.trip('backpressure', { buffered: ws.bufferedAmount, max: config.maxBufferedBytes })
+            conn.close(CloseCode.Backpressure, 'backpressure: the client is not reading')
+            // The close frame waits behind the unread data, and a client that never reads never
+            // answers it: cut the socket soon, which frees what it buffered.
+            terminateTimer = setTimeout(() => ws.terminate(), BACKPRESSURE_CLOSE_GRACE_MS)
+            terminateTimer.unref()
+            return
+          }
           ws.send(frame, { binary: true }, (err) => {
             if (err) conn.close(CloseCode.InternalError, 'send failed')
           })
@@ -212,7 +245,12 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
       },
       roomName,
       log,
-      { perSec: config.rateLimitPerSec, burst: config.rateLimitBurst },
+      {
+        perSec: config.rateLimitPerSec,
+        burst: config.rateLimitBurst,
+        bytesPerSec: config.rateLimitBytesPerSec,
+        bytesBurst: config.rateLimitBytesBurst,
+      },
       limits,
     )
     const socket = { ws, alive: true }
@@ -238,8 +276,18 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
         conn.close(CloseCode.MalformedMessage, 'text frames are not part of the protocol')
         return
       }
-      if (!conn.admit()) {
-        conn.close(CloseCode.RateLimited, 'too many messages')
+      const over = conn.admit(data.byteLength)
+      if (over === 'frames') {
+        conn.trip('rate_frames', { perSec: config.rateLimitPerSec, burst: config.rateLimitBurst })
+        conn.close(CloseCode.RateLimited, 'rate limited: too many frames per second')
+        return
+      }
+      if (over === 'bytes') {
+        conn.trip('rate_bytes', {
+          perSec: config.rateLimitBytesPerSec,
+          burst: config.rateLimitBytesBurst,
+        })
+        conn.close(CloseCode.RateLimited, 'rate limited: too many bytes per second')
         return
       }
       const frame = new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
@@ -247,7 +295,11 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
     })
     ws.on('close', (code) => {
       conn.closed = true
+      if (terminateTimer) clearTimeout(terminateTimer)
       connections.delete(conn)
+      const left = (perAddress.get(address) ?? 1) - 1
+      if (left <= 0) perAddress.delete(address)
+      else perAddress.set(address, left)
       void joined.then(async (room) => {
         if (!room) return
         await room.leave(conn)
@@ -314,6 +366,22 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
     connections: () => connections.size,
     close,
   }
+}
+
+/** How long a socket closed for backpressure has to finish the close handshake before it is cut. */
+const BACKPRESSURE_CLOSE_GRACE_MS = 1000
+
+/**
+ * The client's address, for the per-address cap: the socket's peer, or behind a trusted reverse
+ * proxy the first `X-Forwarded-For` entry (the original client, as the proxy recorded it).
+ */
+export function clientAddress(req: http.IncomingMessage, trustProxy: boolean): string {
+  if (trustProxy) {
+    const header = req.headers['x-forwarded-for']
+    const first = (Array.isArray(header) ? header[0] : header)?.split(',')[0]?.trim()
+    if (first) return first
+  }
+  return req.socket.remoteAddress ?? 'unknown'
 }
 
 /**

@@ -18,6 +18,7 @@
 import net from 'node:net'
 import {
   encodeEaselFrame,
+  insertShape,
   MessageType,
   PROTOCOL_VERSION,
   type ServerMessage,
@@ -54,6 +55,7 @@ import {
   snapshot,
   stockProvider,
 } from './fuzzHarness.ts'
+import { RECT } from '@easel/testkit/protocolClient.ts'
 import { spawnServer, tempDir } from '@easel/testkit/serverProcess.ts'
 import { startServer } from './helpers.ts'
 
@@ -308,7 +310,7 @@ describe('an honest client that reconnects after a versioned field was committed
       first.destroy()
       const again = stockProvider(server, room, first.doc)
       await Promise.race([again.synced, again.closed])
-      first.doc.getMap('shapes').set('probe', new Y.Map())
+      insertShape(first.doc, 'probe', RECT)
       for (
         let i = 0;
         i < 100 && !server.rooms.get(room)?.doc.getMap('shapes').has('probe') && again.closes.length === 0;

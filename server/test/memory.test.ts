@@ -1,6 +1,8 @@
 import { afterEach, expect, it } from 'vitest'
 import { spawnServer, tempDir } from '@easel/testkit/serverProcess.ts'
 import { waitFor } from '@easel/testkit/waitFor.ts'
+import { insertShape } from '@easel/shared'
+import { RECT } from '@easel/testkit/protocolClient.ts'
 import { stockClient } from './helpers.ts'
 
 let proc: import('node:child_process').ChildProcess | undefined
@@ -23,7 +25,7 @@ it('opening and closing 1 000 rooms leaves none loaded and RSS near where it sta
     for (let batch = 0; batch < count; batch += 50) {
       const clients = Array.from({ length: 50 }, (_, i) => stockClient(ws, `mem-${from + batch + i}`))
       await Promise.all(clients.map((c) => c.synced))
-      for (const c of clients) c.doc.getMap('m').set('k', 'some content')
+      for (const c of clients) insertShape(c.doc, 'k', { ...RECT, createdBy: 'some content' })
       await new Promise((r) => setTimeout(r, 20))
       for (const c of clients) c.destroy()
     }

@@ -32,6 +32,7 @@ import {
   type Room,
   Rooms,
 } from '../src/index.ts'
+import { Limits } from '../src/limits.ts'
 import { newOpId, RECT } from '@easel/testkit/protocolClient.ts'
 import { SessionKeys } from '../src/authority/identity.ts'
 
@@ -60,6 +61,9 @@ export class MemoryServer {
     this.authority = new AuthorityExtension(options.authority ?? new MemoryAuthority(lease), lease)
     this.rooms = new Rooms(this.persistence, {
       compactAfter: options.compactAfter ?? 500,
+      maxRooms: 1e9,
+      maxDocBytes: 1e12,
+      limits: new Limits(),
       lease,
       unloadDelayMs: options.unloadDelayMs ?? 0,
       log: pino({ level: 'silent' }),
@@ -180,7 +184,7 @@ export class MemoryClient {
       },
       roomName,
       pino({ level: 'silent' }),
-      { perSec: 1e9, burst: 1e9 },
+      { perSec: 1e9, burst: 1e9, bytesPerSec: 1e12, bytesBurst: 1e12 },
     )
     doc.on('update', this.onUpdate)
     this.awareness.on('update', this.onAwareness)

@@ -1,22 +1,30 @@
 import * as encoding from 'lib0/encoding'
 import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { CloseCode, MessageType } from '@easel/shared'
+import { CloseCode, insertShape, MessageType, shapesMap } from '@easel/shared'
+import { RECT } from '@easel/testkit/protocolClient.ts'
 import type { EaselServer } from '../src/index.ts'
 import { waitFor } from '@easel/testkit/waitFor.ts'
 import { closeCode, rawSocket, startServer, stockClient, wsUrl } from './helpers.ts'
 import { MemoryServer } from './memoryRoom.ts'
+
+/** Writes a valid shape `id` at `x`, as the editor writes one (the server refuses other content). */
+const put = (doc: Y.Doc, id: string, x: number) => insertShape(doc, id, { ...RECT, x })
+/** The `x` of shape `id`, or undefined. */
+const xOf = (doc: Y.Doc, id: string) => shapesMap(doc).get(id)?.get('x')
+/** Shape id to `x`, for comparing documents. */
+const xs = (doc: Y.Doc) => Object.fromEntries([...shapesMap(doc)].map(([id, m]) => [id, m.get('x')]))
 
 describe('sync in a room (in-memory sockets)', () => {
   it('two clients converge on a room, both directions', async () => {
     const server = new MemoryServer()
     const a = await server.connect('room-a', { hello: false })
     const b = await server.connect('room-a', { hello: false })
-    a.doc.getMap('m').set('from-a', 1)
-    b.doc.getArray('list').push(['from-b'])
+    put(a.doc, 'from-a', 1)
+    put(b.doc, 'from-b', 2)
     await server.settle()
-    expect(b.doc.getMap('m').get('from-a')).toBe(1)
-    expect(a.doc.getArray('list').length).toBe(1)
+    expect(xOf(b.doc, 'from-a')).toBe(1)
+    expect(xOf(a.doc, 'from-b')).toBe(2)
     expect(Y.encodeStateVector(a.doc)).toEqual(Y.encodeStateVector(b.doc))
     expect(Y.encodeStateVector(a.doc)).toEqual(Y.encodeStateVector(server.rooms.get('room-a')!.doc))
   })
@@ -24,13 +32,15 @@ describe('sync in a room (in-memory sockets)', () => {
   it('a late joiner receives the whole document and others’ awareness', async () => {
     const server = new MemoryServer()
     const a = await server.connect('late', { name: 'Ada' })
-    const text = a.doc.getText('t')
-    for (let i = 0; i < 50; i++) text.insert(text.length, `${i},`)
+    for (let i = 0; i < 50; i++) put(a.doc, `s${i}`, i)
+    const s0 = shapesMap(a.doc).get('s0')!
+    for (let i = 0; i < 50; i++) s0.set('y', i)
     // The `user` others see is the server's stamp of the connection, whatever the client wrote.
     a.awareness.setLocalStateField('user', { name: 'Eve' })
     await server.settle()
     const b = await server.connect('late')
-    expect(b.doc.getText('t').toString()).toBe(text.toString())
+    expect(xs(b.doc)).toEqual(xs(a.doc))
+    expect(shapesMap(b.doc).get('s0')?.get('y')).toBe(49)
     expect(b.awareness.getStates().get(a.doc.clientID)).toMatchObject({ user: { name: 'Ada' } })
   })
 
@@ -38,11 +48,11 @@ describe('sync in a room (in-memory sockets)', () => {
     const server = new MemoryServer()
     const a = await server.connect('iso-1')
     const b = await server.connect('iso-2')
-    a.doc.getMap('m').set('k', 'v')
+    put(a.doc, 'k', 7)
     await server.settle()
-    expect(server.rooms.get('iso-1')!.doc.getMap('m').get('k')).toBe('v')
-    expect(server.rooms.get('iso-2')!.doc.getMap('m').size).toBe(0)
-    expect(b.doc.getMap('m').size).toBe(0)
+    expect(xOf(server.rooms.get('iso-1')!.doc, 'k')).toBe(7)
+    expect(shapesMap(server.rooms.get('iso-2')!.doc).size).toBe(0)
+    expect(shapesMap(b.doc).size).toBe(0)
   })
 
   it('awareness of a closed connection is removed at once', async () => {
@@ -86,14 +96,14 @@ describe('sync in a room (in-memory sockets)', () => {
     it(`closes ${what} with 4400 and leaves the room intact`, async () => {
       const server = new MemoryServer()
       const a = await server.connect('g')
-      a.doc.getMap('m').set('before', 1)
+      put(a.doc, 'before', 1)
       const bad = await server.connect('g', { hello: false })
       bad.sendRaw(frame)
       await server.settle()
       expect(bad.closedBy?.code).toBe(CloseCode.MalformedMessage)
-      a.doc.getMap('m').set('after', 2)
+      put(a.doc, 'after', 2)
       await server.settle()
-      expect(server.rooms.get('g')!.doc.getMap('m').toJSON()).toEqual({ before: 1, after: 2 })
+      expect(xs(server.rooms.get('g')!.doc)).toEqual({ before: 1, after: 2 })
       expect(a.open).toBe(true)
     })
   }
@@ -103,33 +113,32 @@ describe('room lifecycle (in-memory sockets)', () => {
   it('an idle room is unloaded when its last connection leaves, and reloads with its content', async () => {
     const server = new MemoryServer()
     const a = await server.connect('idle')
-    a.doc.getMap('m').set('kept', true)
+    put(a.doc, 'kept', 3)
     await server.settle()
     expect(server.rooms.size).toBe(1)
     a.close()
     await server.quiet()
     expect(server.rooms.size).toBe(0)
     const b = await server.connect('idle')
-    expect(b.doc.getMap('m').get('kept')).toBe(true)
+    expect(xOf(b.doc, 'kept')).toBe(3)
   })
 
   it('compacts the update log into a snapshot past the threshold without losing anything', async () => {
     const server = new MemoryServer({ compactAfter: 20 })
     const a = await server.connect('compact')
-    const arr = a.doc.getArray<number>('a')
     for (let i = 0; i < 75; i++) {
-      arr.push([i])
+      put(a.doc, `s${i}`, i)
       await server.settle()
       expect(await server.persistence.logLength('compact')).toBeLessThan(20)
     }
-    expect(server.rooms.get('compact')!.doc.getArray('a').length).toBe(75)
+    expect(shapesMap(server.rooms.get('compact')!.doc).size).toBe(75)
     a.close()
     await server.quiet()
     expect(server.rooms.size).toBe(0)
     expect(await server.persistence.logLength('compact')).toBe(0)
     expect(await server.persistence.load('compact')).toHaveLength(1)
     const b = await server.connect('compact')
-    expect(b.doc.getArray('a').toArray()).toEqual([...Array(75).keys()])
+    expect(Object.values(xs(b.doc)).sort((p, q) => Number(p) - Number(q))).toEqual([...Array(75).keys()])
   })
 })
 
@@ -153,11 +162,11 @@ describe('the network path (real sockets)', () => {
     const a = client('room-a')
     const b = client('room-a')
     await Promise.all([a.synced, b.synced])
-    a.doc.getMap('m').set('from-a', 1)
-    b.doc.getArray('list').push(['from-b'])
-    await waitFor(() => b.doc.getMap('m').get('from-a') === 1, 'b to see a')
-    await waitFor(() => a.doc.getArray('list').length === 1, 'a to see b')
-    expect(a.doc.getMap('m').toJSON()).toEqual(b.doc.getMap('m').toJSON())
+    put(a.doc, 'from-a', 1)
+    put(b.doc, 'from-b', 2)
+    await waitFor(() => xOf(b.doc, 'from-a') === 1, 'b to see a')
+    await waitFor(() => xOf(a.doc, 'from-b') === 2, 'a to see b')
+    expect(xs(a.doc)).toEqual(xs(b.doc))
     a.destroy()
     b.destroy()
     await waitFor(() => server.rooms.size === 0, 'room unload')
@@ -167,7 +176,7 @@ describe('the network path (real sockets)', () => {
     expect(stats.rooms).toBe(0)
     const c = client('room-a')
     await c.synced
-    expect(c.doc.getMap('m').get('from-a')).toBe(1)
+    expect(xOf(c.doc, 'from-a')).toBe(1)
   })
 
   it('closes an oversized frame with 1009 and keeps serving other rooms and sockets', async () => {
@@ -179,10 +188,10 @@ describe('the network path (real sockets)', () => {
     const closed = closeCode(ws)
     ws.send(new Uint8Array(200 * 1024))
     expect((await closed).code).toBe(CloseCode.MessageTooBig)
-    other.doc.getMap('m').set('still', 'alive')
-    await waitFor(() => server.rooms.get('other')?.doc.getMap('m').get('still') === 'alive', 'other room')
-    sameRoom.doc.getMap('m').set('same', 'room')
-    await waitFor(() => server.rooms.get('big')?.doc.getMap('m').get('same') === 'room', 'same room')
+    put(other.doc, 'still', 1)
+    await waitFor(() => xOf(server.rooms.get('other')!.doc, 'still') === 1, 'other room')
+    put(sameRoom.doc, 'same', 2)
+    await waitFor(() => xOf(server.rooms.get('big')!.doc, 'same') === 2, 'same room')
     expect(sameRoom.provider.wsconnected).toBe(true)
   })
 

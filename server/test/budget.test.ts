@@ -1,0 +1,310 @@
+/**
+ * The budget no client can exceed: frames and bytes per second, unread output, sockets per address
+ * and in all, rooms in memory, and the document's size. Each limit is set small, tripped, and
+ * checked for its close code and its count in `server.limits`; honest traffic under the defaults
+ * is not refused.
+ */
+import type net from 'node:net'
+import * as encoding from 'lib0/encoding'
+import * as syncProtocol from 'y-protocols/sync'
+import { afterEach, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
+import * as Y from 'yjs'
+import { CloseCode, type CrdtProps, insertShape, MessageType, shapesMap } from '@easel/shared'
+import { ProtocolClient, RECT } from '@easel/testkit/protocolClient.ts'
+import { waitFor } from '@easel/testkit/waitFor.ts'
+import type { EaselServer } from '../src/index.ts'
+import { LIMIT_NAMES } from '../src/limits.ts'
+import { tempDir } from '@easel/testkit/serverProcess.ts'
+import { closeCode, rawSocket, startServer, wsUrl } from './helpers.ts'
+
+let server: EaselServer | undefined
+const sockets: WebSocket[] = []
+const clients: ProtocolClient[] = []
+afterEach(async () => {
+  for (const ws of sockets.splice(0)) ws.terminate()
+  for (const c of clients.splice(0)) c.terminate()
+  await server?.close()
+  server = undefined
+})
+
+async function connect(room: string): Promise<ProtocolClient> {
+  const c = await ProtocolClient.connect(wsUrl(server!), room)
+  clients.push(c)
+  return c
+}
+
+async function raw(room: string, headers: Record<string, string> = {}): Promise<WebSocket> {
+  const ws = new WebSocket(`${wsUrl(server!)}/${room}`, { headers })
+  ws.binaryType = 'arraybuffer'
+  ws.on('error', () => {})
+  sockets.push(ws)
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve())
+    ws.once('error', reject)
+  })
+  return ws
+}
+
+/** A sync step 1 with an empty state vector: "send me the whole document". */
+function wholeDocRequest(): Uint8Array {
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, MessageType.Sync)
+  syncProtocol.writeSyncStep1(encoder, new Y.Doc())
+  return encoding.toUint8Array(encoder)
+}
+
+/** A query-awareness frame padded to `size` bytes (the server reads only its type). */
+function paddedFrame(size: number): Uint8Array {
+  const frame = new Uint8Array(size)
+  frame[0] = MessageType.QueryAwareness
+  return frame
+}
+
+/** A pen stroke of `n` points: about 9 bytes a point in a Yjs update. */
+function penShape(n: number, at = 0): CrdtProps {
+  const points = Array.from({ length: n }, (_, i) => (i * 7.31 + at) % 5000)
+  return { ...RECT, kind: 'pen', points, x: at }
+}
+
+/** Writes pen shapes into `doc` until its encoded size reaches `bytes`, in one transaction. */
+function fillDoc(doc: Y.Doc, bytes: number, prefix = 'big'): void {
+  doc.transact(() => {
+    for (let i = 0; Y.encodeStateAsUpdate(doc).byteLength < bytes; i++) {
+      insertShape(doc, `${prefix}${i}`, penShape(30_000, i))
+    }
+  })
+}
+
+/** A client whose socket stops reading: what the server sends it stays queued. */
+function stopReading(ws: WebSocket): void {
+  // `ws` exposes no pause of its own; its underlying socket is where reading stops.
+  ;(ws as unknown as { _socket: net.Socket })._socket.pause()
+}
+function resumeReading(ws: WebSocket): void {
+  ;(ws as unknown as { _socket: net.Socket })._socket.resume()
+}
+
+const noTrips = () => Object.fromEntries(LIMIT_NAMES.map((n) => [n, 0]))
+
+describe('rate limits', () => {
+  it('frames per second: over the burst, closed 4429 "frames", counted as rate_frames', async () => {
+    server = await startServer({ rateLimitPerSec: 10, rateLimitBurst: 20 })
+    const ws = await raw('flood')
+    const closed = closeCode(ws)
+    for (let i = 0; i < 25; i++) ws.send(paddedFrame(1))
+    const { code, reason } = await closed
+    expect(code).toBe(CloseCode.RateLimited)
+    expect(reason).toMatch(/frames/)
+    expect(server.limits.tripped.rate_frames).toBe(1)
+    expect(server.limits.tripped.rate_bytes).toBe(0)
+  })
+
+  it('bytes per second: over the burst, closed 4429 "bytes", counted as rate_bytes', async () => {
+    server = await startServer({ rateLimitBytesPerSec: 1024, rateLimitBytesBurst: 8192 })
+    const ws = await raw('bytes')
+    const closed = closeCode(ws)
+    // 3 000 bytes each: the third passes the 8 KiB burst (the frame rate is far from its limit).
+    for (let i = 0; i < 3; i++) ws.send(paddedFrame(3000))
+    const { code, reason } = await closed
+    expect(code).toBe(CloseCode.RateLimited)
+    expect(reason).toMatch(/bytes/)
+    expect(server.limits.tripped.rate_bytes).toBe(1)
+    expect(server.limits.tripped.rate_frames).toBe(0)
+  })
+})
+
+describe('backpressure', () => {
+  it('a client that stops reading is closed 4508 once its queue passes maxBufferedBytes', async () => {
+    server = await startServer({ maxBufferedBytes: 64 * 1024 })
+    const writer = await connect('slow')
+    fillDoc(writer.doc, 500_000)
+    await waitFor(() => (server!.rooms.get('slow')?.docBytes ?? 0) >= 500_000, 'the document stored')
+    const ws = await raw('slow')
+    const closed = closeCode(ws)
+    stopReading(ws)
+    // Each request is answered with the whole document; the kernel's buffers fill, then the queue.
+    const request = wholeDocRequest()
+    for (let i = 0; i < 60; i++) ws.send(request)
+    await waitFor(() => server!.limits.tripped.backpressure > 0, 'the backpressure trip')
+    resumeReading(ws)
+    expect((await closed).code).toBe(CloseCode.Backpressure)
+    expect(server.limits.tripped.backpressure).toBe(1)
+    await waitFor(() => server!.connections() === 1, 'the slow socket gone')
+    expect(writer.closeCode).toBeNull()
+  })
+
+  it('a client that never reads is cut off even though it never answers the close', async () => {
+    server = await startServer({ maxBufferedBytes: 64 * 1024 })
+    const writer = await connect('never')
+    fillDoc(writer.doc, 500_000)
+    await waitFor(() => (server!.rooms.get('never')?.docBytes ?? 0) >= 500_000, 'the document stored')
+    const ws = await raw('never')
+    stopReading(ws)
+    const request = wholeDocRequest()
+    for (let i = 0; i < 60; i++) ws.send(request)
+    await waitFor(() => server!.limits.tripped.backpressure > 0, 'the backpressure trip')
+    // Never resumed: the server terminates it after a grace period, freeing what it buffered.
+    await waitFor(() => server!.connections() === 1, 'the socket terminated')
+  })
+
+  it('a joiner whose first sync reply is larger than maxBufferedBytes is not closed', async () => {
+    server = await startServer({ maxBufferedBytes: 64 * 1024 })
+    const writer = await connect('joiner')
+    fillDoc(writer.doc, 1_000_000)
+    await waitFor(() => (server!.rooms.get('joiner')?.docBytes ?? 0) >= 1_000_000, 'the document stored')
+    const joiner = await connect('joiner')
+    expect(shapesMap(joiner.doc).size).toBe(shapesMap(writer.doc).size)
+    expect(joiner.closeCode).toBeNull()
+    expect(server.limits.tripped.backpressure).toBe(0)
+  })
+})
+
+describe('connection caps', () => {
+  it('sockets per address: over maxConnectionsPerIp, closed 4503 before joining, counted', async () => {
+    server = await startServer({ maxConnectionsPerIp: 3 })
+    for (let i = 0; i < 3; i++) await raw('ip')
+    const extra = await raw('ip')
+    const { code, reason } = await closeCode(extra)
+    expect(code).toBe(CloseCode.ServerBusy)
+    expect(reason).toMatch(/address/)
+    expect(server.limits.tripped.connections_per_ip).toBe(1)
+    expect(server.connections()).toBe(3)
+    // A socket that left frees its place.
+    const first = sockets[0]!
+    const gone = closeCode(first)
+    first.close()
+    await gone
+    await waitFor(() => server!.connections() === 2, 'the first socket gone')
+    const again = await raw('ip')
+    expect(again.readyState).toBe(WebSocket.OPEN)
+    await waitFor(() => server!.connections() === 3, 'the new socket accepted')
+  })
+
+  it('behind a trusted proxy, the first X-Forwarded-For entry is the address', async () => {
+    server = await startServer({ maxConnectionsPerIp: 1, trustProxy: true })
+    const a = await raw('proxy', { 'X-Forwarded-For': '203.0.113.1, 10.0.0.1' })
+    const b = await raw('proxy', { 'X-Forwarded-For': '203.0.113.2, 10.0.0.1' })
+    const sameAsA = await raw('proxy', { 'X-Forwarded-For': '203.0.113.1' })
+    expect((await closeCode(sameAsA)).code).toBe(CloseCode.ServerBusy)
+    expect(a.readyState).toBe(WebSocket.OPEN)
+    expect(b.readyState).toBe(WebSocket.OPEN)
+    expect(server.limits.tripped.connections_per_ip).toBe(1)
+  })
+
+  it('sockets in all: over maxConnections, closed 4503, counted; no room is loaded for it', async () => {
+    server = await startServer({ maxConnections: 2 })
+    await raw('all-1')
+    await raw('all-2')
+    await waitFor(() => server!.rooms.size === 2, 'two rooms')
+    const extra = await raw('all-3')
+    const { code, reason } = await closeCode(extra)
+    expect(code).toBe(CloseCode.ServerBusy)
+    expect(reason).toMatch(/connections/)
+    expect(server.limits.tripped.connections).toBe(1)
+    expect(server.rooms.get('all-3')).toBeUndefined()
+  })
+
+  it('rooms in memory: a join that would load one more than maxRooms is closed 4503', async () => {
+    server = await startServer({ maxRooms: 2 })
+    await connect('room-1')
+    await connect('room-2')
+    const extra = await raw('room-3')
+    const { code, reason } = await closeCode(extra)
+    expect(code).toBe(CloseCode.ServerBusy)
+    expect(reason).toMatch(/boards/)
+    expect(server.limits.tripped.rooms).toBe(1)
+    expect(server.rooms.size).toBe(2)
+    // A room already in memory still takes joiners.
+    const joiner = await connect('room-1')
+    expect(joiner.closeCode).toBeNull()
+  })
+})
+
+describe('document size', () => {
+  it('an update that would pass maxDocBytes is closed 4413; nothing of it is stored or broadcast', async () => {
+    server = await startServer({ maxDocBytes: 64 * 1024 })
+    const writer = await connect('full')
+    const reader = await connect('full')
+    writer.addShape('small', { x: 1 })
+    await waitFor(() => shapesMap(reader.doc).has('small'), 'the small shape broadcast')
+    insertShape(writer.doc, 'huge', penShape(20_000))
+    const { code } = await writer.closed
+    expect(code).toBe(CloseCode.BoardFull)
+    expect(server.limits.tripped.doc_size).toBe(1)
+    const room = server.rooms.get('full')!
+    expect(shapesMap(room.doc).has('huge')).toBe(false)
+    // The reader is still there and still gets edits, but never the refused shape.
+    const other = await connect('full')
+    other.addShape('after', { x: 2 })
+    await waitFor(() => shapesMap(reader.doc).has('after'), 'a later edit broadcast')
+    expect(shapesMap(reader.doc).has('huge')).toBe(false)
+  })
+
+  it('an update repeating what the document has counts only what is new', async () => {
+    server = await startServer({ maxDocBytes: 600_000 })
+    const writer = await connect('repeat')
+    fillDoc(writer.doc, 400_000)
+    await waitFor(() => (server!.rooms.get('repeat')?.docBytes ?? 0) >= 400_000, 'the document stored')
+    // The whole document again plus one shape: 400 KB more by its length, a few bytes by content.
+    writer.addShape('one-more', { x: 5 })
+    const encoder = encoding.createEncoder()
+    encoding.writeVarUint(encoder, MessageType.Sync)
+    syncProtocol.writeUpdate(encoder, Y.encodeStateAsUpdate(writer.doc))
+    writer.ws.send(encoding.toUint8Array(encoder))
+    writer.addShape('last', { x: 6 })
+    await waitFor(() => shapesMap(server!.rooms.get('repeat')!.doc).has('last'), 'the edits stored')
+    expect(writer.closeCode).toBeNull()
+    expect(server.limits.tripped.doc_size).toBe(0)
+  })
+
+  it('the size is exact after a reload', async () => {
+    const dataDir = tempDir()
+    server = await startServer({ dataDir })
+    const writer = await connect('reload')
+    fillDoc(writer.doc, 300_000)
+    await waitFor(() => (server!.rooms.get('reload')?.docBytes ?? 0) >= 300_000, 'the document stored')
+    const expected = Y.encodeStateAsUpdate(server.rooms.get('reload')!.doc).byteLength
+    writer.terminate()
+    await waitFor(() => server!.rooms.size === 0, 'the room unloaded')
+    await server.close()
+    server = await startServer({ dataDir })
+    await connect('reload')
+    expect(server.rooms.get('reload')!.docBytes).toBe(expected)
+  })
+})
+
+describe('honest traffic under the defaults', () => {
+  it('a client editing normally and a 3 MB import in one update are never refused', async () => {
+    server = await startServer()
+    const a = await connect('honest')
+    const b = await connect('honest')
+    for (let i = 0; i < 20; i++) a.addShape(`s${i}`, { x: i, createdBy: 'Ada' })
+    const s0 = shapesMap(a.doc).get('s0')!
+    for (let i = 0; i < 300; i++) {
+      a.doc.transact(() => {
+        s0.set('x', i)
+        s0.set('y', i / 2)
+      })
+    }
+    await waitFor(() => shapesMap(b.doc).get('s0')?.get('x') === 299, 'the edits broadcast')
+    fillDoc(a.doc, 3 * 1024 * 1024, 'import')
+    const imported = [...shapesMap(a.doc).keys()].filter((k) => k.startsWith('import')).length
+    await waitFor(
+      () => [...shapesMap(b.doc).keys()].filter((k) => k.startsWith('import')).length === imported,
+      'the import broadcast',
+    )
+    expect(a.closeCode).toBeNull()
+    expect(b.closeCode).toBeNull()
+    expect(server.limits.tripped).toEqual(noTrips())
+  })
+})
+
+it('raw sockets are closed, not left half-open, when a cap refuses them', async () => {
+  server = await startServer({ maxConnectionsPerIp: 1 })
+  await rawSocket(wsUrl(server), 'half').then((ws) => sockets.push(ws))
+  const refused = await rawSocket(wsUrl(server), 'half')
+  sockets.push(refused)
+  expect((await closeCode(refused)).code).toBe(CloseCode.ServerBusy)
+  expect(server.connections()).toBe(1)
+})
