@@ -67,6 +67,7 @@ const RAISED_BUDGET = [
   ...['--rate-limit-per-sec', '100000', '--rate-limit-burst', '100000'],
   ...['--rate-limit-bytes-per-sec', String(2 ** 40), '--rate-limit-bytes-burst', String(2 ** 40)],
   ...['--max-connections', '100000', '--max-connections-per-ip', '100000', '--max-rooms', '100000'],
+  ...['--connect-rate-per-ip', '100000', '--connect-burst-per-ip', '100000'],
 ]
 
 export type EaselUnderTest = RunningServer & {

@@ -26,5 +26,11 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
  * the run connects from 127.0.0.1, so the per-address cap is raised to what a run opens and more.
  */
 export function e2eServerEnv(): Record<string, string> {
-  return { LEASE_TTL_MS: '3000', LEASE_IDLE_MS: '20000', MAX_CONNECTIONS_PER_IP: '10000' }
+  return {
+    LEASE_TTL_MS: '3000',
+    LEASE_IDLE_MS: '20000',
+    MAX_CONNECTIONS_PER_IP: '10000',
+    CONNECT_RATE_PER_IP: '10000',
+    CONNECT_BURST_PER_IP: '10000',
+  }
 }

@@ -65,7 +65,14 @@ export async function runScenario(
       ...['--lease-ttl-ms', String(o.leaseTtlMs), '--lease-idle-ms', String(o.leaseIdleMs)],
       ...['--ping-interval-ms', '1000', '--compact-after', '40', '--log-level', 'error'],
       // Every simulated user connects from 127.0.0.1, and cut sockets linger until their close.
-      ...['--max-connections-per-ip', '10000'],
+      ...[
+        '--max-connections-per-ip',
+        '10000',
+        '--connect-rate-per-ip',
+        '10000',
+        '--connect-burst-per-ip',
+        '10000',
+      ],
     ],
   })
   const room = `chaos-${seed}`

@@ -162,6 +162,11 @@ export class ClientFrames {
     switch (step) {
       case syncProtocol.messageYjsSyncStep1: {
         const stateVector = readBytes(decoder)
+        if (!conn.mayRequestSync()) {
+          conn.trip('rate_bytes', { reason: 'sync replies' })
+          conn.close(CloseCode.RateLimited, 'rate limited: too many whole-document requests')
+          return
+        }
         let reply: Uint8Array
         try {
           reply = Y.encodeStateAsUpdate(this.room.doc, stateVector)
@@ -172,6 +177,7 @@ export class ClientFrames {
         encoding.writeVarUint(encoder, MessageType.Sync)
         encoding.writeVarUint(encoder, syncProtocol.messageYjsSyncStep2)
         encoding.writeVarUint8Array(encoder, reply)
+        conn.chargeReply(reply.byteLength)
         conn.send(encoding.toUint8Array(encoder))
         return
       }

@@ -45,6 +45,8 @@ export class Connection {
   readonly log: Logger
   private readonly frames: TokenBucket
   private readonly bytes: TokenBucket
+  /** Bytes of sync replies this client asked for (see mayRequestSync). */
+  private readonly replies: TokenBucket
 
   constructor(
     private readonly transport: Transport,
@@ -57,6 +59,22 @@ export class Connection {
     this.log = log.child({ conn: this.id, room })
     this.frames = new TokenBucket(rate.perSec, rate.burst)
     this.bytes = new TokenBucket(rate.bytesPerSec, rate.bytesBurst)
+    this.replies = new TokenBucket(rate.bytesPerSec, rate.bytesBurst)
+  }
+
+  /**
+   * Whether the client may ask for another whole-document reply (a sync step 1): each reply's size
+   * is charged to a budget of its own, like the bytes it sends, so asking for a large document over
+   * and over costs the client its connection, not the server its CPU. The first reply always fits
+   * (the budget may go into debt by one reply: a joiner of a large board is never refused).
+   */
+  mayRequestSync(): boolean {
+    return this.replies.canTake(0)
+  }
+
+  /** Charges a whole-document reply's size (see {@link mayRequestSync}). */
+  chargeReply(bytes: number): void {
+    this.replies.spend(bytes)
   }
 
   /**

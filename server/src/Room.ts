@@ -8,6 +8,7 @@ import type { SessionKeys } from './authority/identity.ts'
 import { type AwarenessLimits, awarenessFrame, ClientFrames, syncStep1Frame } from './ClientFrames.ts'
 import type { Connection } from './Connection.ts'
 import type { Extension, RoomContext } from './Extension.ts'
+import { nextTurn, sliceSpent } from './fairness.ts'
 import { ORIGIN_LOAD, ORIGIN_SERVER } from './origins.ts'
 import type { Persistence } from './persistence/Persistence.ts'
 
@@ -134,6 +135,8 @@ export class Room implements RoomContext {
   private run(task: () => void | Promise<void>): Promise<void> {
     this.pending++
     const done = this.queue.then(async () => {
+      // Other rooms' sockets are read before this room goes on (see fairness.ts).
+      if (sliceSpent()) await nextTurn()
       if (this.destroyed) return
       this.inTask = true
       try {

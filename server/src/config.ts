@@ -72,6 +72,12 @@ export const configSchema = z.object({
   /** Open sockets: in all, and per client address (ServerBusy, 4503). */
   maxConnections: z.coerce.number().int().min(1).default(5000),
   maxConnectionsPerIp: z.coerce.number().int().min(1).default(100),
+  /**
+   * New sockets per second from one client address, and the burst above it (ServerBusy, 4503): a
+   * client reconnecting in a loop would otherwise make the server send it the board each time.
+   */
+  connectRatePerIp: z.coerce.number().min(0.1).default(10),
+  connectBurstPerIp: z.coerce.number().min(1).default(60),
   /** Rooms in memory at once; a join that would load one more is refused (ServerBusy, 4503). */
   maxRooms: z.coerce.number().int().min(1).default(2000),
   /** Size of a board's document; an update that would pass it is refused (BoardFull, 4413). */
@@ -122,6 +128,8 @@ const FLAGS: Record<keyof Config, string> = {
   maxConnections: 'MAX_CONNECTIONS',
   maxConnectionsPerIp: 'MAX_CONNECTIONS_PER_IP',
   maxRooms: 'MAX_ROOMS',
+  connectRatePerIp: 'CONNECT_RATE_PER_IP',
+  connectBurstPerIp: 'CONNECT_BURST_PER_IP',
   maxDocBytes: 'MAX_DOC_BYTES',
   awarenessMaxBytes: 'AWARENESS_MAX_BYTES',
   awarenessMaxIds: 'AWARENESS_MAX_IDS',

@@ -10,6 +10,8 @@ export const LIMIT_NAMES = [
   'backpressure',
   /** Sockets from one client address (ServerBusy). */
   'connections_per_ip',
+  /** New sockets per second from one client address (ServerBusy). */
+  'connect_rate',
   /** Sockets in all (ServerBusy). */
   'connections',
   /** Rooms in memory (ServerBusy). */

@@ -18,6 +18,15 @@ export class TokenBucket {
     return true
   }
 
+  /**
+   * Takes `cost` even if that leaves the bucket in debt: for work whose size is known only after
+   * it was admitted (a reply). Refills first, like the others.
+   */
+  spend(cost: number): void {
+    this.canTake(0)
+    this.tokens -= cost
+  }
+
   /** Whether `take(cost)` would succeed now (refills, but takes nothing). */
   canTake(cost = 1): boolean {
     const t = this.now()

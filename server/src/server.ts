@@ -17,6 +17,7 @@ import { LinkTokens } from './access/tokens.ts'
 import { SessionKeys } from './authority/identity.ts'
 import { Connection } from './Connection.ts'
 import { Limits } from './limits.ts'
+import { TokenBucket } from './rateLimit.ts'
 import type { Extension } from './Extension.ts'
 import type { Persistence } from './persistence/Persistence.ts'
 import { SqlitePersistence } from './persistence/SqlitePersistence.ts'
@@ -194,6 +195,8 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
 
   /** Open sockets per client address, for `maxConnectionsPerIp`. */
   const perAddress = new Map<string, number>()
+  /** New-socket budget per client address; addresses whose budget is full again are forgotten. */
+  const connectRate = new Map<string, TokenBucket>()
 
   /**
    * A new room socket: checks the room id and the connection caps, runs the connect and
@@ -211,6 +214,16 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
     if (connections.size >= config.maxConnections) {
       limits.trip('connections', log, { address, max: config.maxConnections })
       ws.close(CloseCode.ServerBusy, 'server busy: too many connections')
+      return
+    }
+    let arrivals = connectRate.get(address)
+    if (!arrivals) {
+      arrivals = new TokenBucket(config.connectRatePerIp, config.connectBurstPerIp)
+      connectRate.set(address, arrivals)
+    }
+    if (!arrivals.take()) {
+      limits.trip('connect_rate', log, { address, perSec: config.connectRatePerIp })
+      ws.close(CloseCode.ServerBusy, 'server busy: too many new connections from your address')
       return
     }
     const fromAddress = perAddress.get(address) ?? 0
@@ -310,6 +323,9 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
   }
 
   const keepalive = setInterval(() => {
+    for (const [address, bucket] of connectRate) {
+      if (bucket.canTake(config.connectBurstPerIp)) connectRate.delete(address)
+    }
     for (const [conn, socket] of connections) {
       if (!socket.alive) {
         conn.log.info('no pong since last ping; terminating')

@@ -5,6 +5,7 @@
  * is not refused.
  */
 import type net from 'node:net'
+import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import * as syncProtocol from 'y-protocols/sync'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -114,6 +115,53 @@ describe('rate limits', () => {
   })
 })
 
+describe('whole-document replies', () => {
+  it('are charged to a budget of their own: asking over and over closes 4429, counted as rate_bytes', async () => {
+    const budget = 300_000
+    server = await startServer({ rateLimitBytesBurst: budget, rateLimitBytesPerSec: 1024 })
+    const writer = await connect('asker')
+    // Many small shapes, each under the writer's own byte budget.
+    for (let i = 0; i < 12; i++) fillDoc(writer.doc, 10_000 * (i + 1), `part${i}-`)
+    await waitFor(() => (server!.rooms.get('asker')?.docBytes ?? 0) >= 110_000, 'the document stored')
+    const ws = await raw('asker')
+    const closed = closeCode(ws)
+    const replySizes: number[] = []
+    ws.on('message', (data: ArrayBuffer) => {
+      const decoder = decoding.createDecoder(new Uint8Array(data))
+      if (decoding.readVarUint(decoder) !== MessageType.Sync) return
+      if (decoding.readVarUint(decoder) !== syncProtocol.messageYjsSyncStep2) return
+      replySizes.push(decoding.readVarUint8Array(decoder).byteLength)
+    })
+    const request = wholeDocRequest()
+    for (let i = 0; i < 10; i++) ws.send(request)
+    const { code, reason } = await closed
+    expect(code).toBe(CloseCode.RateLimited)
+    expect(reason).toMatch(/whole-document/)
+    // A request is answered while the budget is not in debt: the last answered one takes it there.
+    const size = replySizes[0]!
+    expect(replySizes.length).toBe(Math.floor(budget / size) + 1)
+    expect(replySizes.length).toBeLessThan(10)
+    expect(server.limits.tripped.rate_bytes).toBe(1)
+    expect(writer.closeCode).toBeNull()
+  })
+
+  it('the first reply is always sent, even when the document is larger than the budget', async () => {
+    const dataDir = tempDir()
+    server = await startServer({ dataDir })
+    const writer = await connect('large')
+    fillDoc(writer.doc, 200_000)
+    await waitFor(() => (server!.rooms.get('large')?.docBytes ?? 0) >= 200_000, 'the document stored')
+    const shapes = shapesMap(writer.doc).size
+    writer.terminate()
+    await server.close()
+    server = await startServer({ dataDir, rateLimitBytesBurst: 50_000, rateLimitBytesPerSec: 1024 })
+    const joiner = await connect('large')
+    expect(shapesMap(joiner.doc).size).toBe(shapes)
+    expect(joiner.closeCode).toBeNull()
+    expect(server.limits.tripped.rate_bytes).toBe(0)
+  })
+})
+
 describe('backpressure', () => {
   it('a client that stops reading is closed 4508 once its queue passes maxBufferedBytes', async () => {
     server = await startServer({ maxBufferedBytes: 64 * 1024 })
@@ -179,6 +227,23 @@ describe('connection caps', () => {
     const again = await raw('ip')
     expect(again.readyState).toBe(WebSocket.OPEN)
     await waitFor(() => server!.connections() === 3, 'the new socket accepted')
+  })
+
+  it('new sockets per address: over the connect burst, closed 4503 before joining, counted', async () => {
+    server = await startServer({ connectBurstPerIp: 3, connectRatePerIp: 0.1 })
+    for (let i = 0; i < 3; i++) {
+      const ws = await raw('churn')
+      const gone = closeCode(ws)
+      ws.close()
+      await gone
+    }
+    // Three sockets opened and closed: the fourth in a row is one too many, though none is open.
+    const extra = await raw('churn')
+    const { code, reason } = await closeCode(extra)
+    expect(code).toBe(CloseCode.ServerBusy)
+    expect(reason).toMatch(/new connections/)
+    expect(server.limits.tripped.connect_rate).toBe(1)
+    expect(server.limits.tripped.connections_per_ip).toBe(0)
   })
 
   it('behind a trusted proxy, the first X-Forwarded-For entry is the address', async () => {

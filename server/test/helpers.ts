@@ -13,6 +13,10 @@ export async function startServer(config: ConfigInput = {}, deps: ServerDeps = {
       dataDir: tempDir(),
       logLevel: 'silent',
       clientDir: '/nonexistent',
+      // Tests open and close sockets from 127.0.0.1 far faster than any user: the new-socket budget
+      // per address is raised unless a test sets it (budget.test.ts does).
+      connectRatePerIp: 10_000,
+      connectBurstPerIp: 10_000,
       ...config,
     },
     deps,
