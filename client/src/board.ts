@@ -50,11 +50,20 @@ export function createBoard(room: string, env: BoardEnvironment): Board {
   let editor: Editor
   let text: TextEditing
   const queue = new CommitQueue(
-    { send: (request) => sync.sendEasel({ t: 'commit', ...request }) },
+    {
+      // A commit queued under another session (by a tab since closed) is sent as that session's.
+      send: (request, session) =>
+        sync.sendEasel({
+          t: 'commit',
+          ...request,
+          ...(session !== undefined && session !== sync.resumeSecret ? { as: session } : {}),
+        }),
+    },
     {
       ...env.commits,
       storage: env.storage,
       storageKey: roomStorageKeys(room).commits,
+      session: () => sync.resumeSecret,
       // A text commit's answer is matched with the draft kept for it; others get the generic notice.
       onOrphanResult: (p, result) => {
         if (!text.handleOrphanResult(p, result)) editor.reportCommitFailure(p.label, result)

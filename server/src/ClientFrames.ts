@@ -138,9 +138,18 @@ export class ClientFrames {
       case MessageType.Awareness:
         this.handleAwareness(conn, readBytes(decoder))
         return
-      case MessageType.QueryAwareness:
-        conn.send(awarenessFrame(this.room.awareness))
+      case MessageType.QueryAwareness: {
+        // Everyone's presence: charged like a whole-document reply.
+        if (!conn.mayRequestSync()) {
+          conn.trip('rate_bytes', { reason: 'awareness queries' })
+          conn.close(CloseCode.RateLimited, 'rate limited: too many whole-presence requests')
+          return
+        }
+        const reply = awarenessFrame(this.room.awareness)
+        conn.chargeReply(reply.byteLength)
+        conn.send(reply)
         return
+      }
       case MessageType.Auth:
         // Connections are authenticated before they join (the `onAuthenticate` hooks).
         return
@@ -350,6 +359,12 @@ export class ClientFrames {
       })
     }
     if (kept.length === 0) return
+    // Owned from now on, whether awareness reports the id as added or (announced before, then
+    // removed) as updated.
+    for (const e of kept) {
+      if (e.state === null) conn.awarenessIds.delete(e.clientId)
+      else conn.awarenessIds.add(e.clientId)
+    }
     awarenessProtocol.applyAwarenessUpdate(this.room.awareness, encodeAwarenessUpdate(kept), conn)
   }
 

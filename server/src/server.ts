@@ -95,7 +95,10 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
   const { persistence, authority, access: accessStore } = openStorage(config, deps)
   const access = new AccessControl(accessStore, new LinkTokens(secret), config.access)
   const lease = { ttlMs: config.leaseTtlMs, idleMs: config.leaseIdleMs }
+  /** Issues and checks session ids and their resume secrets. */
+  const sessions = new SessionKeys(deriveKey(secret, 'resume'))
   const authorityExtension = new AuthorityExtension(authority, lease, {
+    sessions,
     recordTtlMs: config.commitRecordTtlMs,
     maxLeasesPerSession: config.maxLeasesPerSession,
   })
@@ -114,7 +117,7 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
     unloadDelayMs: config.unloadDelayMs,
     log,
     extensions,
-    sessions: new SessionKeys(deriveKey(secret, 'resume')),
+    sessions,
     awareness: {
       maxBytes: config.awarenessMaxBytes,
       maxIds: config.awarenessMaxIds,

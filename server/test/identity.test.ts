@@ -220,6 +220,28 @@ describe('sessions the server vouches for', () => {
     expect(await bo.commit(req)).toMatchObject({ status: 'conflict', version: 1 })
     expect(server.authority.stats.commits.duplicate).toBe(1)
   })
+
+  it("a commit a closed tab queued is judged as that tab's session when a new tab replays it with its secret", async () => {
+    server = await startServer()
+    const closedTab = await connect('q', { name: 'Ada' })
+    await withShapes(closedTab, 'q', ['s1'])
+    const req = {
+      opId: 'op-tab-00001',
+      ops: [{ shapeId: 's1', field: 'deleted' as const, baseVersion: 0, value: true }],
+    }
+    expect(await closedTab.commit(req)).toEqual({ status: 'ok', versions: [1] })
+    const secret = closedTab.resume!
+    await closedTab.close()
+    // A new tab is a new session: it proves the old one with its secret and gets its answer.
+    const newTab = await connect('q', { name: 'Ada' })
+    expect(newTab.sessionId).not.toBe(secret.split('.')[0])
+    expect(await newTab.commit({ ...req, as: secret })).toEqual({ status: 'ok', versions: [1] })
+    expect(server.authority.stats.commits.duplicate).toBe(1)
+    // A forged secret, or none, leaves it the new session's own commit: decided afresh.
+    const forged = `${secret.slice(0, -4)}AAAA`
+    expect(await newTab.commit({ ...req, as: forged })).toMatchObject({ status: 'conflict', version: 1 })
+    expect(server.authority.stats.commits.duplicate).toBe(1)
+  })
 })
 
 describe('lease hardening', () => {
@@ -288,6 +310,27 @@ describe('awareness rules', () => {
     // Its own state a connection may remove.
     mallory.ws.send(awarenessFrame([{ clientId: 1001, clock: 2, state: null }]))
     await waitFor(() => !aw().has(1001), 'own state removed')
+  })
+
+  it('an id announced again after its removal stays its announcer’s, and counts against its cap', async () => {
+    const { mallory, aw, barrier } = await awarenessRoom({ awarenessMaxIds: 2 })
+    mallory.ws.send(awarenessFrame([{ clientId: 7, clock: 1, state: { n: 1 } }]))
+    mallory.ws.send(awarenessFrame([{ clientId: 7, clock: 2, state: null }]))
+    mallory.ws.send(awarenessFrame([{ clientId: 7, clock: 3, state: { n: 3 } }]))
+    await waitFor(() => (aw().get(7) as { n?: number } | undefined)?.n === 3, 'id 7 announced again')
+    // Re-announced, it is still Mallory's: another socket cannot take it over...
+    const eve = await connect('aw', { name: 'Eve' })
+    eve.ws.send(awarenessFrame([{ clientId: 7, clock: 50, state: { n: 'eve' } }]))
+    eve.ws.send(awarenessFrame([{ clientId: 20, clock: 1, state: { n: 'eve' } }]))
+    await waitFor(() => aw().has(20), "Eve's own id")
+    // ...and it counts: with 7 and the barrier's id, Mallory is at her cap of two.
+    await barrier(8)
+    mallory.ws.send(awarenessFrame([{ clientId: 9, clock: 1, state: { n: 9 } }]))
+    mallory.ws.send(awarenessFrame([{ clientId: 7, clock: 4, state: { n: 4 } }]))
+    await waitFor(() => (aw().get(7) as { n?: unknown }).n === 4, 'a later update of id 7')
+    expect(aw().has(9)).toBe(false)
+    expect(server!.limits.tripped.awareness_foreign).toBe(1)
+    expect(server!.limits.tripped.awareness_ids).toBe(1)
   })
 
   it('at most awarenessMaxIds ids per connection', async () => {

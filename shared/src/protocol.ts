@@ -118,7 +118,15 @@ export const clientMessage = z.discriminatedUnion('t', [
     resume: z.string().max(256).optional(),
   }),
   /** A versioned commit (tier 2); answered by `commitResult` with the same opId. */
-  commitRequest.extend({ t: z.literal('commit') }),
+  commitRequest.extend({
+    t: z.literal('commit'),
+    /**
+     * The resume secret of the session that made the commit, when that is not this socket's (a
+     * commit queued by a tab that was closed, replayed by a new one): the server judges it as that
+     * session's, so its recorded answer and its lease count. Only that session's tab knows it.
+     */
+    as: z.string().max(256).optional(),
+  }),
   /** Ask for the lease on a shape; `wait` queues the client if someone else holds it. */
   z.object({ t: z.literal('lock.acquire'), shapeId, wait: z.boolean().default(false) }),
   /** Keep the lease alive; `activity` means the user typed since the last renewal. */

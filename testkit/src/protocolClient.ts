@@ -225,7 +225,8 @@ export class ProtocolClient {
     return (await this.nextAt(match, timeoutMs)).message
   }
 
-  async commit(req: Omit<CommitRequest, 'opId'> & { opId?: string }): Promise<CommitResult> {
+  /** Sends a commit (`as`: another session's resume secret, as a new tab replaying it) and awaits its answer. */
+  async commit(req: Omit<CommitRequest, 'opId'> & { opId?: string; as?: string }): Promise<CommitResult> {
     const opId = req.opId ?? newOpId()
     const answer = this.next((m) => m.t === 'commitResult' && m.opId === opId)
     this.send({ t: 'commit', ...req, opId })

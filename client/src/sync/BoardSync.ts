@@ -93,7 +93,7 @@ export class BoardSync {
    * leases belong to it, across reconnects and reloads of the tab.
    */
   sessionId: string | null = null
-  /** The secret that resumes the session; sent only in `hello`, to this room's server. */
+  /** The secret that resumes the session; sent only to this room's server. */
   private resume: string | null
   private readonly sessionStore: KeyValueStorage | null
   private state: ConnectionState
@@ -280,6 +280,11 @@ export class BoardSync {
   subscribe = (listener: () => void): (() => void) => {
     this.listeners.add(listener)
     return () => this.listeners.delete(listener)
+  }
+
+  /** The secret that resumes this tab's session (null before the first welcome). */
+  get resumeSecret(): string | null {
+    return this.resume
   }
 
   /** True when Easel messages can be sent now (connected and greeted). */

@@ -131,6 +131,30 @@ describe('CommitQueue', () => {
     expect(storage.getItem('room')).toBeNull()
   })
 
+  it("keeps the session each commit was made under, and replays it with that session's secret", () => {
+    const storage = memoryStorage()
+    const t = fakeTimers()
+    let session: string | null = 'old-tab.secret'
+    const first = new CommitQueue(
+      { send: () => false },
+      { storage, storageKey: 'room', session: () => session, ...t },
+    )
+    void first.submit(req('op-a'), 'delete the note')
+    first.destroy()
+    // A new tab: another session, whose own commits carry its own secret.
+    session = 'new-tab.secret'
+    const sent: [string, string | undefined][] = []
+    const second = new CommitQueue(
+      { send: (r, s) => sent.push([r.opId, s]) > 0 },
+      { storage, storageKey: 'room', session: () => session, ...t },
+    )
+    void second.submit(req('op-b'), 'delete the arrow')
+    second.resume()
+    expect(new Set(sent.map((e) => e.join(' ')))).toEqual(
+      new Set(['op-b new-tab.secret', 'op-a old-tab.secret']),
+    )
+  })
+
   it('ignores corrupt stored state instead of failing to start', () => {
     const storage = memoryStorage()
     storage.setItem('room', '{not json')

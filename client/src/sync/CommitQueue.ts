@@ -3,11 +3,17 @@ import { type BackoffOptions, backoffDelay } from './backoff.ts'
 import type { KeyValueStorage } from './roomStorage.ts'
 
 /** A commit waiting for its answer; `label` says what the user did, for notices after a reload. */
-export type PendingCommit = { request: CommitRequest; label: string; queuedAt: number }
+export type PendingCommit = {
+  request: CommitRequest
+  label: string
+  queuedAt: number
+  /** The resume secret of the session that made it (see the `as` of the commit message). */
+  session?: string
+}
 
 export type CommitTransport = {
   /** Sends the request; false when the socket is not ready (the queue waits for `resume`). */
-  send(request: CommitRequest): boolean
+  send(request: CommitRequest, session: string | undefined): boolean
 }
 
 export type CommitQueueOptions = {
@@ -18,6 +24,8 @@ export type CommitQueueOptions = {
   backoff?: Partial<BackoffOptions>
   /** Answers to commits whose caller is gone (made before a reload). */
   onOrphanResult?: (pending: PendingCommit, result: CommitResult) => void
+  /** The current session's resume secret, recorded with each commit when it is queued. */
+  session?: () => string | null
   setTimer?: (fn: () => void, ms: number) => unknown
   clearTimer?: (t: unknown) => void
 }
@@ -72,7 +80,8 @@ export class CommitQueue {
 
   /** Queues a commit and resolves with the server's answer (however many retries it takes). */
   submit(request: CommitRequest, label: string): Promise<CommitResult> {
-    this.pending.set(request.opId, { request, label, queuedAt: Date.now() })
+    const session = this.options.session?.() ?? undefined
+    this.pending.set(request.opId, { request, label, queuedAt: Date.now(), ...(session ? { session } : {}) })
     this.persist()
     const answer = new Promise<CommitResult>((resolve) => this.waiters.set(request.opId, resolve))
     this.trySend(request.opId)
@@ -115,7 +124,7 @@ export class CommitQueue {
     const t = this.timers.get(opId)
     if (t !== undefined) this.clearTimer(t)
     this.timers.delete(opId)
-    if (!this.transport.send(p.request)) return // resumed on reconnect
+    if (!this.transport.send(p.request, p.session)) return // resumed on reconnect
     this.counters.sent++
     // No answer in time (a lost frame, a half-open socket): resend the same opId.
     this.timers.set(

@@ -18,6 +18,7 @@ import {
 } from '@easel/shared'
 import type { Connection } from '../Connection.ts'
 import type { Extension, RoomContext } from '../Extension.ts'
+import type { SessionKeys } from './identity.ts'
 
 /** Counters and timings for the observability layer; every method is optional. */
 export type AuthorityMetrics = {
@@ -58,6 +59,8 @@ export class AuthorityExtension implements Extension {
       metrics?: AuthorityMetrics
       /** Idempotency records are kept at least this long (default 24 h). */
       recordTtlMs?: number
+      /** Checks the resume secret a replayed commit may carry (`as`); without it, none is honoured. */
+      sessions?: SessionKeys
       /** Leases one session may hold or wait for at once (default 16). */
       maxLeasesPerSession?: number
       now?: () => number
@@ -132,8 +135,11 @@ export class AuthorityExtension implements Extension {
   onMessage(room: RoomContext, conn: Connection, message: ParsedClientMessage): boolean {
     switch (message.t) {
       case 'commit': {
-        const { t: _t, ...req } = message
-        this.enqueue(room, () => this.commit(room, conn, req))
+        const { t: _t, as, ...req } = message
+        // A commit replayed by a new tab for the session that made it is judged as that session's
+        // (its recorded answer, its lease), if the tab proves it with that session's secret.
+        const session = as === undefined ? null : (this.options.sessions?.resume(room.name, as) ?? null)
+        this.enqueue(room, () => this.commit(room, conn, req, session?.sessionId ?? conn.sessionId))
         return true
       }
       case 'lock.acquire':
@@ -226,7 +232,12 @@ export class AuthorityExtension implements Extension {
     return { id: conn.sessionId, name: conn.name, color: conn.color }
   }
 
-  private async commit(room: RoomContext, conn: Connection, req: CommitRequest): Promise<void> {
+  private async commit(
+    room: RoomContext,
+    conn: Connection,
+    req: CommitRequest,
+    sessionId: string,
+  ): Promise<void> {
     const started = performance.now()
     const reply = (result: CommitResult, outcome: keyof AuthorityStats['commits']) => {
       this.stats.commits[outcome]++
@@ -241,7 +252,7 @@ export class AuthorityExtension implements Extension {
     let decision: Awaited<ReturnType<Authority['commit']>>
     try {
       decision = await this.authority.commit(room.name, req, {
-        sessionId: conn.sessionId,
+        sessionId,
         by: conn.name,
         shapeExists: (id) => shapes.has(id),
         now: this.now(),
