@@ -69,86 +69,92 @@ function startFlood(wsUrl: string, room: string, closes: Closes): Flood {
   const sent: FloodSent = { updates: 0, awareness: 0, syncRequests: 0 }
   const url = `${wsUrl}/${room}`
   const loops: Promise<void>[] = []
+  /** FLOOD_ONLY=updater|awareness|reader runs one flooder alone (to see which one costs what). */
+  const only = process.env.FLOOD_ONLY
+  const runs = (name: string) => only === undefined || only === name
 
   // The updater: frames at just under the frame rate, each about rate-in-bytes / frame-rate long.
-  loops.push(
-    (async () => {
-      let n = 0
-      while (running) {
-        const c = await ProtocolClient.connect(wsUrl, room, { ...LOAD_CLIENT, name: 'updater' })
-        insertShape(c.doc, `flood${n++}`, RECT)
-        const shape = [...shapesMap(c.doc).values()].at(-1)!
-        const perMs = (DEFAULTS.rateLimitPerSec * UNDER_BUDGET) / 1000
-        const start = performance.now()
-        let mine = 0
-        while (running && c.closeCode === null) {
-          const due = Math.floor((performance.now() - start) * perMs)
-          for (; mine < due && c.closeCode === null; mine++) {
-            const base = mine % 1000
-            shape.set(
-              'points',
-              Array.from({ length: FLOOD_POINTS }, (_, i) => base + i * 0.37),
-            )
-            sent.updates++
+  if (runs('updater'))
+    loops.push(
+      (async () => {
+        let n = 0
+        while (running) {
+          const c = await ProtocolClient.connect(wsUrl, room, { ...LOAD_CLIENT, name: 'updater' })
+          insertShape(c.doc, `flood${n++}`, RECT)
+          const shape = [...shapesMap(c.doc).values()].at(-1)!
+          const perMs = (DEFAULTS.rateLimitPerSec * UNDER_BUDGET) / 1000
+          const start = performance.now()
+          let mine = 0
+          while (running && c.closeCode === null) {
+            const due = Math.floor((performance.now() - start) * perMs)
+            for (; mine < due && c.closeCode === null; mine++) {
+              const base = mine % 1000
+              shape.set(
+                'points',
+                Array.from({ length: FLOOD_POINTS }, (_, i) => base + i * 0.37),
+              )
+              sent.updates++
+            }
+            await sleep(5)
           }
-          await sleep(5)
+          if (c.closeCode !== null) countClose(closes, c.closeCode)
+          c.terminate()
         }
-        if (c.closeCode !== null) countClose(closes, c.closeCode)
-        c.terminate()
-      }
-    })(),
-  )
+      })(),
+    )
 
   // The awareness flooder: as fast as its socket takes frames.
-  loops.push(
-    (async () => {
-      const clientId = Math.floor(Math.random() * 2 ** 31)
-      let tick = 0
-      while (running) {
-        const ws = await openSocket(url)
-        const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)))
-        let open = true
-        void closed.then((code) => {
-          open = false
-          countClose(closes, code)
-        })
-        while (running && open) {
-          for (let i = 0; i < 50 && ws.bufferedAmount < 1024 * 1024; i++) {
-            tick++
-            ws.send(awarenessFrame(clientId, tick, { cursor: { x: tick, y: tick } }))
-            sent.awareness++
+  if (runs('awareness'))
+    loops.push(
+      (async () => {
+        const clientId = Math.floor(Math.random() * 2 ** 31)
+        let tick = 0
+        while (running) {
+          const ws = await openSocket(url)
+          const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)))
+          let open = true
+          void closed.then((code) => {
+            open = false
+            countClose(closes, code)
+          })
+          while (running && open) {
+            for (let i = 0; i < 50 && ws.bufferedAmount < 1024 * 1024; i++) {
+              tick++
+              ws.send(awarenessFrame(clientId, tick, { cursor: { x: tick, y: tick } }))
+              sent.awareness++
+            }
+            await new Promise((r) => setImmediate(r))
           }
-          await new Promise((r) => setImmediate(r))
+          ws.terminate()
+          await closed
         }
-        ws.terminate()
-        await closed
-      }
-    })(),
-  )
+      })(),
+    )
 
   // The client that never reads: whole-document requests, within the frame budget.
-  loops.push(
-    (async () => {
-      while (running) {
-        const ws = await openSocket(url)
-        const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)))
-        let open = true
-        void closed.then((code) => {
-          open = false
-          countClose(closes, code)
-        })
-        // `ws` has no pause of its own; its socket does.
-        ;(ws as unknown as { _socket: net.Socket })._socket.pause()
-        while (running && open) {
-          for (let i = 0; i < 10; i++) ws.send(WHOLE_DOC_REQUEST)
-          sent.syncRequests += 10
-          await sleep(1000 / (DEFAULTS.rateLimitPerSec / 10) / UNDER_BUDGET)
+  if (runs('reader'))
+    loops.push(
+      (async () => {
+        while (running) {
+          const ws = await openSocket(url)
+          const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)))
+          let open = true
+          void closed.then((code) => {
+            open = false
+            countClose(closes, code)
+          })
+          // `ws` has no pause of its own; its socket does.
+          ;(ws as unknown as { _socket: net.Socket })._socket.pause()
+          while (running && open) {
+            for (let i = 0; i < 10; i++) ws.send(WHOLE_DOC_REQUEST)
+            sent.syncRequests += 10
+            await sleep(1000 / (DEFAULTS.rateLimitPerSec / 10) / UNDER_BUDGET)
+          }
+          ws.terminate()
+          await closed
         }
-        ws.terminate()
-        await closed
-      }
-    })(),
-  )
+      })(),
+    )
 
   return {
     sent,

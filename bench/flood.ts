@@ -105,18 +105,33 @@ async function roundTrips(a: ProtocolClient, b: ProtocolClient, durationMs: numb
   return latencies
 }
 
-type ServerStats = { rss: number | null; limits: Record<string, number> | null }
+type LoopDelay = { p50: number; p99: number; max: number }
+type ServerStats = {
+  rss: number | null
+  limits: Record<string, number> | null
+  /** The server's event-loop delay since the previous read (the server resets it on each). */
+  loop: LoopDelay | null
+}
 async function serverStats(server: EaselUnderTest): Promise<ServerStats> {
   try {
-    const body = (await server.apiStats()) as { rss?: number; limits?: Record<string, number> }
-    return { rss: body.rss ?? null, limits: body.limits ?? null }
+    const body = (await server.apiStats()) as {
+      rss?: number
+      limits?: Record<string, number>
+      eventLoopDelayMs?: LoopDelay
+    }
+    return { rss: body.rss ?? null, limits: body.limits ?? null, loop: body.eventLoopDelayMs ?? null }
   } catch (err) {
     progress(`flood: no server stats (${(err as Error).message})`)
-    return { rss: null, limits: null }
+    return { rss: null, limits: null, loop: null }
   }
 }
 
-type PhaseRow = { phase: 'quiet' | 'flooded'; latency: Summary; rssMiB: number | null }
+type PhaseRow = {
+  phase: 'quiet' | 'flooded'
+  latency: Summary
+  rssMiB: number | null
+  loop: LoopDelay | null
+}
 
 async function run(options: BenchOptions): Promise<BenchResult> {
   const cfg = options.quick ? QUICK : FULL
@@ -128,8 +143,8 @@ async function run(options: BenchOptions): Promise<BenchResult> {
   const closes = new Map<number, number>()
   const rows: PhaseRow[] = []
   const thread = new FloodThread()
-  let before: ServerStats = { rss: null, limits: null }
-  let after: ServerStats = { rss: null, limits: null }
+  let before: ServerStats = { rss: null, limits: null, loop: null }
+  let after: ServerStats = { rss: null, limits: null, loop: null }
   try {
     progress('flood: filling room B with a ~3 MB document …')
     const filler = await ProtocolClient.connect(server.wsUrl, 'flood-b', { ...OBSERVER, name: 'filler' })
@@ -156,16 +171,17 @@ async function run(options: BenchOptions): Promise<BenchResult> {
     await waitFor(() => shapesMap(a.doc).has('rtt-b') && shapesMap(b.doc).has('rtt-a'), 'room A shapes')
 
     progress(`flood: quiet round trips (${cfg.quietMs / 1000} s) …`)
+    await serverStats(server) // starts the event-loop delay afresh
     const quiet = await roundTrips(a, b, cfg.quietMs)
     before = await serverStats(server)
-    rows.push({ phase: 'quiet', latency: summarize(quiet), rssMiB: mib(before.rss) })
+    rows.push({ phase: 'quiet', latency: summarize(quiet), rssMiB: mib(before.rss), loop: before.loop })
 
     progress(`flood: flooding room B, round trips in room A (${cfg.floodMs / 1000} s) …`)
     await thread.call({ t: 'start', wsUrl: server.wsUrl, room: 'flood-b' })
     await sleep(500)
     const flooded = await roundTrips(a, b, cfg.floodMs)
     after = await serverStats(server)
-    rows.push({ phase: 'flooded', latency: summarize(flooded), rssMiB: mib(after.rss) })
+    rows.push({ phase: 'flooded', latency: summarize(flooded), rssMiB: mib(after.rss), loop: after.loop })
     const stopped = await thread.call({ t: 'stop' })
     if (stopped.t !== 'stopped') throw new Error(`flood thread answered ${stopped.t}`)
     const sent: FloodSent = stopped.sent
@@ -187,7 +203,16 @@ async function run(options: BenchOptions): Promise<BenchResult> {
       tables: [
         {
           title: 'Round trip in room A',
-          columns: ['phase', 'round trips', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'server RSS MiB'],
+          columns: [
+            'phase',
+            'round trips',
+            'p50 ms',
+            'p95 ms',
+            'p99 ms',
+            'max ms',
+            'server RSS MiB',
+            'server event-loop delay p99 / max ms',
+          ],
           rows: rows.map((r) => [
             r.phase,
             r.latency.n,
@@ -196,6 +221,7 @@ async function run(options: BenchOptions): Promise<BenchResult> {
             ms(r.latency.p99),
             ms(r.latency.max),
             r.rssMiB === null ? null : fixed(r.rssMiB, 0),
+            r.loop === null ? null : `${fixed(r.loop.p99, 1)} / ${fixed(r.loop.max, 1)}`,
           ]),
         },
         {

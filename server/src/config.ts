@@ -18,7 +18,7 @@ export const configSchema = z.object({
   /** Update-log entries after which a room's log is folded into its snapshot. */
   compactAfter: z.coerce.number().int().min(1).default(500),
   /** How long a room stays in memory after its last connection left. */
-  unloadDelayMs: z.coerce.number().int().min(0).default(0),
+  unloadDelayMs: z.coerce.number().int().min(0).default(15_000),
   /** Token bucket per connection: sustained frames per second and burst size. */
   rateLimitPerSec: z.coerce.number().min(1).default(400),
   rateLimitBurst: z.coerce.number().min(1).default(2000),

@@ -1,6 +1,7 @@
 import fs from 'node:fs'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import path from 'node:path'
 import express from 'express'
 import pino, { type Logger } from 'pino'
@@ -146,8 +147,18 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
   }
   app.use(accessRoutes({ access, adminToken: config.adminToken, recheck }))
   /** Operational snapshot for operators and the benchmarks; needs the admin token. */
+  /** How late the event loop runs timers: what every room's latency rides on. Reset on each read. */
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 })
+  loopDelay.enable()
   app.get('/api/stats', adminOnly(config.adminToken), (_req, res) => {
     const mem = process.memoryUsage()
+    const ms = (ns: number) => Math.round(ns / 1e4) / 100
+    const eventLoopDelayMs = {
+      p50: ms(loopDelay.percentile(50)),
+      p99: ms(loopDelay.percentile(99)),
+      max: ms(loopDelay.max),
+    }
+    loopDelay.reset()
     res.json({
       rooms: rooms.size,
       connections: connections.size,
@@ -156,6 +167,7 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
       heapUsed: mem.heapUsed,
       authority: authorityExtension.stats,
       limits: limits.tripped,
+      eventLoopDelayMs,
     })
   })
   const indexHtml = path.join(config.clientDir, 'index.html')
@@ -293,17 +305,19 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
         return
       }
       const over = conn.admit(data.byteLength)
-      if (over === 'frames') {
-        conn.trip('rate_frames', { perSec: config.rateLimitPerSec, burst: config.rateLimitBurst })
-        conn.close(CloseCode.RateLimited, 'rate limited: too many frames per second')
-        return
-      }
-      if (over === 'bytes') {
-        conn.trip('rate_bytes', {
-          perSec: config.rateLimitBytesPerSec,
-          burst: config.rateLimitBytesBurst,
-        })
-        conn.close(CloseCode.RateLimited, 'rate limited: too many bytes per second')
+      if (over !== null) {
+        if (over === 'frames') {
+          conn.trip('rate_frames', { perSec: config.rateLimitPerSec, burst: config.rateLimitBurst })
+        } else {
+          conn.trip('rate_bytes', { perSec: config.rateLimitBytesPerSec, burst: config.rateLimitBytesBurst })
+        }
+        conn.close(CloseCode.RateLimited, `rate limited: too many ${over} per second`)
+        // Nothing more is read from a flooder (parsing what it keeps sending until it sees the
+        // close would cost the other rooms their share): its close answer is not read either, so
+        // it is cut after a grace period.
+        ws.pause()
+        terminateTimer ??= setTimeout(() => ws.terminate(), BACKPRESSURE_CLOSE_GRACE_MS)
+        terminateTimer.unref()
         return
       }
       const frame = new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
@@ -361,6 +375,7 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
       await new Promise((r) => setTimeout(r, 50))
       for (const { ws } of connections.values()) ws.terminate()
       server.closeAllConnections()
+      loopDelay.disable()
       await rooms.unloadAll()
       for (const ext of extensions) await ext.close?.()
       wss.close()

@@ -17,6 +17,9 @@ export async function startServer(config: ConfigInput = {}, deps: ServerDeps = {
       // per address is raised unless a test sets it (budget.test.ts does).
       connectRatePerIp: 10_000,
       connectBurstPerIp: 10_000,
+      // Most tests check what a room leaves on disk once its last client is gone: unload at once
+      // (the server's default keeps an empty room 15 s, so a reconnect or reload does not reload it).
+      unloadDelayMs: 0,
       ...config,
     },
     deps,
