@@ -60,8 +60,6 @@ export const DEFAULT_AWARENESS_LIMITS: AwarenessLimits = {
 /** What frame handling needs of its room. */
 export interface FrameRoom extends RoomContext {
   readonly awareness: awarenessProtocol.Awareness
-  /** Size of the document in bytes (an upper bound), for `maxDocBytes`. */
-  readonly docBytes: number
 }
 
 /**

@@ -9,6 +9,10 @@ export interface RoomContext {
   readonly name: string
   readonly doc: Y.Doc
   readonly conns: ReadonlySet<Connection>
+  /** Size of the document in bytes (an upper bound). */
+  readonly docBytes: number
+  /** Size the document may reach; what would pass it is refused (updates close BoardFull). */
+  readonly maxDocBytes: number
   /**
    * Changes the document as the server, after every frame already received: the change is stored,
    * then broadcast to everyone. Resolves once it was broadcast.

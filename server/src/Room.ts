@@ -121,6 +121,10 @@ export class Room implements RoomContext {
     return this.bytes
   }
 
+  get maxDocBytes(): number {
+    return this.options.maxDocBytes
+  }
+
   /** Whether tasks are queued or running. */
   get busy(): boolean {
     return this.pending > 0

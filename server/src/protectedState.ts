@@ -116,6 +116,12 @@ class Inspection {
   private readonly newShapes = new Map<string, string>()
   /** Properties the update sets (and does not itself delete), per entry holding a shape's map. */
   private readonly propsSet = new Map<string, Map<string, unknown>>()
+  /** The update's items for a required property, and explicit deletions of its live value. */
+  private readonly required = new Map<string, RequiredGroup>()
+  /** Ids (`client:clock`) the update's new items name as their left origin. */
+  private readonly origins = new Set<string>()
+  /** Steps left for replaying Yjs's conflict resolution against the document (see `landsRight`). */
+  private replayBudget = 0
 
   constructor(
     private readonly doc: Y.Doc,
@@ -146,10 +152,46 @@ class Inspection {
           )
         }
       }
-      if (this.rules.schema) this.checkSchema(s, loc, this.rules.schema)
+      if (this.rules.schema) {
+        this.noteRequired(s, loc, this.rules.schema)
+        this.checkSchema(s, loc, this.rules.schema)
+      }
     }
     this.checkDeletions()
-    if (this.rules.schema) this.checkNewShapes()
+    if (this.rules.schema) {
+      this.checkNewShapes()
+      this.checkRequiredKept()
+    }
+  }
+
+  /** The left origin Yjs integrates a new item with (a partly known struct continues its own). */
+  private effectiveOrigin(s: Y.Item): Y.ID | null {
+    const known = this.state(s.id.client)
+    return s.id.clock < known ? Y.createID(s.id.client, known - 1) : s.origin
+  }
+
+  /**
+   * Remembers an item set under a shape property (deleted content included: it still takes the
+   * key's place). Yjs never gives a map entry a right origin; one placed left of the live value is
+   * deleted on arrival, so it can only hide a deletion.
+   */
+  private noteRequired(s: Y.Item, loc: Location, schema: SchemaRules): void {
+    if (loc.root !== schema.shapesRoot || loc.depth !== 1 || loc.key === null || loc.holder === null) return
+    if (s.rightOrigin) refuse('invalid', `shape property "${loc.key}" has a right origin`)
+    const origin = this.effectiveOrigin(s)
+    if (origin) this.origins.add(idKey(origin))
+    if (!REQUIRED_PROPS.has(loc.key)) return
+    this.group(loc.holder, loc.key).items.push(s)
+  }
+
+  private group(holder: string, key: string): RequiredGroup {
+    const k = `${holder}|${key}`
+    let g = this.required.get(k)
+    if (!g) {
+      g = { holder, key, items: [], deletesLive: false }
+      this.required.set(k, g)
+    }
+    return g
   }
 
   /** Whether the update deletes every clock of `s` itself (then what it holds is never seen). */
@@ -204,19 +246,6 @@ class Inspection {
     props.set(key, content.arr.at(-1))
   }
 
-  /**
-   * Deleting the live value of a required property of a live shape must come with a new value for
-   * it in the same update (which is how Yjs overwrites a map key).
-   */
-  private checkRequiredKept(s: Y.Item, loc: Location, schema: SchemaRules): void {
-    if (loc.root !== schema.shapesRoot || loc.depth !== 1 || loc.key === null) return
-    if (!REQUIRED_PROPS.has(loc.key)) return
-    const shape = (s.parent as Y.AbstractType<unknown>)._item
-    if (shape === null || shape.deleted || loc.holder === null) return
-    if (this.propsSet.get(loc.holder)?.has(loc.key)) return
-    refuse('invalid', `update deletes required shape property "${loc.key}"`)
-  }
-
   /** A shape the update creates must carry every required property. */
   private checkNewShapes(): void {
     for (const [holder, id] of this.newShapes) {
@@ -226,7 +255,117 @@ class Inspection {
         const missing = parsed.error.issues[0]?.path.join('.') ?? ''
         refuse('invalid', `new shape "${id}" is invalid or incomplete (${missing})`)
       }
+      for (const key of REQUIRED_PROPS) this.group(holder, key)
     }
+  }
+
+  /**
+   * After the update, every required property the update touches must still hold a valid value.
+   *
+   * A key's value is its rightmost item: a new item goes right of its left origin, and when it ends
+   * rightmost it deletes the item on its left. So the value afterwards is the document's live item
+   * or one of the update's items for the key that no other of them names as origin (a tip). A tip
+   * is good when it holds a plain value (checked by `checkSchema`) the update does not delete.
+   * - Every tip good: the value afterwards is the live one or a good tip. If the update deletes
+   *   the live value outright, a tip must descend from it (origin chain back to the live item), so
+   *   that one of them certainly replaces it.
+   * - A bad tip (deleted content, or deleted by the update) is harmless only when all the update's
+   *   items for the key descend from one older item and Yjs places them left of the live value
+   *   (a concurrent edit that lost, sent again): `landsRight` replays that placement.
+   * For a shape the update creates, every required key needs tips, all good.
+   */
+  private checkRequiredKept(): void {
+    if (this.required.size === 0) return
+    this.replayBudget = 64 + 16 * this.decoded.structs.length
+    const fresh = new Set(this.newShapes.keys())
+    for (const g of this.required.values()) {
+      const isNew = fresh.has(g.holder)
+      let map: Y.Map<unknown> | null = null
+      if (!isNew) {
+        map = this.liveShapeMap(g.holder)
+        if (map === null) continue // a deleted shape (or none): nothing of it is seen
+      }
+      const tips = g.items.filter((s) => !this.origins.has(idKey(lastId(s))))
+      const bad = tips.filter((s) => !(s.content instanceof Y.ContentAny) || this.deletesItself(s))
+      const what = `required shape property "${g.key}"`
+      if (map === null) {
+        if (tips.length === 0 || bad.length > 0)
+          refuse('invalid', `update leaves ${what} of a new shape unset`)
+        continue
+      }
+      const live = map._map.get(g.key)
+      // The key is unset already (only a broken document has that): the update cannot make it worse.
+      if (live === undefined || live.deleted) continue
+      const heads = new Map<Y.Item, Y.ID | null>()
+      for (const s of g.items) {
+        const origin = this.effectiveOrigin(s)
+        if (origin === null || !this.isOwnItem(origin)) heads.set(s, origin)
+      }
+      const fromLive = [...heads.values()].some((o) => o !== null && sameId(o, lastId(live)))
+      if (bad.length === 0) {
+        if (g.deletesLive && !fromLive) refuse('invalid', `update deletes ${what}`)
+        continue
+      }
+      const [only] = heads
+      if (g.deletesLive || heads.size !== 1 || fromLive || only === undefined || this.landsRight(only, live))
+        refuse('invalid', `update deletes ${what}`)
+    }
+  }
+
+  /** Whether the update holds an item (not a GC or skip) at `id`. */
+  private isOwnItem(id: Y.ID): boolean {
+    if (storeFind(this.doc, id) !== undefined) return false
+    return this.findOwn(id) instanceof Y.Item
+  }
+
+  /** The live shape map held by the stored entry `holder`, or null. */
+  private liveShapeMap(holder: string): Y.Map<unknown> | null {
+    const [client, clock] = holder.split(':').map(Number)
+    const item = storeFind(this.doc, Y.createID(client!, clock!))
+    if (!(item instanceof Y.Item) || item.deleted || !(item.content instanceof Y.ContentType)) return null
+    const type = item.content.type
+    return type instanceof Y.Map ? (type as Y.Map<unknown>) : null
+  }
+
+  /**
+   * Replays Yjs's conflict resolution (`Item.integrate`) for a new map item with left origin
+   * `[head, origin]` against the document's items for its key: whether it ends right of `live`
+   * (and so replaces it). Unclear cases (an origin inside a merged struct, too long a history)
+   * count as replacing.
+   */
+  private landsRight([head, originId]: [Y.Item, Y.ID | null], live: Y.Item): boolean {
+    let left: Y.Item | null = null
+    let o: Y.Item | null
+    if (originId !== null) {
+      const origin = storeFind(this.doc, originId)
+      if (!(origin instanceof Y.Item) || !sameId(lastId(origin), originId)) return true
+      left = origin
+      o = origin.right
+    } else {
+      o = live
+      while (o.left !== null && this.replayBudget-- > 0) o = o.left
+    }
+    const before = new Set<Y.Item>()
+    const conflicting = new Set<Y.Item>()
+    while (o !== null) {
+      if (this.replayBudget-- <= 0) return true
+      before.add(o)
+      conflicting.add(o)
+      const oOrigin = o.origin ? storeFind(this.doc, o.origin) : undefined
+      if (sameOrigin(originId, o.origin)) {
+        if (o.id.client < head.id.client) {
+          left = o
+          conflicting.clear()
+        } else if (o.rightOrigin === null) break
+      } else if (oOrigin instanceof Y.Item && before.has(oOrigin)) {
+        if (!conflicting.has(oOrigin)) {
+          left = o
+          conflicting.clear()
+        }
+      } else break
+      o = o.right
+    }
+    return left === live
   }
 
   private indexStructs(): void {
@@ -403,6 +542,12 @@ class Inspection {
     return { root: held.root, depth: deeper(held.depth), key, holder: held.depth === 0 ? idKey(id) : null }
   }
 
+  /** The update deletes a live item outright: if it is a required property's value, note it. */
+  private noteDeletion(loc: Location, schema: SchemaRules): void {
+    if (loc.root !== schema.shapesRoot || loc.depth !== 1 || loc.key === null || loc.holder === null) return
+    if (REQUIRED_PROPS.has(loc.key)) this.group(loc.holder, loc.key).deletesLive = true
+  }
+
   private checkDeletions(): void {
     for (const [client, ranges] of this.decoded.ds.clients) {
       for (const { clock, len } of ranges) {
@@ -423,12 +568,19 @@ class Inspection {
               `update removes an entry of "${loc.root}" (deleting needs a versioned commit)`,
             )
           }
-          if (this.rules.schema) this.checkRequiredKept(s, loc, this.rules.schema)
+          if (this.rules.schema) this.noteDeletion(loc, this.rules.schema)
         }
       }
     }
   }
 }
+
+/** A required property of a shape: the update's items for it, and whether it deletes its live value. */
+type RequiredGroup = { holder: string; key: string; items: Y.Item[]; deletesLive: boolean }
+
+const lastId = (s: Y.Item) => Y.createID(s.id.client, s.id.clock + s.length - 1)
+const sameId = (a: Y.ID, b: Y.ID) => a.client === b.client && a.clock === b.clock
+const sameOrigin = (a: Y.ID | null, b: Y.ID | null) => (a === null ? b === null : b !== null && sameId(a, b))
 
 function clientStructs(doc: Y.Doc, client: number): StoreStruct[] | undefined {
   return (doc.store.clients as Map<number, StoreStruct[]>).get(client)

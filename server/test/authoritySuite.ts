@@ -94,6 +94,47 @@ export function runAuthorityTests(
       }
     })
 
+    it('stores a value as its schema parsed it (unknown keys dropped), also after reopening', async () => {
+      const { authority, reopen, cleanup } = await make()
+      try {
+        const binding = { start: null, end: null, junk: 'x'.repeat(10_000) }
+        const req: CommitRequest = {
+          opId: 'op-fffffff1',
+          ops: [{ shapeId: 's1', field: 'binding', baseVersion: 0, value: binding }],
+        }
+        const d = await authority.commit('r', req, env())
+        expect(d.result).toEqual({ status: 'ok', versions: [1] })
+        expect(d.apply![0]!.value).toEqual({ start: null, end: null })
+        expect((await authority.fieldStates('r')).get('s1:binding')!.value).toEqual({
+          start: null,
+          end: null,
+        })
+        const reopened = await reopen()
+        expect((await reopened.fieldStates('r')).get('s1:binding')!.value).toEqual({ start: null, end: null })
+      } finally {
+        await cleanup()
+      }
+    })
+
+    it('refuses a commit past maxAddedBytes with too_large: nothing stored, a retry that fits applies', async () => {
+      const { authority, cleanup } = await make()
+      try {
+        const req: CommitRequest = {
+          opId: 'op-fffffff2',
+          ops: [{ shapeId: 's1', field: 'text', baseVersion: 0, value: 'x'.repeat(1000) }],
+        }
+        const refused = await authority.commit('r', req, env({ maxAddedBytes: 500 }))
+        expect(refused.result).toMatchObject({ status: 'error', code: 'too_large' })
+        expect(refused.apply).toBeNull()
+        expect((await authority.fieldStates('r')).size).toBe(0)
+        // Not remembered for the opId: once there is room, the same request applies.
+        const retried = await authority.commit('r', req, env({ maxAddedBytes: 5000 }))
+        expect(retried.result).toEqual({ status: 'ok', versions: [1] })
+      } finally {
+        await cleanup()
+      }
+    })
+
     it('a conflict answer is also recorded for its opId', async () => {
       const { authority, cleanup } = await make()
       try {

@@ -1,7 +1,8 @@
+import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { readShapes, versionedMap } from '@easel/shared'
-import type { EaselServer } from '../src/index.ts'
+import { type EaselServer, SqliteAuthority, SqlitePersistence } from '../src/index.ts'
 import { newOpId, ProtocolClient } from '@easel/testkit/protocolClient.ts'
 import { tempDir } from '@easel/testkit/serverProcess.ts'
 import { waitFor } from '@easel/testkit/waitFor.ts'
@@ -224,5 +225,84 @@ describe('versioned commits over the wire', () => {
     await server.persistence.compact('rebuild', Y.encodeStateAsUpdate(clean))
     const b = await connect('rebuild', 'Bo')
     await waitFor(() => readShapes(b.doc).shapes[0]?.deleted === true, 'projection rebuilt')
+  })
+
+  it('a commit’s value is stored as the schema parsed it: unknown keys never reach the document or SQLite', async () => {
+    const dataDir = tempDir()
+    server = await startServer({ dataDir })
+    const [a] = await roomWithShape('junk', ['Ada'])
+    const value = { start: null, end: null, junk: 'x'.repeat(200_000) }
+    expect(await a!.commit({ ops: [{ shapeId: 's1', field: 'binding', baseVersion: 0, value }] })).toEqual({
+      status: 'ok',
+      versions: [1],
+    })
+    const stored = () =>
+      (versionedMap(server!.rooms.get('junk')!.doc).get('s1:binding') as { value: unknown }).value
+    expect(stored()).toEqual({ start: null, end: null })
+    await waitFor(() => versionedMap(a!.doc).has('s1:binding'), 'projection')
+    expect((versionedMap(a!.doc).get('s1:binding') as { value: unknown }).value).toEqual({
+      start: null,
+      end: null,
+    })
+    expect(server.rooms.get('junk')!.docBytes).toBeLessThan(100_000)
+    for (const c of clients.splice(0)) c.close()
+    await waitFor(() => server!.rooms.size === 0, 'the room unloaded')
+    await server.close()
+    server = await startServer({ dataDir })
+    const b = await connect('junk', 'Bo')
+    expect((versionedMap(b.doc).get('s1:binding') as { value: unknown }).value).toEqual({
+      start: null,
+      end: null,
+    })
+    b.close()
+    await server.close()
+    server = undefined
+    const sqlite = new SqlitePersistence(path.join(dataDir, 'easel.sqlite'))
+    try {
+      const states = await new SqliteAuthority(sqlite.db, { ttlMs: 10_000, idleMs: 30_000 }).fieldStates(
+        'junk',
+      )
+      expect(states.get('s1:binding')!.value).toEqual({ start: null, end: null })
+    } finally {
+      sqlite.close()
+    }
+  })
+
+  it('a commit that would pass maxDocBytes is refused with too_large, counted, and nothing is stored', async () => {
+    const dataDir = tempDir()
+    server = await startServer({ dataDir, maxDocBytes: 8 * 1024 })
+    const [a] = await roomWithShape('full', ['Ada'])
+    const room = server.rooms.get('full')!
+    const before = Y.encodeStateVector(room.doc)
+    const big = await a!.commit({
+      ops: [{ shapeId: 's1', field: 'text', baseVersion: 0, value: 'x'.repeat(10_000) }],
+    })
+    expect(big).toMatchObject({ status: 'error', code: 'too_large' })
+    expect(server.limits.tripped.doc_size).toBe(1)
+    expect(server.authority.stats.commits.error).toBe(1)
+    await room.idle()
+    expect(Y.encodeStateVector(room.doc)).toEqual(before)
+    expect(versionedMap(room.doc).has('s1:text')).toBe(false)
+    // The socket stays; a commit that fits still applies.
+    expect(
+      await a!.commit({ ops: [{ shapeId: 's1', field: 'text', baseVersion: 0, value: 'small' }] }),
+    ).toEqual({
+      status: 'ok',
+      versions: [1],
+    })
+    for (const c of clients.splice(0)) c.close()
+    await waitFor(() => server!.rooms.size === 0, 'the room unloaded')
+    await server.close()
+    server = undefined
+    const sqlite = new SqlitePersistence(path.join(dataDir, 'easel.sqlite'))
+    try {
+      const states = await new SqliteAuthority(sqlite.db, { ttlMs: 10_000, idleMs: 30_000 }).fieldStates(
+        'full',
+      )
+      expect(states.get('s1:text')!.value).toBe('small')
+      expect(states.get('s1:text')!.version).toBe(1)
+    } finally {
+      sqlite.close()
+    }
   })
 })

@@ -10,6 +10,7 @@ import * as Y from 'yjs'
 import {
   CloseCode,
   type CrdtProps,
+  crdtProps,
   insertShape,
   MessageType,
   SHAPE_KINDS,
@@ -49,12 +50,29 @@ function clientUpdate(server: Y.Doc, change: (client: Y.Doc) => void): Uint8Arra
   return Y.encodeStateAsUpdate(client, Y.encodeStateVector(server))
 }
 
+/** The item holding the live value of `s1`'s `key` (what a new value names as its origin). */
+const liveOf = (doc: Y.Doc, key: string) => s1(doc)._map.get(key)!
+const lastIdOf = (item: Y.Item) => Y.createID(item.id.client, item.id.clock + item.length - 1)
+/** A client id above any other: Yjs's conflict resolution places its item right of theirs. */
+const HIGHEST_CLIENT = 2 ** 32 - 1
+
+/** A copy of `server` as a client with id `clientID` sees it. */
+function replica(server: Y.Doc, clientID: number): Y.Doc {
+  const c = new Y.Doc()
+  c.clientID = clientID
+  Y.applyUpdate(c, Y.encodeStateAsUpdate(server))
+  return c
+}
+const diffFrom = (client: Y.Doc, server: Y.Doc) => Y.encodeStateAsUpdate(client, Y.encodeStateVector(server))
+
 /** One hand-made item inside shape `s1` (content Yjs puts only in text types). */
 const forgedInS1 = (server: Y.Doc, content: ConstructorParameters<typeof Y.Item>[7]) =>
   encodeItems([{ client: 9001, clock: 0, parent: s1Item(server), parentSub: 'z', content }])
 
 type Rule = {
   name: string
+  /** A required property the update would leave `s1` without, if it were integrated. */
+  removes?: string
   /** Written by the server before the client's update (state no client could have written). */
   setup?: (server: Y.Doc) => void
   update: (server: Y.Doc) => Uint8Array
@@ -127,6 +145,77 @@ const RULES: Rule[] = [
   {
     name: 'deleting a required property',
     update: (s) => clientUpdate(s, (c) => s1(c).delete('x')),
+  },
+  {
+    // Its item becomes rightmost and so deletes the live value; deleted content itself is not checked.
+    name: 'A: deleted content for kind placed right of the live value',
+    removes: 'kind',
+    update: (s) =>
+      encodeItems([
+        {
+          client: 9101,
+          clock: 0,
+          origin: lastIdOf(liveOf(s, 'kind')),
+          parent: null,
+          content: new Y.ContentDeleted(1),
+        },
+      ]),
+  },
+  {
+    name: 'B: a valid kind placed left of the live value (deleted on arrival), the live value deleted',
+    removes: 'kind',
+    update: (s) => {
+      const live = liveOf(s, 'kind')
+      return encodeItems(
+        [{ client: 9102, clock: 0, rightOrigin: live.id, parent: null, content: new Y.ContentAny(['rect']) }],
+        [{ client: live.id.client, clock: live.id.clock, len: 1 }],
+      )
+    },
+  },
+  {
+    name: 'C: a valid kind that the same update deletes',
+    removes: 'kind',
+    update: (s) =>
+      encodeItems(
+        [
+          {
+            client: 9103,
+            clock: 0,
+            origin: lastIdOf(liveOf(s, 'kind')),
+            parent: null,
+            content: new Y.ContentAny(['rect']),
+          },
+        ],
+        [{ client: 9103, clock: 0, len: 1 }],
+      ),
+  },
+  {
+    // A concurrent edit's origin (an overwritten value) under a client id that wins the conflict.
+    name: 'deleted content for kind whose older origin Yjs places right of the live value',
+    removes: 'kind',
+    setup: (s) => s1(s).set('kind', 'ellipse'),
+    update: (s) =>
+      encodeItems([
+        {
+          client: HIGHEST_CLIENT,
+          clock: 0,
+          origin: liveOf(s, 'kind').origin,
+          parent: null,
+          content: new Y.ContentDeleted(1),
+        },
+      ]),
+  },
+  {
+    name: 'a new shape whose kind the same update overwrites with deleted content',
+    update: (s) => {
+      const c = replica(s, 9104)
+      insertShape(c, 's2', RECT)
+      const live = shapesMap(c).get('s2')!._map.get('kind')!
+      const tail = encodeItems([
+        { client: 9105, clock: 0, origin: lastIdOf(live), parent: null, content: new Y.ContentDeleted(1) },
+      ])
+      return Y.mergeUpdates([diffFrom(c, s), tail])
+    },
   },
   {
     name: 'a write to another root (map)',
@@ -216,6 +305,37 @@ const VALID: { name: string; update: (server: Y.Doc) => Uint8Array }[] = [
       }),
   },
   {
+    name: 'concurrent edits whose origin the server already overwrote (winning and losing)',
+    update: (s) => {
+      const low = replica(s, 1)
+      const high = replica(s, HIGHEST_CLIENT)
+      s1(s).set('kind', 'ellipse')
+      s1(low).set('kind', 'diamond')
+      s1(high).set('kind', 'sticky')
+      return Y.mergeUpdates([diffFrom(low, s), diffFrom(high, s)])
+    },
+  },
+  {
+    name: 'an offline chain of overwrites of a required property after a concurrent edit',
+    update: (s) => {
+      const c = replica(s, HIGHEST_CLIENT)
+      s1(s).set('x', -1)
+      for (let i = 0; i < 20; i++) s1(c).set('x', i)
+      return diffFrom(c, s)
+    },
+  },
+  {
+    name: 'a concurrent edit that lost, sent again after the winner reached the client (deleted by the update)',
+    update: (s) => {
+      const c = replica(s, 1)
+      s1(c).set('kind', 'diamond')
+      s1(s).set('kind', 'ellipse')
+      Y.applyUpdate(c, Y.encodeStateAsUpdate(s))
+      expect(s1(c).get('kind')).toBe('ellipse')
+      return diffFrom(c, s)
+    },
+  },
+  {
     name: 'the whole document again (what the server already has is not checked)',
     update: (s) => Y.mergeUpdates([Y.encodeStateAsUpdate(s), clientUpdate(s, (c) => s1(c).set('x', 3))]),
   },
@@ -226,14 +346,24 @@ describe('inspectUpdate with the shape schema', () => {
     it(`refuses ${rule.name} as invalid`, () => {
       const server = serverDoc()
       rule.setup?.(server)
-      const verdict = inspectUpdate(server, rule.update(server), PROTECTION)
+      const update = rule.update(server)
+      const verdict = inspectUpdate(server, update, PROTECTION)
       expect(verdict.kind).toBe('invalid')
+      if (rule.removes) {
+        // What the check prevents: integrated, the update leaves s1 without the property.
+        expect(s1(server).has(rule.removes)).toBe(true)
+        Y.applyUpdate(server, update)
+        expect(s1(server).has(rule.removes)).toBe(false)
+      }
     })
   }
   for (const valid of VALID) {
     it(`accepts ${valid.name}`, () => {
       const server = serverDoc()
-      expect(inspectUpdate(server, valid.update(server), PROTECTION)).toEqual({ kind: 'ok' })
+      const update = valid.update(server)
+      expect(inspectUpdate(server, update, PROTECTION)).toEqual({ kind: 'ok' })
+      Y.applyUpdate(server, update)
+      expect(crdtProps.safeParse(s1(server).toJSON()).success).toBe(true)
     })
   }
 

@@ -66,8 +66,11 @@ export type ItemSpec = {
   newRun?: boolean
 }
 
-/** Encodes hand-made items as a V1 update with an empty delete set. */
-export function encodeItems(specs: ItemSpec[]): Uint8Array {
+/** A range of clocks an update deletes. */
+export type DeleteSpec = { client: number; clock: number; len: number }
+
+/** Encodes hand-made items as a V1 update, with the given deletions (none by default). */
+export function encodeItems(specs: ItemSpec[], deletes: DeleteSpec[] = []): Uint8Array {
   const runs: Run[] = []
   for (const s of specs) {
     const parent = s.parent as unknown as Y.AbstractType<unknown>
@@ -85,5 +88,11 @@ export function encodeItems(specs: ItemSpec[]): Uint8Array {
     if (last && last.client === s.client && !s.newRun) last.structs.push(item)
     else runs.push({ client: s.client, structs: [item] })
   }
-  return encodeRuns(runs, NO_DELETES)
+  const ds = Y.createDeleteSet()
+  for (const { client, clock, len } of deletes) {
+    const ranges = ds.clients.get(client) ?? []
+    ranges.push({ clock, len })
+    ds.clients.set(client, ranges)
+  }
+  return encodeRuns(runs, ds)
 }

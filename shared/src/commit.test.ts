@@ -5,6 +5,7 @@ import {
   commitPayloadKey,
   decideCommit,
   type FieldState,
+  TRANSIENT_ERRORS,
 } from './commit.ts'
 
 function ctx(
@@ -18,6 +19,7 @@ function ctx(
     shapeExists: (id) => shapes.has(id),
     lease: opts.lease ?? (() => null),
     clientId: opts.clientId ?? 'me',
+    maxAddedBytes: opts.maxAddedBytes,
   }
 }
 
@@ -28,6 +30,38 @@ const del = (baseVersion: number, extra: Partial<CommitRequest> = {}): CommitReq
 })
 
 describe('decideCommit', () => {
+  it('applies a value as its schema parsed it: keys the schema does not know are never stored', () => {
+    const junk = { start: null, end: 's2', junk: 'x'.repeat(10_000) }
+    const d = decideCommit(
+      { opId: 'op-00000009', ops: [{ shapeId: 's1', field: 'binding', baseVersion: 0, value: junk }] },
+      ctx(),
+    )
+    expect(d.result).toEqual({ status: 'ok', versions: [1] })
+    expect(d.apply).toEqual([
+      { shapeId: 's1', field: 'binding', version: 1, value: { start: null, end: 's2' } },
+    ])
+  })
+
+  it('refuses new values larger than maxAddedBytes with too_large (not remembered for the opId)', () => {
+    const text = (value: string): CommitRequest => ({
+      opId: 'op-0000000a',
+      ops: [{ shapeId: 's1', field: 'text', baseVersion: 0, value }],
+    })
+    const fits = decideCommit(text('x'.repeat(98)), ctx({}, { maxAddedBytes: 100 }))
+    expect(fits.result).toEqual({ status: 'ok', versions: [1] })
+    const big = decideCommit(text('x'.repeat(99)), ctx({}, { maxAddedBytes: 100 }))
+    expect(big.result).toMatchObject({ status: 'error', code: 'too_large' })
+    expect(big.result.status === 'error' && big.result.message).toMatch(/board is full/)
+    expect(big.apply).toBeNull()
+    expect(TRANSIENT_ERRORS.has('too_large')).toBe(true)
+    // A conflict is still reported first: the client learns the newer value.
+    const stale = decideCommit(
+      text('x'.repeat(99)),
+      ctx({ 's1:text': { version: 1, value: 'a', by: 'Bo', at: 1 } }, { maxAddedBytes: 100 }),
+    )
+    expect(stale.result.status).toBe('conflict')
+  })
+
   it('match: applies with version + 1', () => {
     const d = decideCommit(del(0), ctx())
     expect(d.result).toEqual({ status: 'ok', versions: [1] })

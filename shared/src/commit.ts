@@ -60,6 +60,8 @@ export type CommitErrorCode =
   | 'unavailable'
   /** The commit is malformed in a way the schema cannot express (e.g. the same field twice). */
   | 'bad_request'
+  /** The board is full: the new values would take its document past the server's size limit. */
+  | 'too_large'
 
 export type CommitResult =
   /** Applied; `versions[i]` is the new version of `ops[i]`. */
@@ -77,7 +79,11 @@ export type CommitResult =
   | { status: 'error'; code: CommitErrorCode; message: string; shapeId?: string; holder?: string }
 
 /** Errors that depend on passing conditions and must not be remembered for the opId. */
-export const TRANSIENT_ERRORS: ReadonlySet<CommitErrorCode> = new Set(['unavailable', 'forbidden'])
+export const TRANSIENT_ERRORS: ReadonlySet<CommitErrorCode> = new Set([
+  'unavailable',
+  'forbidden',
+  'too_large',
+])
 
 /** Current state of one versioned field as the authority stores it. */
 export type FieldState = { version: number; value: unknown; by: string; at: number }
@@ -95,11 +101,16 @@ export type CommitContext = {
   lease(shapeId: string): LeaseView | null
   /** Who is committing (stable per browser session), for lease checks. */
   clientId: string
+  /**
+   * How much the new values may add to the room's document, in bytes of their JSON (the room's
+   * size cap minus its size); absent, there is no cap.
+   */
+  maxAddedBytes?: number
 }
 
 export type CommitDecision = {
   result: CommitResult
-  /** The new field values to store, or null when nothing changes. */
+  /** The new field values to store (as their schema parsed them), or null when nothing changes. */
   apply: { shapeId: string; field: VersionedField; version: number; value: unknown }[] | null
   /** True when the answer is the one recorded for an earlier request with this opId. */
   replayed?: boolean
@@ -117,7 +128,9 @@ export function commitPayloadKey(req: CommitRequest): string {
  * 3. lease checks (someone else holds the shape; a leased field needs the current token, but for
  *    its first value on an unheld shape);
  * 4. version checks: the first mismatching op or expectation is reported as a conflict;
- * 5. otherwise every op applies with version + 1.
+ * 5. size: new values that would pass `maxAddedBytes` are refused (`too_large`);
+ * 6. otherwise every op applies with version + 1, its value as the field's schema parsed it (so
+ *    keys the schema does not know are never stored).
  */
 export function decideCommit(req: CommitRequest, ctx: CommitContext): CommitDecision {
   const key = commitPayloadKey(req)
@@ -142,6 +155,7 @@ export function decideCommit(req: CommitRequest, ctx: CommitContext): CommitDeci
   })
 
   const seen = new Set<string>()
+  const values: unknown[] = []
   const parentChanges = new Map<string, string | null>()
   for (const op of req.ops) {
     const k = `${op.shapeId}:${op.field}`
@@ -150,6 +164,7 @@ export function decideCommit(req: CommitRequest, ctx: CommitContext): CommitDeci
     if (!ctx.shapeExists(op.shapeId)) return error('unknown_shape', `shape ${op.shapeId} does not exist`, op)
     const parsed = versionedValue(op.field).safeParse(op.value)
     if (!parsed.success) return error('invalid_value', `invalid value for ${op.field}`, op)
+    values.push(parsed.data)
     if (op.field === 'parent') parentChanges.set(op.shapeId, parsed.data as string | null)
     if (op.field === 'binding') {
       const b = parsed.data as { start: string | null; end: string | null }
@@ -218,11 +233,17 @@ export function decideCommit(req: CommitRequest, ctx: CommitContext): CommitDeci
     }
   }
 
-  const apply = req.ops.map((op) => ({
+  const apply = req.ops.map((op, i) => ({
     shapeId: op.shapeId,
     field: op.field,
     version: (ctx.field(op.shapeId, op.field)?.version ?? 0) + 1,
-    value: op.value,
+    value: values[i],
   }))
+  if (ctx.maxAddedBytes !== undefined) {
+    let bytes = 0
+    for (const a of apply) bytes += JSON.stringify(a.value)?.length ?? 0
+    if (bytes > ctx.maxAddedBytes)
+      return error('too_large', 'the board is full: this change would pass its size limit')
+  }
   return { result: { status: 'ok', versions: apply.map((a) => a.version) }, apply }
 }

@@ -22,6 +22,17 @@ const sentence = (label: string, result: Exclude<CommitResult, { status: 'ok' }>
   commitFailureText(label, result, byId, describe)
 
 suite('conflict and refusal sentences', () => {
+  it('a commit refused because the board is full says so', () => {
+    const full = {
+      status: 'error',
+      code: 'too_large',
+      message: 'the board is full: this change would pass its size limit',
+    } as const
+    expect(sentence('change the text', full)).toBe(
+      "You could not change the text: this board is full (it reached the server's size limit), so the change was not saved.",
+    )
+  })
+
   it('a conflict says who did what first and what the user could not do', () => {
     expect(sentence('group 2 shapes', conflict('n1', 'deleted', true))).toBe(
       'Bob deleted the sticky note “note” before your change arrived, so you could not group 2 shapes.',

@@ -86,6 +86,9 @@ export function commitFailureText(
     const it = label.endsWith(` ${target}`) ? 'it' : target
     return `You could not ${label}, because ${who} is editing ${it}. Try again once they are done.`
   }
+  if (result.code === 'too_large') {
+    return `You could not ${label}: this board is full (it reached the server's size limit), so the change was not saved.`
+  }
   const reason = result.message.trim().replace(/[.]$/, '')
   return `You could not ${label}: ${reason || 'the server refused it'}.`
 }

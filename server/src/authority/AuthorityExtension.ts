@@ -257,6 +257,8 @@ export class AuthorityExtension implements Extension {
         shapeExists: (id) => shapes.has(id),
         now: this.now(),
         at: Date.now(),
+        // Checked before anything is stored: `maxDocBytes` otherwise guards only Yjs updates.
+        maxAddedBytes: Math.max(0, room.maxDocBytes - room.docBytes),
       })
     } catch (err) {
       if (!(err instanceof AuthorityUnavailableError)) throw err
@@ -265,6 +267,9 @@ export class AuthorityExtension implements Extension {
         'error',
       )
       return
+    }
+    if (decision.result.status === 'error' && decision.result.code === 'too_large') {
+      conn.trip('doc_size', { docBytes: room.docBytes, max: room.maxDocBytes, commit: req.opId })
     }
     const apply = decision.apply
     if (apply) {

@@ -147,6 +147,7 @@ export class SqliteAuthority implements Authority {
           return l ? { holderId: l.holder.id, holderName: l.holder.name, token: l.token } : null
         },
         clientId: env.sessionId,
+        maxAddedBytes: env.maxAddedBytes,
       })
       const at = env.at
       if (decision.apply) {

@@ -22,6 +22,8 @@ export type CommitEnv = {
   now: number
   /** Wall-clock time recorded with the new versions. */
   at: number
+  /** Bytes (of JSON) the new values may add to the room's document; absent, no cap. */
+  maxAddedBytes?: number
 }
 
 /**

@@ -57,6 +57,7 @@ export class MemoryAuthority implements Authority {
         return l ? { holderId: l.holder.id, holderName: l.holder.name, token: l.token } : null
       },
       clientId: env.sessionId,
+      maxAddedBytes: env.maxAddedBytes,
     })
     for (const a of decision.apply ?? []) {
       const field = versionedKey(a.shapeId, a.field)
