@@ -49,8 +49,14 @@ test('the owner shares view and edit links; the viewer only looks, the editor dr
     const dialog = owner.page.getByTestId('share-dialog')
     await expect(dialog.getByTestId('share.role')).toHaveText('You own this board.')
     await expect(dialog.getByTestId('share.mode.open')).toBeChecked()
+    // On an open board the bare address edits, so a view link first makes the board link-only.
+    await dialog.getByTestId('share.link-role').selectOption('view')
+    await expect(dialog.getByTestId('share.view-needs-link')).toContainText('needs the board to be link-only')
     const viewLink = await makeLink(owner, 'view', 'Never')
     expect(viewLink).toMatch(new RegExp(`/b/${room}#k=`))
+    await expect(dialog.getByTestId('share.mode.link')).toBeChecked()
+    await expect(dialog.getByTestId('share.view-needs-link')).toBeHidden()
+    await expect(owner.status).toHaveAttribute('data-status', 'connected')
     const editLink = await makeLink(owner, 'edit', '7 days')
     await expect(dialog.getByTestId('share.link-summary')).toContainText('edit link, valid until')
     await dialog.screenshot({ path: path.join(ARTIFACTS, 'share-dialog.png') })
@@ -83,6 +89,17 @@ test('the owner shares view and edit links; the viewer only looks, the editor dr
     await viewer.press('r')
     await viewer.frame()
     expect(JSON.stringify(await viewer.shapes())).toBe(snapshot)
+
+    // The board id is in the link, but its bare address (no `#k=`) does not open the board.
+    const bare = await viewer.context.newPage()
+    await bare.goto(`/b/${room}`)
+    const bareProblem = bare.getByTestId('connection-problem')
+    await expect(bareProblem).toBeVisible()
+    await expect(bareProblem).toContainText(
+      "This board needs a share link. Ask the board's owner for a new link.",
+    )
+    await expect(bareProblem).toHaveAttribute('data-code', '4401')
+    await bare.close()
 
     // The editor: draws, and the owner (and the viewer) see it.
     const editor = await openAt(browser, editLink, 'Editor', room)

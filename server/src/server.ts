@@ -6,7 +6,14 @@ import path from 'node:path'
 import express from 'express'
 import pino, { type Logger } from 'pino'
 import { type WebSocket, WebSocketServer } from 'ws'
-import { type Authority, CloseCode, isValidRoomId, MemoryAuthority, WS_PATH_PREFIX } from '@easel/shared'
+import {
+  type Authority,
+  CloseCode,
+  isValidRoomId,
+  MemoryAuthority,
+  shapesMap,
+  WS_PATH_PREFIX,
+} from '@easel/shared'
 import { type Config, type ConfigInput, configSchema } from './config.ts'
 import { AccessControl } from './access/AccessControl.ts'
 import { AccessExtension } from './access/AccessExtension.ts'
@@ -14,7 +21,7 @@ import { type AccessStore, MemoryAccessStore, SqliteAccessStore } from './access
 import { accessRoutes, adminOnly } from './access/http.ts'
 import { originAllowed } from './access/origin.ts'
 import { deriveKey, loadSecret } from './access/secret.ts'
-import { LinkTokens } from './access/tokens.ts'
+import { LinkTokens, REFUSALS } from './access/tokens.ts'
 import { SessionKeys } from './authority/identity.ts'
 import { Connection } from './Connection.ts'
 import { Limits } from './limits.ts'
@@ -145,7 +152,13 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
       if (reason !== null) conn.close(CloseCode.Unauthorized, reason)
     }
   }
-  app.use(accessRoutes({ access, adminToken: config.adminToken, recheck }))
+  /** Whether a board has a document: shapes while it is loaded, or anything stored for it. */
+  const hasDocument = async (room: string) => {
+    const loaded = rooms.get(room)
+    if (loaded && shapesMap(loaded.doc).size > 0) return true
+    return (await persistence.load(room)).length > 0
+  }
+  app.use(accessRoutes({ access, adminToken: config.adminToken, recheck, hasDocument }))
   /** Operational snapshot for operators and the benchmarks; needs the admin token. */
   /** How late the event loop runs timers: what every room's latency rides on. Reset on each read. */
   const loopDelay = monitorEventLoopDelay({ resolution: 10 })
@@ -288,12 +301,26 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
       request: { url: req.url ?? '', headers: req.headers },
       readOnly: false,
     })
+    /** Closes the socket when its link expires, as a new socket with it would be refused. */
+    let expiryTimer: NodeJS.Timeout | null = null
+    const closeAtExpiry = (at: number) => {
+      // Links may live a year, longer than one timer can wait: wait in steps.
+      expiryTimer = setTimeout(
+        () => {
+          if (Date.now() < at) closeAtExpiry(at)
+          else conn.close(CloseCode.Unauthorized, REFUSALS.expired)
+        },
+        Math.min(Math.max(at - Date.now(), 0), MAX_TIMER_MS),
+      )
+      expiryTimer.unref()
+    }
     // A revoke or mode change that landed while the connect hooks ran found no right on the
     // connection yet: check once it has joined (before any of its frames is handled).
     void joined.then(() => {
       if (conn.closed || conn.access === null) return
       const reason = access.revoked(roomName, conn.access)
       if (reason !== null) conn.close(CloseCode.Unauthorized, reason)
+      else if (conn.access.expiresAt !== null) closeAtExpiry(conn.access.expiresAt)
     })
     ws.on('pong', () => {
       socket.alive = true
@@ -326,6 +353,7 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
     ws.on('close', (code) => {
       conn.closed = true
       if (terminateTimer) clearTimeout(terminateTimer)
+      if (expiryTimer) clearTimeout(expiryTimer)
       connections.delete(conn)
       const left = (perAddress.get(address) ?? 1) - 1
       if (left <= 0) perAddress.delete(address)
@@ -402,18 +430,24 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
   }
 }
 
+/** Longest delay one `setTimeout` takes (about 24.8 days); longer ones fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
 /** How long a socket closed for backpressure has to finish the close handshake before it is cut. */
 const BACKPRESSURE_CLOSE_GRACE_MS = 1000
 
 /**
- * The client's address, for the per-address cap: the socket's peer, or behind a trusted reverse
- * proxy the first `X-Forwarded-For` entry (the original client, as the proxy recorded it).
+ * The client's address, for the per-address caps: the socket's peer, or behind a trusted reverse
+ * proxy the LAST `X-Forwarded-For` entry: the address the proxy saw. The entries before it are
+ * whatever the client sent (a proxy appends to the header it received), so they prove nothing.
  */
 export function clientAddress(req: http.IncomingMessage, trustProxy: boolean): string {
   if (trustProxy) {
     const header = req.headers['x-forwarded-for']
-    const first = (Array.isArray(header) ? header[0] : header)?.split(',')[0]?.trim()
-    if (first) return first
+    // Several headers are joined in order, so the last entry of the last one is the proxy's.
+    const joined = Array.isArray(header) ? header.join(',') : header
+    const last = joined?.split(',').at(-1)?.trim()
+    if (last) return last
   }
   return req.socket.remoteAddress ?? 'unknown'
 }

@@ -117,6 +117,7 @@ describe('share links at the handshake', () => {
     const dataDir = tempDir()
     let server = await start({ dataDir })
     const owner = await claim(server, 'board')
+    await api(server, 'PUT', '/api/boards/board/mode', { token: owner, body: { mode: 'link' } })
     const editor = await join(server, 'board', await link(server, 'board', owner, 'edit'))
     editor.addShape('s1')
     const viewer = await join(server, 'board', await link(server, 'board', owner, 'view'))
@@ -171,19 +172,83 @@ describe('share links at the handshake', () => {
     })
   })
 
-  it('a server whose default is link-only refuses boards without a link', async () => {
+  it('a server whose default is link-only refuses boards without a link; a new board is claimed by its creator', async () => {
     const server = await start({ access: 'link' })
     expect(await refused(server, 'fresh')).toEqual({
       code: CloseCode.Unauthorized,
       reason: 'this board needs a share link',
     })
-    expect((await api(server, 'POST', '/api/boards/fresh/claim')).status).toBe(403)
+    // Nothing stored, nothing drawn: whoever created it claims it, and then opens it.
+    const owner = await claim(server, 'fresh')
+    const ownerClient = await join(server, 'fresh', owner)
+    expect(ownerClient.received.find((m) => m.t === 'welcome')).toMatchObject({ canEdit: true })
+    expect((await api(server, 'POST', '/api/boards/fresh/claim')).status).toBe(409)
+  })
+
+  it('an unowned link-only board with content is claimed by an admin only, loaded or stored', async () => {
+    const admin = 'a'.repeat(24)
+    const server = await start({ access: 'link', adminToken: admin })
+    const drawer = await join(server, 'drawn', await link(server, 'drawn', admin, 'edit'))
+    drawer.addShape('s1')
+    await waitFor(
+      () => server.rooms.get('drawn')?.doc.getMap('shapes').has('s1') === true,
+      'the shape to reach the server',
+    )
+    const loaded = await api(server, 'POST', '/api/boards/drawn/claim')
+    expect(loaded).toEqual({ status: 403, body: { error: 'this board needs a share link' } })
+    await drawer.close()
+    await waitFor(() => server.rooms.get('drawn') === undefined, 'the board to leave memory')
+    expect((await api(server, 'POST', '/api/boards/drawn/claim')).status).toBe(403)
+    expect((await api(server, 'POST', '/api/boards/drawn/claim', { token: admin })).status).toBe(201)
+  })
+
+  it('a view link is refused (409) while the board is open: its bare address edits anyway', async () => {
+    const server = await start()
+    const owner = await claim(server, 'board')
+    const open = await api(server, 'POST', '/api/boards/board/links', {
+      token: owner,
+      body: { role: 'view' },
+    })
+    expect(open.status).toBe(409)
+    expect(open.body.error).toMatch(/view link needs the board to be link-only first/)
+    // Edit links are fine on an open board (they give what the address gives).
+    await link(server, 'board', owner, 'edit')
+    await api(server, 'PUT', '/api/boards/board/mode', { token: owner, body: { mode: 'link' } })
+    const viewer = await join(server, 'board', await link(server, 'board', owner, 'view'))
+    expect(viewer.received.find((m) => m.t === 'welcome')).toMatchObject({ canEdit: false })
+    expect(await refused(server, 'board')).toEqual({
+      code: CloseCode.Unauthorized,
+      reason: 'this board needs a share link',
+    })
+  })
+
+  it('a socket on a link that expires is closed 4401 "this link has expired" then; others stay', async () => {
+    const server = await start()
+    const owner = await claim(server, 'board')
+    const made = await api(server, 'POST', '/api/boards/board/links', {
+      token: owner,
+      body: { role: 'edit', expiresInSec: 1 },
+    })
+    const timed = await join(server, 'board', made.body.token as string)
+    const ownerClient = await join(server, 'board', owner)
+    expect(await timed.closed).toEqual({ code: CloseCode.Unauthorized, reason: 'this link has expired' })
+    expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(made.body.expiresAt as string))
+    ownerClient.addShape('after')
+    await waitFor(
+      () => server.rooms.get('board')?.doc.getMap('shapes').has('after') === true,
+      'the owner to edit on',
+    )
+    expect(ownerClient.closeCode).toBeNull()
   })
 
   it('revoking closes the live sockets of revoked links, not the owner or a new link', async () => {
     const server = await start()
     const owner = await claim(server, 'board')
-    const viewer = await join(server, 'board', await link(server, 'board', owner, 'view'))
+    // View links are made on a link-only board; one made so keeps working if it opens again.
+    await api(server, 'PUT', '/api/boards/board/mode', { token: owner, body: { mode: 'link' } })
+    const viewLink = await link(server, 'board', owner, 'view')
+    await api(server, 'PUT', '/api/boards/board/mode', { token: owner, body: { mode: 'open' } })
+    const viewer = await join(server, 'board', viewLink)
     const editor = await join(server, 'board', await link(server, 'board', owner, 'edit'))
     const ownerClient = await join(server, 'board', owner)
     const anyone = await join(server, 'board')
@@ -253,7 +318,7 @@ describe('the access API', () => {
 
     const edit = await link(server, 'board', owner, 'edit')
     for (const [method, path, body] of [
-      ['POST', '/api/boards/board/links', { role: 'view' }],
+      ['POST', '/api/boards/board/links', { role: 'edit' }],
       ['POST', '/api/boards/board/revoke', undefined],
       ['PUT', '/api/boards/board/mode', { mode: 'link' }],
     ] as const) {
@@ -269,12 +334,12 @@ describe('the access API', () => {
 
     const timed = await api(server, 'POST', '/api/boards/board/links', {
       token: owner,
-      body: { role: 'view', expiresInSec: 3600 },
+      body: { role: 'edit', expiresInSec: 3600 },
     })
     expect(typeof timed.body.expiresAt).toBe('string')
     expect(
       (await api(server, 'GET', '/api/boards/board/access', { token: timed.body.token as string })).body,
-    ).toMatchObject({ role: 'view' })
+    ).toMatchObject({ role: 'edit' })
     expect(
       (await api(server, 'POST', '/api/boards/board/links', { token: owner, body: { role: 'owner' } }))
         .status,
@@ -283,13 +348,16 @@ describe('the access API', () => {
     const bad = await fetch(`${server.url}/api/boards/board/links`, {
       method: 'POST',
       headers: { authorization: `Bearer ${owner}`, 'content-type': 'application/json' },
-      body: `{"role": "view", "pad": "${'x'.repeat(4096)}"}`,
+      body: `{"role": "edit", "pad": "${'x'.repeat(4096)}"}`,
     })
     expect(bad.status).toBe(413)
     expect(await bad.json()).toHaveProperty('error')
 
-    // A link-only board nobody owns can be claimed by an admin only.
+    // A link-only board nobody owns, with content, can be claimed by an admin only.
     await api(server, 'PUT', '/api/boards/locked/mode', { token: admin, body: { mode: 'link' } })
+    const drawer = await join(server, 'locked', await link(server, 'locked', admin, 'edit'))
+    drawer.addShape('s1')
+    await waitFor(() => server.rooms.get('locked')?.doc.getMap('shapes').has('s1') === true, 'the shape')
     expect((await api(server, 'POST', '/api/boards/locked/claim')).status).toBe(403)
     expect((await api(server, 'POST', '/api/boards/locked/claim', { token: admin })).status).toBe(201)
   })

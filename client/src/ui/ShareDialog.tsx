@@ -133,8 +133,15 @@ function OwnerPanel({
       await setAccessMode(room, ownerToken, mode)
       onChanged()
     })
+  /** A view link on an open board restricts nobody (its bare address edits): it needs link-only. */
+  const needsLinkMode = role === 'view' && info.mode === 'open'
   const makeLink = () =>
     act(async () => {
+      if (needsLinkMode) {
+        // First the board, so the server accepts the view link; the radio above follows.
+        await setAccessMode(room, ownerToken, 'link')
+        onChanged()
+      }
       const made = await createLink(room, ownerToken, role, EXPIRIES[expiry]!.seconds)
       setLink({ url: shareUrl(location.origin, room, made.token), role, expiresAt: made.expiresAt })
       setCopied(false)
@@ -212,6 +219,11 @@ function OwnerPanel({
             Create link
           </button>
         </div>
+        {needsLinkMode && (
+          <p className="share-note" data-testid="share.view-needs-link">
+            A view link needs the board to be link-only: creating it switches to "Only people with a link".
+          </p>
+        )}
         {link && (
           <>
             <p className="share-note" data-testid="share.link-summary">

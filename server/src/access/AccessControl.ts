@@ -25,17 +25,18 @@ export class AccessControl {
    */
   async grant(room: string, token: string | undefined): Promise<ConnectAccess | { refused: Refusal }> {
     if (token === undefined || token === '') {
-      if (this.mode(room) === 'open') return { role: 'edit', via: 'open', epoch: null }
+      if (this.mode(room) === 'open') return { role: 'edit', via: 'open', epoch: null, expiresAt: null }
       return { refused: REFUSALS.needsLink }
     }
     const claims = await this.tokens.verify(token)
     if ('refused' in claims) return claims
     if (claims.board !== room) return { refused: REFUSALS.otherBoard }
     // Owner tokens are not bound to the key epoch: revoking links never locks the owner out.
-    if (claims.role === 'owner') return { role: 'owner', via: 'owner', epoch: null }
+    const expiresAt = claims.expiresAtSec === null ? null : claims.expiresAtSec * 1000
+    if (claims.role === 'owner') return { role: 'owner', via: 'owner', epoch: null, expiresAt }
     // Read after the await: a revoke that landed meanwhile is seen.
     if (claims.epoch !== this.store.get(room).epoch) return { refused: REFUSALS.revoked }
-    return { role: claims.role, via: 'link', epoch: claims.epoch }
+    return { role: claims.role, via: 'link', epoch: claims.epoch, expiresAt }
   }
 
   /** Why a right granted earlier no longer holds, or null while it does. */

@@ -44,7 +44,12 @@ describe('AccessControl', () => {
 
   it('no token: edit on an open board, refused on a link-only one', async () => {
     const open = make('open')
-    expect(await open.grant('b', undefined)).toEqual({ role: 'edit', via: 'open', epoch: null })
+    expect(await open.grant('b', undefined)).toEqual({
+      role: 'edit',
+      via: 'open',
+      epoch: null,
+      expiresAt: null,
+    })
     open.store.setMode('b', 'link')
     expect(await open.grant('b', undefined)).toEqual({ refused: REFUSALS.needsLink })
     expect(await make('link').grant('b', undefined)).toEqual({ refused: REFUSALS.needsLink })
@@ -53,14 +58,29 @@ describe('AccessControl', () => {
   it('links carry their role and epoch; revoked, other-board, expired and forged ones are refused', async () => {
     const access = make()
     const view = await access.tokens.sign({ board: 'b', role: 'view', epoch: 0 })
-    expect(await access.grant('b', view)).toEqual({ role: 'view', via: 'link', epoch: 0 })
+    expect(await access.grant('b', view)).toEqual({ role: 'view', via: 'link', epoch: 0, expiresAt: null })
     expect(await access.grant('other', view)).toEqual({ refused: REFUSALS.otherBoard })
     const owner = await access.tokens.sign({ board: 'b', role: 'owner', epoch: null })
     access.store.revoke('b')
     expect(await access.grant('b', view)).toEqual({ refused: REFUSALS.revoked })
-    expect(access.revoked('b', { role: 'view', via: 'link', epoch: 0 })).toBe(REFUSALS.revoked)
+    expect(access.revoked('b', { role: 'view', via: 'link', epoch: 0, expiresAt: null })).toBe(
+      REFUSALS.revoked,
+    )
     // Revoking never locks the owner out.
-    expect(await access.grant('b', owner)).toEqual({ role: 'owner', via: 'owner', epoch: null })
+    expect(await access.grant('b', owner)).toEqual({
+      role: 'owner',
+      via: 'owner',
+      epoch: null,
+      expiresAt: null,
+    })
+    // A link's expiry is carried with its right, so its socket can be closed then.
+    const timed = await access.tokens.sign({ board: 'b', role: 'edit', epoch: 1 }, 4_000_000_000)
+    expect(await access.grant('b', timed)).toEqual({
+      role: 'edit',
+      via: 'link',
+      epoch: 1,
+      expiresAt: 4_000_000_000_000,
+    })
     const expired = await access.tokens.sign({ board: 'b', role: 'edit', epoch: 1 }, 1000)
     expect(await access.grant('b', expired)).toEqual({ refused: REFUSALS.expired })
     const forged = await new SignJWT({ b: 'b', r: 'edit', e: 1 })
@@ -82,11 +102,11 @@ describe('AccessControl', () => {
 
   it('a socket that came in without a link loses its right when the board turns link-only', () => {
     const access = make()
-    const open = { role: 'edit', via: 'open', epoch: null } as const
+    const open = { role: 'edit', via: 'open', epoch: null, expiresAt: null } as const
     expect(access.revoked('b', open)).toBeNull()
     access.store.setMode('b', 'link')
     expect(access.revoked('b', open)).toBe(REFUSALS.nowNeedsLink)
-    expect(access.revoked('b', { role: 'owner', via: 'owner', epoch: null })).toBeNull()
+    expect(access.revoked('b', { role: 'owner', via: 'owner', epoch: null, expiresAt: null })).toBeNull()
   })
 })
 

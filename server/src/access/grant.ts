@@ -8,4 +8,9 @@ export type ConnectAccess = {
   readonly via: 'link' | 'owner' | 'open'
   /** The key epoch a link was signed under; null for the other two. */
   readonly epoch: number | null
+  /**
+   * When the token expires (Unix milliseconds), null for never and without a token: the server
+   * closes the socket then, as a new one with the same token would be refused.
+   */
+  readonly expiresAt: number | null
 }

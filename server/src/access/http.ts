@@ -51,17 +51,27 @@ export type AccessRoutesDeps = {
   adminToken: string | undefined
   /** Closes the room's sockets whose right no longer holds; called after every change. */
   recheck(room: string): void
+  /**
+   * Whether the board has a document: anything stored for it, or shapes in it while loaded. An
+   * unowned board without one is new, and whoever creates it may claim it whatever its mode.
+   */
+  hasDocument(room: string): Promise<boolean>
 }
+
+/** Why a view link is refused on an open board: the bare board URL (in the link) edits anyway. */
+export const VIEW_LINK_NEEDS_LINK_MODE =
+  'a view link needs the board to be link-only first: on an open board anyone with its address can edit'
 
 /**
  * The board access API:
  * - `GET /api/boards/:room/access` → `{ mode, owned, role, reason }`
- * - `POST /api/boards/:room/claim` → 201 `{ ownerToken }`
- * - `POST /api/boards/:room/links` `{ role, expiresInSec? }` → `{ token, expiresAt }` (owner, admin)
+ * - `POST /api/boards/:room/claim` → 201 `{ ownerToken }` (an unowned board that is open or new)
+ * - `POST /api/boards/:room/links` `{ role, expiresInSec? }` → `{ token, expiresAt }` (owner, admin;
+ *   409 for a view link while the board is open)
  * - `POST /api/boards/:room/revoke` → `{ epoch }` (owner, admin)
  * - `PUT /api/boards/:room/mode` `{ mode }` → `{ mode }` (owner, admin)
  */
-export function accessRoutes({ access, adminToken, recheck }: AccessRoutesDeps): express.Router {
+export function accessRoutes({ access, adminToken, recheck, hasDocument }: AccessRoutesDeps): express.Router {
   const router = express.Router()
   router.use(express.json({ limit: '1kb' }))
 
@@ -119,7 +129,10 @@ export function accessRoutes({ access, adminToken, recheck }: AccessRoutesDeps):
       res.status(409).json({ error: 'this board already has an owner' })
       return
     }
-    if (access.mode(room) !== 'open' && !isAdmin(req)) {
+    // A link-only board with content is someone's: only an admin may hand it an owner. A new one
+    // (nothing stored, nothing drawn) is its creator's, or nobody could create boards under
+    // `--access link`.
+    if (access.mode(room) !== 'open' && !isAdmin(req) && (await hasDocument(room))) {
       res.status(403).json({ error: 'this board needs a share link' })
       return
     }
@@ -140,6 +153,10 @@ export function accessRoutes({ access, adminToken, recheck }: AccessRoutesDeps):
       return
     }
     const { role, expiresInSec } = body.data
+    if (role === 'view' && access.mode(room) === 'open') {
+      res.status(409).json({ error: VIEW_LINK_NEEDS_LINK_MODE })
+      return
+    }
     const expiresAt = expiresInSec === undefined ? null : Math.floor(Date.now() / 1000) + expiresInSec
     const token = await access.tokens.sign(
       { board: room, role, epoch: access.store.get(room).epoch },

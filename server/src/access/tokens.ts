@@ -14,6 +14,8 @@ const claimsSchema = z.object({
 })
 
 export type LinkClaims = { board: string; role: Role; epoch: number | null }
+/** A checked token's claims, with when it expires (Unix seconds; null for never). */
+export type VerifiedClaims = LinkClaims & { expiresAtSec: number | null }
 
 /** Why a token was not accepted, in words a person reads in the app. */
 export const REFUSALS = {
@@ -51,7 +53,7 @@ export class LinkTokens {
   }
 
   /** The token's claims, or why it is refused (signature, expiry, shape; not the board or epoch). */
-  async verify(token: string): Promise<LinkClaims | { refused: Refusal }> {
+  async verify(token: string): Promise<VerifiedClaims | { refused: Refusal }> {
     let payload: unknown
     try {
       ;({ payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'] }))
@@ -62,6 +64,13 @@ export class LinkTokens {
     if (!parsed.success) return { refused: REFUSALS.invalid }
     const { b, r, e } = parsed.data
     if (r !== 'owner' && e === undefined) return { refused: REFUSALS.invalid }
-    return { board: b, role: r, epoch: r === 'owner' ? null : (e ?? null) }
+    // jose checked `exp` is a number when present.
+    const exp = typeof payload === 'object' && payload !== null && 'exp' in payload ? payload.exp : undefined
+    return {
+      board: b,
+      role: r,
+      epoch: r === 'owner' ? null : (e ?? null),
+      expiresAtSec: typeof exp === 'number' ? exp : null,
+    }
   }
 }
