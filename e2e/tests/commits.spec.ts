@@ -40,6 +40,11 @@ test('A deletes a note while B has just changed its text: A is told, the note st
   await bob.page.keyboard.type(' — final')
   await bob.press('Escape')
   await bob.waitForShapes((s) => s.some((x) => x.id === note.id && x.text === 'Draft agenda — final'))
+  // Bob's lease is given back once his text is saved; until the server has it back, Alice's delete
+  // would rightly be refused as "Bob is editing" rather than as a conflict with his text.
+  await expect
+    .poll(() => bob.page.evaluate(() => window.__easel!.locks().length), { message: "Bob's lease released" })
+    .toBe(0)
 
   // Alice reconnects: her queued delete is replayed and refused, and she sees why.
   await alice.setOffline(false)
