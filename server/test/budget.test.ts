@@ -1,51 +1,25 @@
 /**
  * The budget no client can exceed: frames and bytes per second, unread output, sockets per address
  * and in all, rooms in memory, and the document's size. Each limit is set small, tripped, and
- * checked for its close code and its count in `server.limits`; honest traffic under the defaults
+ * checked for its close code and its count in `t.server!.limits`; honest traffic under the defaults
  * is not refused.
  */
 import type net from 'node:net'
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import * as syncProtocol from 'y-protocols/sync'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
 import { CloseCode, type CrdtProps, insertShape, MessageType, shapesMap } from '@easel/shared'
-import { ProtocolClient, RECT } from '@easel/testkit/protocolClient.ts'
+import { RECT } from '@easel/testkit/protocolClient.ts'
 import { waitFor } from '@easel/testkit/waitFor.ts'
-import type { EaselServer } from '../src/index.ts'
 import { LIMIT_NAMES } from '../src/limits.ts'
 import { tempDir } from '@easel/testkit/serverProcess.ts'
-import { closeCode, rawSocket, startServer, wsUrl } from './helpers.ts'
+import { closeCode, perTest, rawSocket, startServer, wsUrl } from './helpers.ts'
 
-let server: EaselServer | undefined
-const sockets: WebSocket[] = []
-const clients: ProtocolClient[] = []
-afterEach(async () => {
-  for (const ws of sockets.splice(0)) ws.terminate()
-  for (const c of clients.splice(0)) c.terminate()
-  await server?.close()
-  server = undefined
-})
-
-async function connect(room: string): Promise<ProtocolClient> {
-  const c = await ProtocolClient.connect(wsUrl(server!), room)
-  clients.push(c)
-  return c
-}
-
-async function raw(room: string, headers: Record<string, string> = {}): Promise<WebSocket> {
-  const ws = new WebSocket(`${wsUrl(server!)}/${room}`, { headers })
-  ws.binaryType = 'arraybuffer'
-  ws.on('error', () => {})
-  sockets.push(ws)
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve())
-    ws.once('error', reject)
-  })
-  return ws
-}
+const t = perTest()
+const { connect, raw } = t
 
 /** A sync step 1 with an empty state vector: "send me the whole document". */
 function wholeDocRequest(): Uint8Array {
@@ -90,19 +64,19 @@ const noTrips = () => Object.fromEntries(LIMIT_NAMES.map((n) => [n, 0]))
 
 describe('rate limits', () => {
   it('frames per second: over the burst, closed 4429 "frames", counted as rate_frames', async () => {
-    server = await startServer({ rateLimitPerSec: 10, rateLimitBurst: 20 })
+    t.server = await startServer({ rateLimitPerSec: 10, rateLimitBurst: 20 })
     const ws = await raw('flood')
     const closed = closeCode(ws)
     for (let i = 0; i < 25; i++) ws.send(paddedFrame(1))
     const { code, reason } = await closed
     expect(code).toBe(CloseCode.RateLimited)
     expect(reason).toMatch(/frames/)
-    expect(server.limits.tripped.rate_frames).toBe(1)
-    expect(server.limits.tripped.rate_bytes).toBe(0)
+    expect(t.server!.limits.tripped.rate_frames).toBe(1)
+    expect(t.server!.limits.tripped.rate_bytes).toBe(0)
   })
 
   it('bytes per second: over the burst, closed 4429 "bytes", counted as rate_bytes', async () => {
-    server = await startServer({ rateLimitBytesPerSec: 1024, rateLimitBytesBurst: 8192 })
+    t.server = await startServer({ rateLimitBytesPerSec: 1024, rateLimitBytesBurst: 8192 })
     const ws = await raw('bytes')
     const closed = closeCode(ws)
     // 3 000 bytes each: the third passes the 8 KiB burst (the frame rate is far from its limit).
@@ -110,19 +84,19 @@ describe('rate limits', () => {
     const { code, reason } = await closed
     expect(code).toBe(CloseCode.RateLimited)
     expect(reason).toMatch(/bytes/)
-    expect(server.limits.tripped.rate_bytes).toBe(1)
-    expect(server.limits.tripped.rate_frames).toBe(0)
+    expect(t.server!.limits.tripped.rate_bytes).toBe(1)
+    expect(t.server!.limits.tripped.rate_frames).toBe(0)
   })
 })
 
 describe('whole-document replies', () => {
   it('are charged to a budget of their own: asking over and over closes 4429, counted as rate_bytes', async () => {
     const budget = 300_000
-    server = await startServer({ rateLimitBytesBurst: budget, rateLimitBytesPerSec: 1024 })
+    t.server = await startServer({ rateLimitBytesBurst: budget, rateLimitBytesPerSec: 1024 })
     const writer = await connect('asker')
     // Many small shapes, each under the writer's own byte budget.
     for (let i = 0; i < 12; i++) fillDoc(writer.doc, 10_000 * (i + 1), `part${i}-`)
-    await waitFor(() => (server!.rooms.get('asker')?.docBytes ?? 0) >= 110_000, 'the document stored')
+    await waitFor(() => (t.server!.rooms.get('asker')?.docBytes ?? 0) >= 110_000, 'the document stored')
     const ws = await raw('asker')
     const closed = closeCode(ws)
     const replySizes: number[] = []
@@ -141,96 +115,96 @@ describe('whole-document replies', () => {
     const size = replySizes[0]!
     expect(replySizes.length).toBe(Math.floor(budget / size) + 1)
     expect(replySizes.length).toBeLessThan(10)
-    expect(server.limits.tripped.rate_bytes).toBe(1)
+    expect(t.server!.limits.tripped.rate_bytes).toBe(1)
     expect(writer.closeCode).toBeNull()
   })
 
   it('the first reply is always sent, even when the document is larger than the budget', async () => {
     const dataDir = tempDir()
-    server = await startServer({ dataDir })
+    t.server = await startServer({ dataDir })
     const writer = await connect('large')
     fillDoc(writer.doc, 200_000)
-    await waitFor(() => (server!.rooms.get('large')?.docBytes ?? 0) >= 200_000, 'the document stored')
+    await waitFor(() => (t.server!.rooms.get('large')?.docBytes ?? 0) >= 200_000, 'the document stored')
     const shapes = shapesMap(writer.doc).size
     writer.terminate()
-    await server.close()
-    server = await startServer({ dataDir, rateLimitBytesBurst: 50_000, rateLimitBytesPerSec: 1024 })
+    await t.server!.close()
+    t.server = await startServer({ dataDir, rateLimitBytesBurst: 50_000, rateLimitBytesPerSec: 1024 })
     const joiner = await connect('large')
     expect(shapesMap(joiner.doc).size).toBe(shapes)
     expect(joiner.closeCode).toBeNull()
-    expect(server.limits.tripped.rate_bytes).toBe(0)
+    expect(t.server!.limits.tripped.rate_bytes).toBe(0)
   })
 })
 
 describe('backpressure', () => {
   it('a client that stops reading is closed 4508 once its queue passes maxBufferedBytes', async () => {
-    server = await startServer({ maxBufferedBytes: 64 * 1024 })
+    t.server = await startServer({ maxBufferedBytes: 64 * 1024 })
     const writer = await connect('slow')
     fillDoc(writer.doc, 500_000)
-    await waitFor(() => (server!.rooms.get('slow')?.docBytes ?? 0) >= 500_000, 'the document stored')
+    await waitFor(() => (t.server!.rooms.get('slow')?.docBytes ?? 0) >= 500_000, 'the document stored')
     const ws = await raw('slow')
     const closed = closeCode(ws)
     stopReading(ws)
     // Each request is answered with the whole document; the kernel's buffers fill, then the queue.
     const request = wholeDocRequest()
     for (let i = 0; i < 60; i++) ws.send(request)
-    await waitFor(() => server!.limits.tripped.backpressure > 0, 'the backpressure trip')
+    await waitFor(() => t.server!.limits.tripped.backpressure > 0, 'the backpressure trip')
     resumeReading(ws)
     expect((await closed).code).toBe(CloseCode.Backpressure)
-    expect(server.limits.tripped.backpressure).toBe(1)
-    await waitFor(() => server!.connections() === 1, 'the slow socket gone')
+    expect(t.server!.limits.tripped.backpressure).toBe(1)
+    await waitFor(() => t.server!.connections() === 1, 'the slow socket gone')
     expect(writer.closeCode).toBeNull()
   })
 
   it('a client that never reads is cut off even though it never answers the close', async () => {
-    server = await startServer({ maxBufferedBytes: 64 * 1024 })
+    t.server = await startServer({ maxBufferedBytes: 64 * 1024 })
     const writer = await connect('never')
     fillDoc(writer.doc, 500_000)
-    await waitFor(() => (server!.rooms.get('never')?.docBytes ?? 0) >= 500_000, 'the document stored')
+    await waitFor(() => (t.server!.rooms.get('never')?.docBytes ?? 0) >= 500_000, 'the document stored')
     const ws = await raw('never')
     stopReading(ws)
     const request = wholeDocRequest()
     for (let i = 0; i < 60; i++) ws.send(request)
-    await waitFor(() => server!.limits.tripped.backpressure > 0, 'the backpressure trip')
+    await waitFor(() => t.server!.limits.tripped.backpressure > 0, 'the backpressure trip')
     // Never resumed: the server terminates it after a grace period, freeing what it buffered.
-    await waitFor(() => server!.connections() === 1, 'the socket terminated')
+    await waitFor(() => t.server!.connections() === 1, 'the socket terminated')
   })
 
   it('a joiner whose first sync reply is larger than maxBufferedBytes is not closed', async () => {
-    server = await startServer({ maxBufferedBytes: 64 * 1024 })
+    t.server = await startServer({ maxBufferedBytes: 64 * 1024 })
     const writer = await connect('joiner')
     fillDoc(writer.doc, 1_000_000)
-    await waitFor(() => (server!.rooms.get('joiner')?.docBytes ?? 0) >= 1_000_000, 'the document stored')
+    await waitFor(() => (t.server!.rooms.get('joiner')?.docBytes ?? 0) >= 1_000_000, 'the document stored')
     const joiner = await connect('joiner')
     expect(shapesMap(joiner.doc).size).toBe(shapesMap(writer.doc).size)
     expect(joiner.closeCode).toBeNull()
-    expect(server.limits.tripped.backpressure).toBe(0)
+    expect(t.server!.limits.tripped.backpressure).toBe(0)
   })
 })
 
 describe('connection caps', () => {
   it('sockets per address: over maxConnectionsPerIp, closed 4503 before joining, counted', async () => {
-    server = await startServer({ maxConnectionsPerIp: 3 })
-    for (let i = 0; i < 3; i++) await raw('ip')
+    t.server = await startServer({ maxConnectionsPerIp: 3 })
+    const first = await raw('ip')
+    for (let i = 0; i < 2; i++) await raw('ip')
     const extra = await raw('ip')
     const { code, reason } = await closeCode(extra)
     expect(code).toBe(CloseCode.ServerBusy)
     expect(reason).toMatch(/address/)
-    expect(server.limits.tripped.connections_per_ip).toBe(1)
-    expect(server.connections()).toBe(3)
+    expect(t.server!.limits.tripped.connections_per_ip).toBe(1)
+    expect(t.server!.connections()).toBe(3)
     // A socket that left frees its place.
-    const first = sockets[0]!
     const gone = closeCode(first)
     first.close()
     await gone
-    await waitFor(() => server!.connections() === 2, 'the first socket gone')
+    await waitFor(() => t.server!.connections() === 2, 'the first socket gone')
     const again = await raw('ip')
     expect(again.readyState).toBe(WebSocket.OPEN)
-    await waitFor(() => server!.connections() === 3, 'the new socket accepted')
+    await waitFor(() => t.server!.connections() === 3, 'the new socket accepted')
   })
 
   it('new sockets per address: over the connect burst, closed 4503 before joining, counted', async () => {
-    server = await startServer({ connectBurstPerIp: 3, connectRatePerIp: 0.1 })
+    t.server = await startServer({ connectBurstPerIp: 3, connectRatePerIp: 0.1 })
     for (let i = 0; i < 3; i++) {
       const ws = await raw('churn')
       const gone = closeCode(ws)
@@ -242,12 +216,12 @@ describe('connection caps', () => {
     const { code, reason } = await closeCode(extra)
     expect(code).toBe(CloseCode.ServerBusy)
     expect(reason).toMatch(/new connections/)
-    expect(server.limits.tripped.connect_rate).toBe(1)
-    expect(server.limits.tripped.connections_per_ip).toBe(0)
+    expect(t.server!.limits.tripped.connect_rate).toBe(1)
+    expect(t.server!.limits.tripped.connections_per_ip).toBe(0)
   })
 
   it('behind a trusted proxy, the last X-Forwarded-For entry (what the proxy saw) is the address', async () => {
-    server = await startServer({ maxConnectionsPerIp: 1, trustProxy: true })
+    t.server = await startServer({ maxConnectionsPerIp: 1, trustProxy: true })
     // The proxy appends the peer it saw to what the client sent: the entries before it are forged.
     const a = await raw('proxy', { 'X-Forwarded-For': '198.51.100.7, 203.0.113.1' })
     const b = await raw('proxy', { 'X-Forwarded-For': '203.0.113.2' })
@@ -255,32 +229,32 @@ describe('connection caps', () => {
     expect((await closeCode(sameAsA)).code).toBe(CloseCode.ServerBusy)
     expect(a.readyState).toBe(WebSocket.OPEN)
     expect(b.readyState).toBe(WebSocket.OPEN)
-    expect(server.limits.tripped.connections_per_ip).toBe(1)
+    expect(t.server!.limits.tripped.connections_per_ip).toBe(1)
   })
 
   it('sockets in all: over maxConnections, closed 4503, counted; no room is loaded for it', async () => {
-    server = await startServer({ maxConnections: 2 })
+    t.server = await startServer({ maxConnections: 2 })
     await raw('all-1')
     await raw('all-2')
-    await waitFor(() => server!.rooms.size === 2, 'two rooms')
+    await waitFor(() => t.server!.rooms.size === 2, 'two rooms')
     const extra = await raw('all-3')
     const { code, reason } = await closeCode(extra)
     expect(code).toBe(CloseCode.ServerBusy)
     expect(reason).toMatch(/connections/)
-    expect(server.limits.tripped.connections).toBe(1)
-    expect(server.rooms.get('all-3')).toBeUndefined()
+    expect(t.server!.limits.tripped.connections).toBe(1)
+    expect(t.server!.rooms.get('all-3')).toBeUndefined()
   })
 
   it('rooms in memory: a join that would load one more than maxRooms is closed 4503', async () => {
-    server = await startServer({ maxRooms: 2 })
+    t.server = await startServer({ maxRooms: 2 })
     await connect('room-1')
     await connect('room-2')
     const extra = await raw('room-3')
     const { code, reason } = await closeCode(extra)
     expect(code).toBe(CloseCode.ServerBusy)
     expect(reason).toMatch(/boards/)
-    expect(server.limits.tripped.rooms).toBe(1)
-    expect(server.rooms.size).toBe(2)
+    expect(t.server!.limits.tripped.rooms).toBe(1)
+    expect(t.server!.rooms.size).toBe(2)
     // A room already in memory still takes joiners.
     const joiner = await connect('room-1')
     expect(joiner.closeCode).toBeNull()
@@ -289,7 +263,7 @@ describe('connection caps', () => {
 
 describe('document size', () => {
   it('an update that would pass maxDocBytes is closed 4413; nothing of it is stored or broadcast', async () => {
-    server = await startServer({ maxDocBytes: 64 * 1024 })
+    t.server = await startServer({ maxDocBytes: 64 * 1024 })
     const writer = await connect('full')
     const reader = await connect('full')
     writer.addShape('small', { x: 1 })
@@ -297,8 +271,8 @@ describe('document size', () => {
     insertShape(writer.doc, 'huge', penShape(20_000))
     const { code } = await writer.closed
     expect(code).toBe(CloseCode.BoardFull)
-    expect(server.limits.tripped.doc_size).toBe(1)
-    const room = server.rooms.get('full')!
+    expect(t.server!.limits.tripped.doc_size).toBe(1)
+    const room = t.server!.rooms.get('full')!
     expect(shapesMap(room.doc).has('huge')).toBe(false)
     // The reader is still there and still gets edits, but never the refused shape.
     const other = await connect('full')
@@ -308,10 +282,10 @@ describe('document size', () => {
   })
 
   it('an update repeating what the document has counts only what is new', async () => {
-    server = await startServer({ maxDocBytes: 600_000 })
+    t.server = await startServer({ maxDocBytes: 600_000 })
     const writer = await connect('repeat')
     fillDoc(writer.doc, 400_000)
-    await waitFor(() => (server!.rooms.get('repeat')?.docBytes ?? 0) >= 400_000, 'the document stored')
+    await waitFor(() => (t.server!.rooms.get('repeat')?.docBytes ?? 0) >= 400_000, 'the document stored')
     // The whole document again plus one shape: 400 KB more by its length, a few bytes by content.
     writer.addShape('one-more', { x: 5 })
     const encoder = encoding.createEncoder()
@@ -319,30 +293,30 @@ describe('document size', () => {
     syncProtocol.writeUpdate(encoder, Y.encodeStateAsUpdate(writer.doc))
     writer.ws.send(encoding.toUint8Array(encoder))
     writer.addShape('last', { x: 6 })
-    await waitFor(() => shapesMap(server!.rooms.get('repeat')!.doc).has('last'), 'the edits stored')
+    await waitFor(() => shapesMap(t.server!.rooms.get('repeat')!.doc).has('last'), 'the edits stored')
     expect(writer.closeCode).toBeNull()
-    expect(server.limits.tripped.doc_size).toBe(0)
+    expect(t.server!.limits.tripped.doc_size).toBe(0)
   })
 
   it('the size is exact after a reload', async () => {
     const dataDir = tempDir()
-    server = await startServer({ dataDir })
+    t.server = await startServer({ dataDir })
     const writer = await connect('reload')
     fillDoc(writer.doc, 300_000)
-    await waitFor(() => (server!.rooms.get('reload')?.docBytes ?? 0) >= 300_000, 'the document stored')
-    const expected = Y.encodeStateAsUpdate(server.rooms.get('reload')!.doc).byteLength
+    await waitFor(() => (t.server!.rooms.get('reload')?.docBytes ?? 0) >= 300_000, 'the document stored')
+    const expected = Y.encodeStateAsUpdate(t.server!.rooms.get('reload')!.doc).byteLength
     writer.terminate()
-    await waitFor(() => server!.rooms.size === 0, 'the room unloaded')
-    await server.close()
-    server = await startServer({ dataDir })
+    await waitFor(() => t.server!.rooms.size === 0, 'the room unloaded')
+    await t.server!.close()
+    t.server = await startServer({ dataDir })
     await connect('reload')
-    expect(server.rooms.get('reload')!.docBytes).toBe(expected)
+    expect(t.server!.rooms.get('reload')!.docBytes).toBe(expected)
   })
 })
 
 describe('honest traffic under the defaults', () => {
   it('a client editing normally and a 3 MB import in one update are never refused', async () => {
-    server = await startServer()
+    t.server = await startServer()
     const a = await connect('honest')
     const b = await connect('honest')
     for (let i = 0; i < 20; i++) a.addShape(`s${i}`, { x: i, createdBy: 'Ada' })
@@ -362,15 +336,15 @@ describe('honest traffic under the defaults', () => {
     )
     expect(a.closeCode).toBeNull()
     expect(b.closeCode).toBeNull()
-    expect(server.limits.tripped).toEqual(noTrips())
+    expect(t.server!.limits.tripped).toEqual(noTrips())
   })
 })
 
 it('raw sockets are closed, not left half-open, when a cap refuses them', async () => {
-  server = await startServer({ maxConnectionsPerIp: 1 })
-  await rawSocket(wsUrl(server), 'half').then((ws) => sockets.push(ws))
-  const refused = await rawSocket(wsUrl(server), 'half')
-  sockets.push(refused)
+  t.server = await startServer({ maxConnectionsPerIp: 1 })
+  await rawSocket(wsUrl(t.server!), 'half').then((ws) => t.track(ws))
+  const refused = await rawSocket(wsUrl(t.server!), 'half')
+  t.track(refused)
   expect((await closeCode(refused)).code).toBe(CloseCode.ServerBusy)
-  expect(server.connections()).toBe(1)
+  expect(t.server!.connections()).toBe(1)
 })

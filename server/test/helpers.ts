@@ -1,4 +1,6 @@
+import { ProtocolClient, type ConnectOptions } from '@easel/testkit/protocolClient.ts'
 import { tempDir } from '@easel/testkit/serverProcess.ts'
+import { afterEach } from 'vitest'
 import WebSocket from 'ws'
 import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
@@ -79,4 +81,41 @@ export function closeCode(ws: WebSocket): Promise<{ code: number; reason: string
   return new Promise((resolve) =>
     ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
   )
+}
+
+/**
+ * One server per test and what the test opened on it (sockets, protocol clients), all closed
+ * after each test. A test sets `server` (usually with `startServer`).
+ */
+export function perTest() {
+  const opened: { terminate(): void }[] = []
+  const harness = {
+    server: undefined as EaselServer | undefined,
+    /** Terminates `socket` (a ws or a ProtocolClient) after the test. */
+    track<T extends { terminate(): void }>(socket: T): T {
+      opened.push(socket)
+      return socket
+    },
+    /** A protocol client on the test's server (hello and initial sync done). */
+    async connect(room: string, options: ConnectOptions = {}): Promise<ProtocolClient> {
+      return harness.track(await ProtocolClient.connect(wsUrl(harness.server!), room, options))
+    },
+    /** An open raw socket to a room of the test's server (errors are the test's to read). */
+    async raw(room: string, headers: Record<string, string> = {}): Promise<WebSocket> {
+      const ws = harness.track(new WebSocket(`${wsUrl(harness.server!)}/${room}`, { headers }))
+      ws.binaryType = 'arraybuffer'
+      ws.on('error', () => {})
+      await new Promise<void>((resolve, reject) => {
+        ws.once('open', () => resolve())
+        ws.once('error', reject)
+      })
+      return ws
+    },
+  }
+  afterEach(async () => {
+    for (const socket of opened.splice(0)) socket.terminate()
+    await harness.server?.close()
+    harness.server = undefined
+  })
+  return harness
 }

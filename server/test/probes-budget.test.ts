@@ -7,30 +7,16 @@
 import type net from 'node:net'
 import * as encoding from 'lib0/encoding'
 import * as syncProtocol from 'y-protocols/sync'
-import { afterEach, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
 import { CloseCode, insertShape, MessageType, shapesMap } from '@easel/shared'
-import { ProtocolClient, RECT } from '@easel/testkit/protocolClient.ts'
+import { RECT } from '@easel/testkit/protocolClient.ts'
 import { waitFor } from '@easel/testkit/waitFor.ts'
-import type { EaselServer } from '../src/index.ts'
-import { startServer, wsUrl } from './helpers.ts'
+import { perTest, startServer, wsUrl } from './helpers.ts'
 
-let server: EaselServer | undefined
-const sockets: WebSocket[] = []
-const clients: ProtocolClient[] = []
-afterEach(async () => {
-  for (const ws of sockets.splice(0)) ws.terminate()
-  for (const c of clients.splice(0)) c.terminate()
-  await server?.close()
-  server = undefined
-})
-
-async function connect(room: string): Promise<ProtocolClient> {
-  const c = await ProtocolClient.connect(wsUrl(server!), room)
-  clients.push(c)
-  return c
-}
+const t = perTest()
+const { connect } = t
 
 /** Resolves with `p`, or with `fallback` after `ms` (what did not happen in time). */
 function within<T, F>(p: Promise<T>, ms: number, fallback: F): Promise<T | F> {
@@ -65,11 +51,11 @@ function firstEvent(ws: WebSocket): Promise<'message' | number> {
 
 it('"2 000 sockets at once: all accepted, with no per-IP or global cap"', async () => {
   process.setMaxListeners(0)
-  server = await startServer({ maxConnectionsPerIp: 100, maxConnections: 5000 })
+  t.server = await startServer({ maxConnectionsPerIp: 100, maxConnections: 5000 })
   const outcomes = await Promise.all(
     Array.from({ length: 2000 }, () => {
-      const ws = new WebSocket(`${wsUrl(server!)}/crowd`)
-      sockets.push(ws)
+      const ws = new WebSocket(`${wsUrl(t.server!)}/crowd`)
+      t.track(ws)
       return within(firstEvent(ws), 20_000, 'nothing')
     }),
   )
@@ -77,13 +63,13 @@ it('"2 000 sockets at once: all accepted, with no per-IP or global cap"', async 
   const busy = outcomes.filter((o) => o === CloseCode.ServerBusy).length
   expect(accepted).toBe(100)
   expect(busy).toBe(1900)
-  const health = await fetch(`${server.url}/healthz`)
+  const health = await fetch(`${t.server!.url}/healthz`)
   expect(health.status).toBe(200)
   expect(await health.json()).toMatchObject({ ok: true })
 })
 
 it('"3 MB field: a 3 MB createdBy value (the schema says 64 characters) was stored and broadcast"', async () => {
-  server = await startServer()
+  t.server = await startServer()
   const writer = await connect('field')
   const reader = await connect('field')
   writer.addShape('s1', { x: 1 })
@@ -93,22 +79,22 @@ it('"3 MB field: a 3 MB createdBy value (the schema says 64 characters) was stor
     .set('createdBy', 'x'.repeat(3 * 1024 * 1024))
   const closed = await within(writer.closed, 5000, null)
   expect(closed?.code).toBe(CloseCode.InvalidContent)
-  const room = server.rooms.get('field')!
+  const room = t.server!.rooms.get('field')!
   await room.idle()
   expect(shapesMap(room.doc).get('s1')?.get('createdBy')).toBeUndefined()
   expect(shapesMap(reader.doc).get('s1')?.get('createdBy')).toBeUndefined()
 })
 
 it('"a client that never reads: 150 sync step 1 requests on a 3 MB document took the server\'s RSS from 238 MB to 748 MB"', async () => {
-  server = await startServer({ maxBufferedBytes: 1024 * 1024 })
+  t.server = await startServer({ maxBufferedBytes: 1024 * 1024 })
   const writer = await connect('reader')
   fillDoc(writer.doc, 3 * 1024 * 1024)
   await waitFor(
-    () => shapesMap(server!.rooms.get('reader')!.doc).size === shapesMap(writer.doc).size,
+    () => shapesMap(t.server!.rooms.get('reader')!.doc).size === shapesMap(writer.doc).size,
     'stored',
   )
-  const ws = new WebSocket(`${wsUrl(server)}/reader`)
-  sockets.push(ws)
+  const ws = new WebSocket(`${wsUrl(t.server!)}/reader`)
+  t.track(ws)
   ws.on('error', () => {})
   await new Promise<void>((r) => ws.once('open', () => r()))
   const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)))
@@ -119,7 +105,7 @@ it('"a client that never reads: 150 sync step 1 requests on a 3 MB document took
   for (let i = 0; i < 150; i++) ws.send(request)
   // The server closes it (its close frame waits behind what the client has not read).
   await waitFor(
-    () => (server?.limits?.tripped.backpressure ?? 0) > 0,
+    () => (t.server?.limits?.tripped.backpressure ?? 0) > 0,
     'the server to close the client that never reads',
     15_000,
   )
@@ -128,21 +114,21 @@ it('"a client that never reads: 150 sync step 1 requests on a 3 MB document took
 })
 
 it('"an update that would pass the document size cap" is refused with BoardFull', async () => {
-  server = await startServer({ maxDocBytes: 1024 * 1024 })
+  t.server = await startServer({ maxDocBytes: 1024 * 1024 })
   const writer = await connect('cap')
   const reader = await connect('cap')
   fillDoc(writer.doc, 2 * 1024 * 1024)
   const closed = await within(writer.closed, 5000, null)
   expect(closed?.code).toBe(CloseCode.BoardFull)
-  await server.rooms.get('cap')!.idle()
-  expect(shapesMap(server.rooms.get('cap')!.doc).size).toBe(0)
+  await t.server!.rooms.get('cap')!.idle()
+  expect(shapesMap(t.server!.rooms.get('cap')!.doc).size).toBe(0)
   expect(shapesMap(reader.doc).size).toBe(0)
 })
 
 it('"bytes rate limit": a connection sending more bytes per second than its budget is closed 4429', async () => {
-  server = await startServer({ rateLimitBytesPerSec: 64 * 1024, rateLimitBytesBurst: 256 * 1024 })
-  const ws = new WebSocket(`${wsUrl(server)}/bytes`)
-  sockets.push(ws)
+  t.server = await startServer({ rateLimitBytesPerSec: 64 * 1024, rateLimitBytesBurst: 256 * 1024 })
+  const ws = new WebSocket(`${wsUrl(t.server!)}/bytes`)
+  t.track(ws)
   ws.on('error', () => {})
   await new Promise<void>((r) => ws.once('open', () => r()))
   const closed = new Promise<{ code: number; reason: string }>((r) =>

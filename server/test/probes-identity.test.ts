@@ -11,6 +11,7 @@ import WebSocket from 'ws'
 import * as syncProtocol from 'y-protocols/sync'
 import * as Y from 'yjs'
 import { insertShape, MessageType, PROTOCOL_VERSION } from '@easel/shared'
+import { encodeAwarenessUpdate } from '../src/ClientFrames.ts'
 import type { EaselServer } from '../src/index.ts'
 import { RECT } from '@easel/testkit/protocolClient.ts'
 import { waitFor } from '@easel/testkit/waitFor.ts'
@@ -106,16 +107,12 @@ class Raw {
 
   /** Sends an awareness update of hand-picked entries. */
   sendAwareness(entries: { id: number; clock: number; state: unknown }[]): void {
-    const u = encoding.createEncoder()
-    encoding.writeVarUint(u, entries.length)
-    for (const x of entries) {
-      encoding.writeVarUint(u, x.id)
-      encoding.writeVarUint(u, x.clock)
-      encoding.writeVarString(u, JSON.stringify(x.state))
-    }
     const e = encoding.createEncoder()
     encoding.writeVarUint(e, MessageType.Awareness)
-    encoding.writeVarUint8Array(e, encoding.toUint8Array(u))
+    encoding.writeVarUint8Array(
+      e,
+      encodeAwarenessUpdate(entries.map((x) => ({ clientId: x.id, clock: x.clock, state: x.state }))),
+    )
     this.ws.send(encoding.toUint8Array(e))
   }
 
