@@ -63,6 +63,18 @@ const countClose = (closes: Closes, code: number) => closes.set(code, (closes.ge
 
 type Flood = { stop(): Promise<void>; sent: FloodSent }
 
+/** A raw socket whose close code is counted in `closes` once it closes. */
+async function openCounted(url: string, closes: Closes) {
+  const ws = await openSocket(url)
+  const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)))
+  let open = true
+  void closed.then((code) => {
+    open = false
+    countClose(closes, code)
+  })
+  return { ws, closed, isOpen: () => open }
+}
+
 /** Starts the three flooders in `room`; `stop` ends them and resolves once their sockets are gone. */
 function startFlood(wsUrl: string, room: string, closes: Closes): Flood {
   let running = true
@@ -110,14 +122,8 @@ function startFlood(wsUrl: string, room: string, closes: Closes): Flood {
         const clientId = Math.floor(Math.random() * 2 ** 31)
         let tick = 0
         while (running) {
-          const ws = await openSocket(url)
-          const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)))
-          let open = true
-          void closed.then((code) => {
-            open = false
-            countClose(closes, code)
-          })
-          while (running && open) {
+          const { ws, closed, isOpen } = await openCounted(url, closes)
+          while (running && isOpen()) {
             for (let i = 0; i < 50 && ws.bufferedAmount < 1024 * 1024; i++) {
               tick++
               ws.send(awarenessFrame(clientId, tick, { cursor: { x: tick, y: tick } }))
@@ -136,16 +142,10 @@ function startFlood(wsUrl: string, room: string, closes: Closes): Flood {
     loops.push(
       (async () => {
         while (running) {
-          const ws = await openSocket(url)
-          const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)))
-          let open = true
-          void closed.then((code) => {
-            open = false
-            countClose(closes, code)
-          })
+          const { ws, closed, isOpen } = await openCounted(url, closes)
           // `ws` has no pause of its own; its socket does.
           ;(ws as unknown as { _socket: net.Socket })._socket.pause()
-          while (running && open) {
+          while (running && isOpen()) {
             for (let i = 0; i < 10; i++) ws.send(WHOLE_DOC_REQUEST)
             sent.syncRequests += 10
             await sleep(1000 / (DEFAULTS.rateLimitPerSec / 10) / UNDER_BUDGET)
