@@ -1,6 +1,5 @@
-import { useEffect, useRef } from 'react'
 import { TOOL_IDS } from '../editor/tools/index.ts'
-import { useLayer } from './layers.ts'
+import { Modal } from './Modal.tsx'
 import { toolMeta } from './Toolbar.tsx'
 
 export const SHORTCUTS: [string, string][] = [
@@ -32,38 +31,20 @@ export const SHORTCUTS: [string, string][] = [
 
 /** The shortcut list: modal (no key reaches the board behind it), closed by Esc, ✕ or a click outside. */
 export function HelpDialog({ onClose }: { onClose: () => void }) {
-  useLayer(true, onClose, true)
-  const close = useRef<HTMLButtonElement>(null)
-  useEffect(() => close.current?.focus(), [])
   return (
-    <div className="modal-backdrop" onPointerDown={onClose}>
-      <div
-        className="modal panel"
-        role="dialog"
-        aria-modal="true"
-        aria-label="Keyboard shortcuts"
-        data-testid="help-dialog"
-        onPointerDown={(e) => e.stopPropagation()}
-      >
-        <div className="modal-head">
-          <h2>Keyboard shortcuts</h2>
-          <button ref={close} type="button" onClick={onClose} aria-label="Close" data-testid="help-close">
-            ✕
-          </button>
-        </div>
-        <table>
-          <tbody>
-            {SHORTCUTS.map(([keys, what]) => (
-              <tr key={keys + what}>
-                <td>
-                  <kbd>{keys}</kbd>
-                </td>
-                <td>{what}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-    </div>
+    <Modal title="Keyboard shortcuts" testId="help-dialog" closeTestId="help-close" onClose={onClose}>
+      <table>
+        <tbody>
+          {SHORTCUTS.map(([keys, what]) => (
+            <tr key={keys + what}>
+              <td>
+                <kbd>{keys}</kbd>
+              </td>
+              <td>{what}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </Modal>
   )
 }

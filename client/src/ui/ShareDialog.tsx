@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState } from 'react'
+import { useId, useRef, useState } from 'react'
 import {
   type AccessMode,
   type BoardAccessInfo,
@@ -9,7 +9,13 @@ import {
 } from '../access.ts'
 import { shareUrl } from '../identity.ts'
 import { copyText } from './copyText.ts'
-import { useLayer } from './layers.ts'
+import { Modal } from './Modal.tsx'
+
+/** The two ways a board can be opened, as the owner chooses between them. */
+const MODES: [AccessMode, string][] = [
+  ['open', 'Anyone with the URL can edit'],
+  ['link', 'Only people with a link'],
+]
 
 const ROLE_WORDS: Record<Role, string> = {
   owner: 'You own this board.',
@@ -40,33 +46,21 @@ type Props = {
  * Modal like the other dialogs: Esc, ✕ or a click outside closes it.
  */
 export function ShareDialog({ room, info, ownerToken, onChanged, onClose }: Props) {
-  useLayer(true, onClose, true)
-  const close = useRef<HTMLButtonElement>(null)
-  useEffect(() => close.current?.focus(), [])
   const owner = ownerToken !== null && info?.role === 'owner'
   return (
-    <div className="modal-backdrop" onPointerDown={onClose}>
-      <div
-        className="modal panel share-dialog"
-        role="dialog"
-        aria-modal="true"
-        aria-label="Share this board"
-        data-testid="share-dialog"
-        onPointerDown={(e) => e.stopPropagation()}
-      >
-        <div className="modal-head">
-          <h2>Share this board</h2>
-          <button ref={close} type="button" onClick={onClose} aria-label="Close" data-testid="share-close">
-            ✕
-          </button>
-        </div>
-        {owner ? (
-          <OwnerPanel room={room} info={info} ownerToken={ownerToken} onChanged={onChanged} />
-        ) : (
-          <GuestPanel info={info} />
-        )}
-      </div>
-    </div>
+    <Modal
+      title="Share this board"
+      testId="share-dialog"
+      closeTestId="share-close"
+      className="share-dialog"
+      onClose={onClose}
+    >
+      {owner ? (
+        <OwnerPanel room={room} info={info} ownerToken={ownerToken} onChanged={onChanged} />
+      ) : (
+        <GuestPanel info={info} />
+      )}
+    </Modal>
   )
 }
 
@@ -161,26 +155,18 @@ function OwnerPanel({
       <p data-testid="share.role">{ROLE_WORDS.owner}</p>
       <fieldset className="share-mode" disabled={busy}>
         <legend>Who can open this board</legend>
-        <label>
-          <input
-            type="radio"
-            name={modeName}
-            data-testid="share.mode.open"
-            checked={info.mode === 'open'}
-            onChange={() => changeMode('open')}
-          />
-          Anyone with the URL can edit
-        </label>
-        <label>
-          <input
-            type="radio"
-            name={modeName}
-            data-testid="share.mode.link"
-            checked={info.mode === 'link'}
-            onChange={() => changeMode('link')}
-          />
-          Only people with a link
-        </label>
+        {MODES.map(([mode, words]) => (
+          <label key={mode}>
+            <input
+              type="radio"
+              name={modeName}
+              data-testid={`share.mode.${mode}`}
+              checked={info.mode === mode}
+              onChange={() => changeMode(mode)}
+            />
+            {words}
+          </label>
+        ))}
       </fieldset>
       <fieldset className="share-link" disabled={busy}>
         <legend>Make a link</legend>
