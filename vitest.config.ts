@@ -7,6 +7,7 @@ export default defineConfig({
       'server/src/**/*.test.ts',
       'server/test/**/*.test.ts',
       'client/src/**/*.test.ts',
+      'bench/**/*.test.ts',
       'chaos/test/**/*.test.ts',
       'testkit/test/**/*.test.ts',
     ],

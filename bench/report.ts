@@ -1,4 +1,7 @@
 /** Shared types and formatting for benchmark modules and the runner. */
+import type { Chart } from './chart.ts'
+
+export type { Chart } from './chart.ts'
 
 export type Cell = string | number | null
 
@@ -22,6 +25,8 @@ export type BenchResult = {
   tables: Table[]
   /** Remarks printed below the tables. */
   notes: string[]
+  /** Charts, written as SVG files beside the report and shown in it above the notes. */
+  charts?: Chart[]
   /** Raw data for the JSON file. */
   data: unknown
 }

@@ -9,6 +9,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
+import { renderChart } from './chart.ts'
 import { commits } from './commits.ts'
 import { fanout } from './fanout.ts'
 import { floodBench } from './flood.ts'
@@ -63,7 +64,21 @@ function environment(quick: boolean) {
 
 type Environment = ReturnType<typeof environment>
 
-function toMarkdown(name: string, env: Environment, result: BenchResult): string {
+/** The SVG file of each chart, named after the report: `<report base>.<chart name>.svg`. */
+function chartFiles(base: string, result: BenchResult): { file: string; svg: string; title: string }[] {
+  return (result.charts ?? []).map((c) => ({
+    file: `${base}.${c.name}.svg`,
+    svg: renderChart(c),
+    title: c.title,
+  }))
+}
+
+function toMarkdown(
+  name: string,
+  env: Environment,
+  result: BenchResult,
+  charts: { file: string; title: string }[],
+): string {
   const parts = [
     `# ${result.title}`,
     [
@@ -75,6 +90,9 @@ function toMarkdown(name: string, env: Environment, result: BenchResult): string
     result.description.join('\n'),
     ...result.tables.map((t) => `## ${t.title}\n\n${markdownTable(t)}`),
   ]
+  if (charts.length > 0) {
+    parts.push(`## Charts\n\n${charts.map((c) => `![${c.title}](${path.basename(c.file)})`).join('\n\n')}`)
+  }
   if (result.notes.length > 0) parts.push(`## Notes\n\n${result.notes.map((n) => `- ${n}`).join('\n')}`)
   return `${parts.join('\n\n')}\n`
 }
@@ -111,8 +129,10 @@ async function main(): Promise<void> {
       progress(`${bench.name}: FAILED: ${(err as Error).stack ?? err}`)
       continue
     }
-    const markdown = toMarkdown(bench.name, env, result)
     const base = path.join(RESULTS_DIR, args.quick ? `${bench.name}.quick` : bench.name)
+    const charts = chartFiles(base, result)
+    for (const c of charts) fs.writeFileSync(c.file, c.svg)
+    const markdown = toMarkdown(bench.name, env, result, charts)
     fs.writeFileSync(`${base}.md`, markdown)
     fs.writeFileSync(
       `${base}.json`,
