@@ -8,7 +8,16 @@ import { Worker } from 'node:worker_threads'
 import type { WorkerReply, WorkerRequest } from './fanout-worker.ts'
 import { BUSY_OTHER_PCT, SETTLE_WAIT_MS, sampleWindow, settleMachine } from './measure.ts'
 import { sleep } from '@easel/testkit/waitFor.ts'
-import { type Benchmark, type BenchOptions, type Cell, fixed, percentile, progress } from './report.ts'
+import {
+  type Benchmark,
+  type BenchOptions,
+  type Cell,
+  type Chart,
+  fixed,
+  percentile,
+  progress,
+  type Table,
+} from './report.ts'
 import { type RunningServer, type ServerKind, serverVersions, startServer } from './servers.ts'
 
 type Scenario = {
@@ -17,14 +26,27 @@ type Scenario = {
   /** Updates per second per writer. */
   rate: number
   durationMs: number
+  /** Plotted in the chart of latency against clients per room (one scenario per client count). */
+  sweep?: boolean
 }
 
+/**
+ * The issue's scenarios: N clients with 10 writers × 20 updates/s at N = 100 and 200; at N = 500
+ * the writers slow to 4/s (~20 000 deliveries/s), what the two driver threads absorb without
+ * measuring their own queue.
+ */
 const FULL: Scenario[] = [
-  { clients: 20, writers: 5, rate: 10, durationMs: 10_000 },
-  { clients: 100, writers: 10, rate: 10, durationMs: 10_000 },
+  { clients: 20, writers: 5, rate: 10, durationMs: 10_000, sweep: true },
+  { clients: 100, writers: 10, rate: 20, durationMs: 10_000, sweep: true },
+  { clients: 200, writers: 10, rate: 20, durationMs: 10_000, sweep: true },
+  { clients: 500, writers: 10, rate: 4, durationMs: 10_000, sweep: true },
   { clients: 100, writers: 100, rate: 2, durationMs: 10_000 },
 ]
-const QUICK: Scenario[] = [{ clients: 10, writers: 2, rate: 10, durationMs: 3_000 }]
+/** A smoke run, and the 100-client room whose server profile (`--cpu-prof`) shows the hot path. */
+const QUICK: Scenario[] = [
+  { clients: 10, writers: 2, rate: 10, durationMs: 3_000, sweep: true },
+  { clients: 100, writers: 10, rate: 20, durationMs: 3_000, sweep: true },
+]
 
 const WARMUP_MS = 1_000
 /**
@@ -71,6 +93,8 @@ type RunResult = {
   syncMs: number
   /** Server and driver (whole process, all threads) CPU use during the window, in % of one core. */
   serverCpuPct: number | null
+  /** Server CPU time in the window per 1 000 deliveries received, ms. */
+  serverCpuPerKDelivery: number | null
   driverCpuPct: number | null
   /** Everything else on the machine (other processes, kernel threads) during the window. */
   otherCpuPct: number | null
@@ -238,6 +262,10 @@ async function measure(
       deliveriesPerSec: received / (sc.durationMs / 1000),
       syncMs,
       serverCpuPct: cpu.serverPct,
+      serverCpuPerKDelivery:
+        cpu.serverPct === null || received === 0
+          ? null
+          : (((cpu.serverPct / 100) * sc.durationMs) / received) * 1000,
       driverCpuPct: cpu.driverPct,
       otherCpuPct: cpu.otherPct,
       disconnects: drained.reduce((sum, d) => sum + d.disconnects, 0),
@@ -264,6 +292,7 @@ const COLUMNS = [
   'max ms',
   'deliveries/s',
   'server CPU %',
+  'server CPU ms / 1 000 deliveries',
   'driver CPU %',
   'other CPU %',
 ]
@@ -283,6 +312,7 @@ function row(r: RunResult): Cell[] {
     fixed(r.max, 2),
     Math.round(r.deliveriesPerSec),
     fixed(r.serverCpuPct, 0),
+    fixed(r.serverCpuPerKDelivery, 2),
     fixed(r.driverCpuPct, 0),
     fixed(r.otherCpuPct, 0),
   ]
@@ -342,11 +372,13 @@ async function run(options: BenchOptions) {
   }
 
   const versions = serverVersions()
+  const of = (sc: Scenario) => results.filter((r) => r.clients === sc.clients && r.writers === sc.writers)
   const tables = scenarios.map((sc) => ({
-    title: `N=${sc.clients} clients, S=${sc.writers} writers × ${sc.rate} updates/s, ${sc.durationMs / 1000} s`,
+    title: scenarioTitle(sc),
     columns: COLUMNS,
-    rows: results.filter((r) => r.clients === sc.clients && r.writers === sc.writers).map(row),
+    rows: of(sc).map(row),
   }))
+  tables.unshift(ratioTable(scenarios, of))
   const notes: string[] = []
   const skipped = results.filter((r) => r.skippedTicks > 0)
   if (skipped.length > 0) {
@@ -406,11 +438,21 @@ async function run(options: BenchOptions) {
         `each measurement the runner waits up to ${SETTLE_WAIT_MS / 1000} s for “other” to drop to ` +
         `${BUSY_OTHER_PCT}% of a core, and a measurement during which it exceeded ${BUSY_OTHER_PCT}% is ` +
         `repeated on a fresh server (at most ${MAX_ATTEMPTS} attempts; the last one is kept).`,
+      "- **Ratios.** The first table divides Easel's figure by the reference's from the same round " +
+        "(below 1: Easel is faster or cheaper). CPU per delivery is the server's CPU time in the window " +
+        'divided by the deliveries received. The chart plots, per server, the mean over the rounds of ' +
+        'each percentile.',
       `- **Fairness.** Rounds run in ABBA order (round 1: reference then Easel; round 2: Easel then reference) ` +
         'and both rounds are reported as measured, not aggregated.',
     ],
     tables,
     notes,
+    charts: [
+      latencyChart(
+        scenarios.filter((sc) => sc.sweep),
+        of,
+      ),
+    ],
     data: {
       scenarios,
       warmupMs: WARMUP_MS,
@@ -421,6 +463,63 @@ async function run(options: BenchOptions) {
       versions,
       results,
     },
+  }
+}
+
+const scenarioTitle = (sc: Scenario) =>
+  `N=${sc.clients} clients, S=${sc.writers} writers × ${sc.rate} updates/s, ${sc.durationMs / 1000} s`
+
+const ratio = (a: number | null, b: number | null) =>
+  a === null || b === null || !(b > 0) ? Number.NaN : a / b
+
+/** Easel ÷ reference per scenario and round: p50, p99 and server CPU per delivery. */
+function ratioTable(scenarios: Scenario[], of: (sc: Scenario) => RunResult[]): Table {
+  const rows: Cell[][] = []
+  for (const sc of scenarios) {
+    const rs = of(sc)
+    for (const round of new Set(rs.map((r) => r.round))) {
+      const easel = rs.find((r) => r.round === round && r.server === 'easel')
+      const ref = rs.find((r) => r.round === round && r.server === 'reference')
+      if (!easel || !ref) continue
+      rows.push([
+        `N=${sc.clients} S=${sc.writers} @${sc.rate}/s`,
+        round,
+        fixed(ratio(easel.p50, ref.p50), 2),
+        fixed(ratio(easel.p99, ref.p99), 2),
+        fixed(ratio(easel.serverCpuPerKDelivery, ref.serverCpuPerKDelivery), 2),
+        `${easel.lost} / ${ref.lost}`,
+      ])
+    }
+  }
+  return {
+    title: 'Easel ÷ reference, same round',
+    columns: ['scenario', 'round', 'p50', 'p99', 'server CPU per delivery', 'lost (Easel / reference)'],
+    rows,
+  }
+}
+
+/** p50 and p99 against clients per room, per server, each the mean over the rounds. */
+function latencyChart(scenarios: Scenario[], of: (sc: Scenario) => RunResult[]): Chart {
+  const series: Chart['series'] = []
+  for (const kind of ['easel', 'reference'] as const) {
+    for (const p of ['p50', 'p99'] as const) {
+      const points: [number, number][] = []
+      for (const sc of scenarios) {
+        const values = of(sc)
+          .filter((r) => r.server === kind && Number.isFinite(r[p]))
+          .map((r) => r[p])
+        if (values.length > 0) points.push([sc.clients, values.reduce((a, b) => a + b, 0) / values.length])
+      }
+      series.push({ label: `${kind === 'easel' ? 'Easel' : 'reference'} ${p}`, points })
+    }
+  }
+  return {
+    name: 'latency-vs-clients',
+    title: 'Fan-out latency percentiles against clients per room',
+    xLabel: 'clients per room',
+    yLabel: 'ms',
+    logX: true,
+    series,
   }
 }
 
