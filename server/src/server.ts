@@ -1,6 +1,6 @@
 import fs from 'node:fs'
 import http from 'node:http'
-import type { AddressInfo } from 'node:net'
+import net, { type AddressInfo } from 'node:net'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import path from 'node:path'
 import express from 'express'
@@ -25,6 +25,7 @@ import { LinkTokens, REFUSALS } from './access/tokens.ts'
 import { SessionKeys } from './authority/identity.ts'
 import { Connection } from './Connection.ts'
 import { Limits } from './limits.ts'
+import { FlushQueue, Outbox, type RawSocket } from './Outbox.ts'
 import { TokenBucket } from './rateLimit.ts'
 import type { Extension } from './Extension.ts'
 import type { Persistence } from './persistence/Persistence.ts'
@@ -198,7 +199,10 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
   }
 
   const server = http.createServer(app)
-  const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxPayload })
+  // No permessage-deflate (ws's default for servers): the outboxes write frames as they are.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxPayload, perMessageDeflate: false })
+  /** Every socket's frames of one turn of the event loop, written at its end. */
+  const flushes = new FlushQueue()
 
   server.on('upgrade', (req, socket, head) => {
     // Until ws owns the socket, a reset from the client must not become an uncaught error.
@@ -262,6 +266,7 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
     }
     perAddress.set(address, fromAddress + 1)
     let terminateTimer: NodeJS.Timeout | null = null
+    const outbox = new Outbox(rawSocket(ws), flushes, () => ws.readyState === ws.OPEN)
     const conn: Connection = new Connection(
       {
         send: (frame) => {
@@ -269,8 +274,9 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
           // What is still queued from earlier sends: a client that does not read would otherwise
           // make the server hold every frame it is sent. The frame about to be sent is not
           // counted, so a joiner's first (large) sync reply always goes out.
-          if (ws.bufferedAmount > config.maxBufferedBytes) {
-            conn.trip('backpressure', { buffered: ws.bufferedAmount, max: config.maxBufferedBytes })
+          const buffered = outbox.bufferedBytes
+          if (buffered > config.maxBufferedBytes) {
+            conn.trip('backpressure', { buffered, max: config.maxBufferedBytes })
             conn.close(CloseCode.Backpressure, 'backpressure: the client is not reading')
             // The close frame waits behind the unread data, and a client that never reads never
             // answers it: cut the socket soon, which frees what it buffered.
@@ -278,11 +284,13 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
             terminateTimer.unref()
             return
           }
-          ws.send(frame, { binary: true }, (err) => {
-            if (err) conn.close(CloseCode.InternalError, 'send failed')
-          })
+          outbox.send(frame)
         },
-        close: (code, reason) => ws.close(code, reason),
+        close: (code, reason) => {
+          // What was sent before the close goes out before the close frame.
+          outbox.flush()
+          ws.close(code, reason)
+        },
       },
       roomName,
       log,
@@ -428,6 +436,17 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
     connections: () => connections.size,
     close,
   }
+}
+
+/**
+ * The TCP socket under a server-side ws WebSocket, which the outbox writes whole frames to. ws
+ * keeps it in a private field; a ws version without it fails here, loudly, on the first socket.
+ */
+function rawSocket(ws: WebSocket): RawSocket {
+  const socket = (ws as unknown as { _socket?: unknown })._socket
+  if (!(socket instanceof net.Socket))
+    throw new Error('ws: the WebSocket has no net.Socket (ws version changed?)')
+  return socket
 }
 
 /** Longest delay one `setTimeout` takes (about 24.8 days); longer ones fire at once. */
