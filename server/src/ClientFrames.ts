@@ -321,8 +321,6 @@ export class ClientFrames {
       return
     }
     const entries = decodeAwarenessUpdate(update)
-    const owners = new Map<number, Connection>()
-    for (const c of this.room.conns) for (const id of c.awarenessIds) if (c !== conn) owners.set(id, c)
     const kept: AwarenessEntry[] = []
     const announced = new Set(conn.awarenessIds)
     const { meta, states } = this.room.awareness
@@ -334,7 +332,9 @@ export class ClientFrames {
         clock !== undefined &&
         (e.clock < clock || (e.clock === clock && (e.state !== null || !states.has(e.clientId))))
       if (current) continue
-      if (owners.has(e.clientId) || e.clientId === this.room.awareness.clientID) {
+      // Most frames in a large room are echoes, skipped above: the owner is looked up only for
+      // what is left (one pass over the room's connections, no map built per frame).
+      if (e.clientId === this.room.awareness.clientID || this.ownedByOther(conn, e.clientId)) {
         conn.trip('awareness_foreign', { clientId: e.clientId })
         continue
       }
@@ -364,6 +364,12 @@ export class ClientFrames {
       else conn.awarenessIds.add(e.clientId)
     }
     awarenessProtocol.applyAwarenessUpdate(this.room.awareness, encodeAwarenessUpdate(kept), conn)
+  }
+
+  /** Whether another connection in the room announced awareness client id `id`. */
+  private ownedByOther(conn: Connection, id: number): boolean {
+    for (const c of this.room.conns) if (c !== conn && c.awarenessIds.has(id)) return true
+    return false
   }
 
   private handleEasel(conn: Connection, decoder: decoding.Decoder): void {
