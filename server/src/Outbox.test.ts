@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest'
-import { Receiver } from 'ws'
+import { createRequire } from 'node:module'
 import { FlushQueue, Outbox, type RawSocket, wsBinaryFrame } from './Outbox.ts'
+
+/** ws's own frame parser (its types do not declare it). */
+const { Receiver } = createRequire(import.meta.url)('ws') as {
+  Receiver: new (options: {
+    isServer: boolean
+    maxPayload: number
+  }) => {
+    on(event: 'message', fn: (data: Buffer, isBinary: boolean) => void): void
+    write(chunk: Buffer): void
+  }
+}
 
 /** A socket that records each system call's chunks (a corked run of writes is one call). */
 class FakeSocket implements RawSocket {
@@ -31,7 +42,9 @@ function manualTurns() {
   const pending: (() => void)[] = []
   return {
     queue: new FlushQueue((fn) => pending.push(fn)),
-    endTurn: () => pending.splice(0).forEach((f) => f()),
+    endTurn: () => {
+      for (const f of pending.splice(0)) f()
+    },
   }
 }
 
@@ -52,7 +65,6 @@ function payload(size: number, seed: number): Uint8Array {
   for (let i = 0; i < size; i++) out[i] = (i * 31 + seed) & 255
   return out
 }
-  Uint8Array.from({ length: size }, (_, i) => (i * 31 + seed) & 255)
 
 describe('wsBinaryFrame', () => {
   it('frames payloads of every length class as ws decodes them', () => {
