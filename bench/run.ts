@@ -10,6 +10,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { renderChart } from './chart.ts'
+import { bigdoc } from './bigdoc.ts'
 import { commits } from './commits.ts'
 import { fanout } from './fanout.ts'
 import { floodBench } from './flood.ts'
@@ -18,7 +19,7 @@ import { render } from './render.ts'
 import { type Benchmark, type BenchResult, markdownTable, progress } from './report.ts'
 
 /** Every benchmark, in run order. Add new modules here. */
-const BENCHMARKS: Benchmark[] = [fanout, render, commits, locks, floodBench]
+const BENCHMARKS: Benchmark[] = [fanout, render, commits, locks, floodBench, bigdoc]
 
 const RESULTS_DIR = path.join(import.meta.dirname, 'results')
 /** After the last benchmark nothing should keep the process alive; if something does, say so and exit. */

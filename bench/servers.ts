@@ -60,6 +60,8 @@ export type EaselSettings = {
    * measures).
    */
   budget?: 'raised' | 'defaults'
+  /** Largest WebSocket frame in bytes (`--max-payload`; the server's default is 4 MiB). */
+  maxPayload?: number
 }
 
 /** Flags that take the budget out of a load generator's way (see `EaselSettings.budget`). */
@@ -106,6 +108,7 @@ export async function startEasel(
   const env: Record<string, string> = { ADMIN_TOKEN: adminToken }
   if (settings.leaseTtlMs !== undefined) env.LEASE_TTL_MS = String(settings.leaseTtlMs)
   if (settings.leaseIdleMs !== undefined) env.LEASE_IDLE_MS = String(settings.leaseIdleMs)
+  if (settings.maxPayload !== undefined) env.MAX_PAYLOAD = String(settings.maxPayload)
   const child = await spawnServer(dataDir, settings.budget === 'defaults' ? [] : RAISED_BUDGET, {
     env,
     nodeArgs: profileArgs('easel', options),
