@@ -63,10 +63,24 @@ type StoreStruct = Y.Item | Y.GC
  * root itself, 1: a type held by a direct entry of the root, such as a shape's map, 2: deeper), the
  * map key it is set under, and at depth 1 the id of the entry holding its parent (which shape).
  */
-type Location = { root: string | null; depth: 0 | 1 | 2; key: string | null; holder: string | null }
+type Location = { root: string | null; depth: 0 | 1 | 2; key: string | null; holder: Shape | null }
 const DISCARDED: Location = Object.freeze({ root: null, depth: 0, key: null, holder: null })
 
-const idKey = (id: Y.ID) => `${id.client}:${id.clock}`
+/**
+ * A struct holding a shape's map (a direct entry of a root), one record per struct so that
+ * locations compare by identity: the store's struct when the document has it, else the update's.
+ */
+type Shape = {
+  struct: StoreStruct | DecodedStruct
+  /** Whether `struct` is the document's (else the update's own). */
+  stored: boolean
+  /** Set when the update creates this shape: its shape id. */
+  newId: string | null
+  /** Properties the update sets (and does not itself delete). */
+  props: Set<string> | null
+  /** The update's items for each required property it touches. */
+  groups: Map<string, RequiredGroup> | null
+}
 const deeper = (depth: 0 | 1 | 2): 1 | 2 => (depth === 0 ? 1 : 2)
 
 class Verdict extends Error {
@@ -112,14 +126,14 @@ class Inspection {
   private readonly available = new Map<number, number>()
   private readonly locationOfStruct = new Map<DecodedStruct, Location | 'resolving'>()
   private readonly rootOfType = new Map<Y.AbstractType<unknown>, string | null>()
-  /** Shapes the update creates: the id of the entry holding each shape's map, and its shape id. */
-  private readonly newShapes = new Map<string, string>()
-  /** Properties the update sets (and does not itself delete), per entry holding a shape's map. */
-  private readonly propsSet = new Map<string, Map<string, unknown>>()
+  /** Every struct holding a shape's map that the update touches (see {@link Shape}). */
+  private readonly shapes = new Map<StoreStruct | DecodedStruct, Shape>()
+  /** Shapes the update creates, in update order. */
+  private readonly newShapes: Shape[] = []
   /** The update's items for a required property, and explicit deletions of its live value. */
-  private readonly required = new Map<string, RequiredGroup>()
-  /** Ids (`client:clock`) the update's new items name as their left origin. */
-  private readonly origins = new Set<string>()
+  private readonly required: RequiredGroup[] = []
+  /** Per client, the clocks the update's new items name as their left origin. */
+  private readonly origins = new Map<number, Set<number>>()
   /** Steps left for replaying Yjs's conflict resolution against the document (see `landsRight`). */
   private replayBudget = 0
 
@@ -179,19 +193,42 @@ class Inspection {
     if (loc.root !== schema.shapesRoot || loc.depth !== 1 || loc.key === null || loc.holder === null) return
     if (s.rightOrigin) refuse('invalid', `shape property "${loc.key}" has a right origin`)
     const origin = this.effectiveOrigin(s)
-    if (origin) this.origins.add(idKey(origin))
+    if (origin) {
+      let clocks = this.origins.get(origin.client)
+      if (!clocks) {
+        clocks = new Set()
+        this.origins.set(origin.client, clocks)
+      }
+      clocks.add(origin.clock)
+    }
     if (!REQUIRED_PROPS.has(loc.key)) return
     this.group(loc.holder, loc.key).items.push(s)
   }
 
-  private group(holder: string, key: string): RequiredGroup {
-    const k = `${holder}|${key}`
-    let g = this.required.get(k)
+  /** Whether one of the update's new items names `id` as its left origin. */
+  private isOrigin(id: Y.ID): boolean {
+    return this.origins.get(id.client)?.has(id.clock) ?? false
+  }
+
+  private group(holder: Shape, key: string): RequiredGroup {
+    holder.groups ??= new Map()
+    let g = holder.groups.get(key)
     if (!g) {
       g = { holder, key, items: [], deletesLive: false }
-      this.required.set(k, g)
+      holder.groups.set(key, g)
+      this.required.push(g)
     }
     return g
+  }
+
+  /** The record of the struct holding a shape's map. */
+  private shape(struct: StoreStruct | DecodedStruct, stored: boolean): Shape {
+    let shape = this.shapes.get(struct)
+    if (!shape) {
+      shape = { struct, stored, newId: null, props: null, groups: null }
+      this.shapes.set(struct, shape)
+    }
+    return shape
   }
 
   /** Whether the update deletes every clock of `s` itself (then what it holds is never seen). */
@@ -225,7 +262,9 @@ class Inspection {
       if (key === null || !SHAPE_ID_PATTERN.test(key)) refuse('invalid', `invalid shape id at ${at}`)
       if (!(content instanceof Y.ContentType) || !(content.type instanceof Y.Map))
         refuse('invalid', `shape "${key}" is not a map`)
-      this.newShapes.set(idKey(s.id), key)
+      const shape = this.shape(s, false)
+      shape.newId = key
+      this.newShapes.push(shape)
       return
     }
     if (loc.depth === 2 || holder === null)
@@ -238,24 +277,23 @@ class Inspection {
     for (const value of content.arr) {
       if (!prop.safeParse(value).success) refuse('invalid', `invalid value for shape property "${key}"`)
     }
-    let props = this.propsSet.get(holder)
-    if (!props) {
-      props = new Map()
-      this.propsSet.set(holder, props)
-    }
-    props.set(key, content.arr.at(-1))
+    holder.props ??= new Set()
+    holder.props.add(key)
   }
 
-  /** A shape the update creates must carry every required property. */
+  /**
+   * A shape the update creates must carry every required property. Every value it sets passed its
+   * property's schema (`checkSchema`), so `crdtProps` accepts the shape exactly when no required
+   * property is missing.
+   */
   private checkNewShapes(): void {
-    for (const [holder, id] of this.newShapes) {
-      const props = Object.fromEntries(this.propsSet.get(holder) ?? [])
-      const parsed = crdtProps.safeParse(props)
-      if (!parsed.success) {
-        const missing = parsed.error.issues[0]?.path.join('.') ?? ''
-        refuse('invalid', `new shape "${id}" is invalid or incomplete (${missing})`)
+    for (const shape of this.newShapes) {
+      for (const key of REQUIRED_PROPS) {
+        if (!shape.props?.has(key))
+          refuse('invalid', `new shape "${shape.newId}" is invalid or incomplete (${key})`)
+        // Every required key of a new shape is checked for a good value afterwards.
+        this.group(shape, key)
       }
-      for (const key of REQUIRED_PROPS) this.group(holder, key)
     }
   }
 
@@ -275,24 +313,28 @@ class Inspection {
    * For a shape the update creates, every required key needs tips, all good.
    */
   private checkRequiredKept(): void {
-    if (this.required.size === 0) return
+    if (this.required.length === 0) return
     this.replayBudget = 64 + 16 * this.decoded.structs.length
-    const fresh = new Set(this.newShapes.keys())
-    for (const g of this.required.values()) {
-      const isNew = fresh.has(g.holder)
-      let map: Y.Map<unknown> | null = null
-      if (!isNew) {
-        map = this.liveShapeMap(g.holder)
-        if (map === null) continue // a deleted shape (or none): nothing of it is seen
-      }
-      const tips = g.items.filter((s) => !this.origins.has(idKey(lastId(s))))
-      const bad = tips.filter((s) => !(s.content instanceof Y.ContentAny) || this.deletesItself(s))
-      const what = `required shape property "${g.key}"`
-      if (map === null) {
-        if (tips.length === 0 || bad.length > 0)
-          refuse('invalid', `update leaves ${what} of a new shape unset`)
+    for (const g of this.required) {
+      const isNew = g.holder.newId !== null
+      if (isNew) {
+        // The common case (an import, a paste): tips checked without building lists.
+        let tips = 0
+        for (const s of g.items) {
+          if (this.isOrigin(lastId(s))) continue
+          tips++
+          if (!(s.content instanceof Y.ContentAny) || this.deletesItself(s))
+            refuse('invalid', `update leaves required shape property "${g.key}" of a new shape unset`)
+        }
+        if (tips === 0)
+          refuse('invalid', `update leaves required shape property "${g.key}" of a new shape unset`)
         continue
       }
+      const map = this.liveShapeMap(g.holder)
+      if (map === null) continue // a deleted shape (or none): nothing of it is seen
+      const tips = g.items.filter((s) => !this.isOrigin(lastId(s)))
+      const bad = tips.filter((s) => !(s.content instanceof Y.ContentAny) || this.deletesItself(s))
+      const what = `required shape property "${g.key}"`
       const live = map._map.get(g.key)
       // The key is unset already (only a broken document has that): the update cannot make it worse.
       if (live === undefined || live.deleted) continue
@@ -319,9 +361,8 @@ class Inspection {
   }
 
   /** The live shape map held by the stored entry `holder`, or null. */
-  private liveShapeMap(holder: string): Y.Map<unknown> | null {
-    const [client, clock] = holder.split(':').map(Number)
-    const item = storeFind(this.doc, Y.createID(client!, clock!))
+  private liveShapeMap(holder: Shape): Y.Map<unknown> | null {
+    const item = holder.stored ? holder.struct : undefined
     if (!(item instanceof Y.Item) || item.deleted || !(item.content instanceof Y.ContentType)) return null
     const type = item.content.type
     return type instanceof Y.Map ? (type as Y.Map<unknown>) : null
@@ -460,7 +501,7 @@ class Inspection {
     if (holder === null) return { root, depth: 0, key: s.parentSub, holder: null }
     const above = holder.parent as Y.AbstractType<unknown> | null
     if (above !== null && above._item === null)
-      return { root, depth: 1, key: s.parentSub, holder: idKey(holder.id) }
+      return { root, depth: 1, key: s.parentSub, holder: this.shape(holder, true) }
     return { root, depth: 2, key: s.parentSub, holder: null }
   }
 
@@ -531,7 +572,12 @@ class Inspection {
       const root = this.rootOf(stored.content.type as Y.AbstractType<unknown>)
       if (root === null) return DISCARDED
       const held = this.locateStored(stored)
-      return { root, depth: deeper(held.depth), key, holder: held.depth === 0 ? idKey(id) : null }
+      return {
+        root,
+        depth: deeper(held.depth),
+        key,
+        holder: held.depth === 0 ? this.shape(stored, true) : null,
+      }
     }
     const own = this.findOwn(id)
     if (!(own instanceof Y.Item) || !(own.content instanceof Y.ContentType) || own.id.clock !== id.clock) {
@@ -539,7 +585,12 @@ class Inspection {
     }
     const held = this.locate(own)
     if (held.root === null) return DISCARDED
-    return { root: held.root, depth: deeper(held.depth), key, holder: held.depth === 0 ? idKey(id) : null }
+    return {
+      root: held.root,
+      depth: deeper(held.depth),
+      key,
+      holder: held.depth === 0 ? this.shape(own, false) : null,
+    }
   }
 
   /** The update deletes a live item outright: if it is a required property's value, note it. */
@@ -576,7 +627,7 @@ class Inspection {
 }
 
 /** A required property of a shape: the update's items for it, and whether it deletes its live value. */
-type RequiredGroup = { holder: string; key: string; items: Y.Item[]; deletesLive: boolean }
+type RequiredGroup = { holder: Shape; key: string; items: Y.Item[]; deletesLive: boolean }
 
 const lastId = (s: Y.Item) => Y.createID(s.id.client, s.id.clock + s.length - 1)
 const sameId = (a: Y.ID, b: Y.ID) => a.client === b.client && a.clock === b.clock
