@@ -19,7 +19,13 @@ import { normaliseColor, normaliseName, type SessionKeys } from './authority/ide
 import type { Connection } from './Connection.ts'
 import type { Extension, RoomContext } from './Extension.ts'
 import { TokenBucket } from './rateLimit.ts'
-import { inspectUpdate, type ProtectionRules } from './protectedState.ts'
+import { nextTurn, sliceSpent } from './fairness.ts'
+import {
+  inspectUpdate,
+  inspectUpdateInSteps,
+  type ProtectionRules,
+  type UpdateVerdict,
+} from './protectedState.ts'
 
 /**
  * What a plain Yjs update from a client may not do: touch the server-written roots, remove a
@@ -38,6 +44,16 @@ export const PROTECTION: ProtectionRules = {
  * An honest client sends at most a few (edits made between its reconnect and its sync step 2).
  */
 export const MAX_UNRESOLVED_UPDATES = 20
+
+/**
+ * Updates longer than this are inspected in steps, yielding the event loop between them (see
+ * fairness.ts): an import of thousands of shapes does not stall every other room. Shorter ones,
+ * almost every frame, are inspected at once.
+ */
+export const STEPPED_INSPECTION_BYTES = 64 * 1024
+
+/** Between two steps of an inspection: the next turn of the event loop once this one's slice is spent. */
+const pauseWhenSliceSpent = () => (sliceSpent() ? nextTurn() : undefined)
 
 /** What one connection may put into a room's awareness (config `awareness*`). */
 export type AwarenessLimits = {
@@ -103,25 +119,32 @@ export class ClientFrames {
   }
 
   /**
-   * Handles one frame from a client. A frame that does not decode closes the connection with
-   * {@link CloseCode.MalformedMessage}; an error while handling it with
+   * Handles one frame from a client; a promise while a large update is being inspected (the room
+   * runs no other task of its own meanwhile). A frame that does not decode closes the connection
+   * with {@link CloseCode.MalformedMessage}; an error while handling it with
    * {@link CloseCode.InternalError}.
    */
-  handle(conn: Connection, data: Uint8Array): void {
+  handle(conn: Connection, data: Uint8Array): undefined | Promise<void> {
     try {
-      this.handleFrame(conn, data)
+      const pending = this.handleFrame(conn, data)
+      return pending?.catch((err: unknown) => this.failFrame(conn, err))
     } catch (err) {
-      if (err instanceof MalformedMessageError) {
-        conn.log.warn({ err: err.message }, 'malformed frame')
-        conn.close(CloseCode.MalformedMessage, err.message)
-      } else {
-        conn.log.error({ err }, 'error handling frame')
-        conn.close(CloseCode.InternalError, 'internal error')
-      }
+      this.failFrame(conn, err)
+      return undefined
     }
   }
 
-  private handleFrame(conn: Connection, data: Uint8Array): void {
+  private failFrame(conn: Connection, err: unknown): void {
+    if (err instanceof MalformedMessageError) {
+      conn.log.warn({ err: err.message }, 'malformed frame')
+      conn.close(CloseCode.MalformedMessage, err.message)
+    } else {
+      conn.log.error({ err }, 'error handling frame')
+      conn.close(CloseCode.InternalError, 'internal error')
+    }
+  }
+
+  private handleFrame(conn: Connection, data: Uint8Array): undefined | Promise<void> {
     const decoder = decoding.createDecoder(data)
     let type: number
     try {
@@ -131,8 +154,7 @@ export class ClientFrames {
     }
     switch (type) {
       case MessageType.Sync:
-        this.handleSync(conn, decoder)
-        return
+        return this.handleSync(conn, decoder)
       case MessageType.Awareness:
         this.handleAwareness(conn, readBytes(decoder))
         return
@@ -159,7 +181,7 @@ export class ClientFrames {
     }
   }
 
-  private handleSync(conn: Connection, decoder: decoding.Decoder): void {
+  private handleSync(conn: Connection, decoder: decoding.Decoder): undefined | Promise<void> {
     let step: number
     try {
       step = decoding.readVarUint(decoder)
@@ -190,20 +212,35 @@ export class ClientFrames {
       }
       case syncProtocol.messageYjsSyncStep2:
       case syncProtocol.messageYjsUpdate:
-        this.applyClientUpdate(conn, readBytes(decoder))
-        return
+        return this.applyClientUpdate(conn, readBytes(decoder))
       default:
         throw new MalformedMessageError(`unknown sync step ${step}`)
     }
   }
 
-  private applyClientUpdate(conn: Connection, update: Uint8Array): void {
-    let verdict: ReturnType<typeof inspectUpdate>
+  private applyClientUpdate(conn: Connection, update: Uint8Array): undefined | Promise<void> {
+    const undecodable = (err: unknown) =>
+      new MalformedMessageError(`invalid Yjs update: ${(err as Error).message}`)
+    if (update.byteLength > STEPPED_INSPECTION_BYTES) {
+      return inspectUpdateInSteps(this.room.doc, update, PROTECTION, pauseWhenSliceSpent).then(
+        (verdict) => this.decide(conn, update, verdict),
+        (err: unknown) => {
+          throw undecodable(err)
+        },
+      )
+    }
+    let verdict: UpdateVerdict
     try {
       verdict = inspectUpdate(this.room.doc, update, PROTECTION)
     } catch (err) {
-      throw new MalformedMessageError(`invalid Yjs update: ${(err as Error).message}`)
+      throw undecodable(err)
     }
+    this.decide(conn, update, verdict)
+    return undefined
+  }
+
+  /** Acts on the verdict on a client's update: integrates it, or refuses it as the verdict says. */
+  private decide(conn: Connection, update: Uint8Array, verdict: UpdateVerdict): void {
     switch (verdict.kind) {
       case 'forbidden':
         conn.log.warn({ reason: verdict.reason }, 'refused update to protected state')

@@ -278,9 +278,8 @@ export class Room implements RoomContext {
 
   /** Queues one frame from a client, for {@link ClientFrames.handle}. */
   receive(conn: Connection, data: Uint8Array): Promise<void> {
-    return this.run(() => {
-      if (!conn.closed && this.conns.has(conn)) this.frames.handle(conn, data)
-    })
+    // A large update's inspection yields the event loop: the room's later tasks wait for it.
+    return this.run(() => (!conn.closed && this.conns.has(conn) ? this.frames.handle(conn, data) : undefined))
   }
 
   /**

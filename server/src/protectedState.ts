@@ -104,14 +104,61 @@ function refuse(kind: Exclude<UpdateVerdict, { kind: 'ok' }>['kind'], reason: st
  * client's sync step 2 carries its whole delete set, including the server's own old overwrites.
  *
  * The cost is linear in the update (binary searches into the store and the update, memoised per
- * struct and per type), so one frame cannot hold the event loop for long.
+ * struct and per type); {@link inspectUpdateInSteps} spreads it over turns of the event loop.
  *
  * Throws if the update does not decode (the caller treats that as a malformed frame).
  */
 export function inspectUpdate(doc: Y.Doc, update: Uint8Array, rules: ProtectionRules): UpdateVerdict {
+  const steps = inspection(doc, update, rules)
+  for (;;) {
+    const step = steps.next()
+    if (step.done) return step.value
+  }
+}
+
+/**
+ * {@link inspectUpdate} in steps of at most {@link STEP_WORK} structs (or required properties, or
+ * deleted structs), calling `pause` between steps and awaiting what it returns: a large update is
+ * inspected while the event loop serves other rooms in between. Decoding the update is one step.
+ *
+ * If the document changes while the inspection waits (nothing of the room's own queue runs, but an
+ * extension may write to the document directly), the update is inspected again, in one go, against
+ * the document as it is now. Rejects if the update does not decode.
+ */
+export async function inspectUpdateInSteps(
+  doc: Y.Doc,
+  update: Uint8Array,
+  rules: ProtectionRules,
+  pause: () => Promise<void> | undefined,
+): Promise<UpdateVerdict> {
+  let changed = false
+  const onChange = () => {
+    changed = true
+  }
+  doc.on('afterTransaction', onChange)
+  try {
+    const steps = inspection(doc, update, rules)
+    for (;;) {
+      const step = steps.next()
+      if (step.done) return changed ? inspectUpdate(doc, update, rules) : step.value
+      const waiting = pause()
+      if (waiting) await waiting
+    }
+  } finally {
+    doc.off('afterTransaction', onChange)
+  }
+}
+
+/**
+ * Work between two chances to yield: about a millisecond of inspection, so that a caller's slice
+ * of the event loop (see fairness.ts) is overrun by little.
+ */
+export const STEP_WORK = 512
+
+function* inspection(doc: Y.Doc, update: Uint8Array, rules: ProtectionRules): Generator<void, UpdateVerdict> {
   const decoded = Y.decodeUpdate(update)
   try {
-    new Inspection(doc, decoded, rules).run()
+    yield* new Inspection(doc, decoded, rules).steps()
     return { kind: 'ok' }
   } catch (err) {
     if (err instanceof Verdict) return err.verdict
@@ -136,6 +183,8 @@ class Inspection {
   private readonly origins = new Map<number, Set<number>>()
   /** Steps left for replaying Yjs's conflict resolution against the document (see `landsRight`). */
   private replayBudget = 0
+  /** Work done since the last yield (see {@link STEP_WORK}). */
+  private work = 0
 
   constructor(
     private readonly doc: Y.Doc,
@@ -143,9 +192,14 @@ class Inspection {
     private readonly rules: ProtectionRules,
   ) {}
 
-  run(): void {
-    this.indexStructs()
+  /** The inspection, yielding after every {@link STEP_WORK} units of work; throws a Verdict. */
+  *steps(): Generator<void, void> {
+    yield* this.indexStructs()
     for (const s of this.decoded.structs) {
+      if (++this.work >= STEP_WORK) {
+        this.work = 0
+        yield
+      }
       if (!(s instanceof Y.Item)) continue
       const known = this.state(s.id.client)
       if (s.id.clock + s.length <= known) continue // Yjs ignores what the document already has
@@ -171,10 +225,10 @@ class Inspection {
         this.checkSchema(s, loc, this.rules.schema)
       }
     }
-    this.checkDeletions()
+    yield* this.checkDeletions()
     if (this.rules.schema) {
-      this.checkNewShapes()
-      this.checkRequiredKept()
+      yield* this.checkNewShapes()
+      yield* this.checkRequiredKept()
     }
   }
 
@@ -286,8 +340,12 @@ class Inspection {
    * property's schema (`checkSchema`), so `crdtProps` accepts the shape exactly when no required
    * property is missing.
    */
-  private checkNewShapes(): void {
+  private *checkNewShapes(): Generator<void, void> {
     for (const shape of this.newShapes) {
+      if (++this.work >= STEP_WORK) {
+        this.work = 0
+        yield
+      }
       for (const key of REQUIRED_PROPS) {
         if (!shape.props?.has(key))
           refuse('invalid', `new shape "${shape.newId}" is invalid or incomplete (${key})`)
@@ -312,10 +370,14 @@ class Inspection {
    *   (a concurrent edit that lost, sent again): `landsRight` replays that placement.
    * For a shape the update creates, every required key needs tips, all good.
    */
-  private checkRequiredKept(): void {
+  private *checkRequiredKept(): Generator<void, void> {
     if (this.required.length === 0) return
     this.replayBudget = 64 + 16 * this.decoded.structs.length
     for (const g of this.required) {
+      if (++this.work >= STEP_WORK) {
+        this.work = 0
+        yield
+      }
       const isNew = g.holder.newId !== null
       if (isNew) {
         // The common case (an import, a paste): tips checked without building lists.
@@ -409,8 +471,12 @@ class Inspection {
     return left === live
   }
 
-  private indexStructs(): void {
+  private *indexStructs(): Generator<void, void> {
     for (const s of this.decoded.structs) {
+      if (++this.work >= STEP_WORK) {
+        this.work = 0
+        yield
+      }
       const client = s.id.client
       let list = this.own.get(client)
       if (!list) {
@@ -599,7 +665,7 @@ class Inspection {
     if (REQUIRED_PROPS.has(loc.key)) this.group(loc.holder, loc.key).deletesLive = true
   }
 
-  private checkDeletions(): void {
+  private *checkDeletions(): Generator<void, void> {
     for (const [client, ranges] of this.decoded.ds.clients) {
       for (const { clock, len } of ranges) {
         if (len <= 0) continue
@@ -607,6 +673,10 @@ class Inspection {
           refuse('incomplete', `update deletes unknown structs of client ${client}`)
         }
         for (const s of storeRange(this.doc, client, clock, len)) {
+          if (++this.work >= STEP_WORK) {
+            this.work = 0
+            yield
+          }
           // Already deleted (or collected): deleting it again changes nothing.
           if (!(s instanceof Y.Item) || s.deleted) continue
           const loc = this.locateStored(s)
