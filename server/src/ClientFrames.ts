@@ -76,6 +76,8 @@ export const DEFAULT_AWARENESS_LIMITS: AwarenessLimits = {
 /** What frame handling needs of its room. */
 export interface FrameRoom extends RoomContext {
   readonly awareness: awarenessProtocol.Awareness
+  /** The whole document as one update; cached until the document changes. */
+  encodedState(): Uint8Array
 }
 
 /**
@@ -198,7 +200,7 @@ export class ClientFrames {
         }
         let reply: Uint8Array
         try {
-          reply = Y.encodeStateAsUpdate(this.room.doc, stateVector)
+          reply = this.syncReply(stateVector)
         } catch {
           throw new MalformedMessageError('invalid state vector')
         }
@@ -216,6 +218,21 @@ export class ClientFrames {
       default:
         throw new MalformedMessageError(`unknown sync step ${step}`)
     }
+  }
+
+  /**
+   * What a client with state vector `stateVector` lacks. A client that has none of the document
+   * (a first join, or one whose only history is its own offline edits) lacks all of it: that is the
+   * room's cached encoding, byte for byte what `encodeStateAsUpdate` would write. Otherwise the
+   * difference is encoded from the document, which is fast for a client that has most of it
+   * (`Y.diffUpdate` of the cached state decodes the whole of it: 10-70x slower, measured).
+   */
+  private syncReply(stateVector: Uint8Array): Uint8Array {
+    const doc = this.room.doc
+    for (const [client, clock] of Y.decodeStateVector(stateVector)) {
+      if (clock > 0 && Y.getState(doc.store, client) > 0) return Y.encodeStateAsUpdate(doc, stateVector)
+    }
+    return this.room.encodedState()
   }
 
   private applyClientUpdate(conn: Connection, update: Uint8Array): undefined | Promise<void> {

@@ -57,6 +57,9 @@ export class Room implements RoomContext {
   /** Set once every `onLoadDocument` ran: `onChange` is for changes after the load. */
   private loaded = false
   private bytes = 0
+  /** The whole document as one update, until the document next changes (see `encodedState`). */
+  private state: Uint8Array | null = null
+  private encodings = 0
 
   /**
    * Reads the room from storage, migrates it, and runs every `onLoadDocument` hook. Throws if any
@@ -102,7 +105,7 @@ export class Room implements RoomContext {
       store.pendingStructs = null
       store.pendingDs = null
     }
-    this.bytes = stored.length > 0 ? Y.encodeStateAsUpdate(this.doc).byteLength : 0
+    this.bytes = stored.length > 0 ? this.encodedState().byteLength : 0
     this.doc.on('update', this.onDocUpdate)
     migrateDoc(this.doc, ORIGIN_SERVER)
     await this.idle()
@@ -159,7 +162,27 @@ export class Room implements RoomContext {
     return this.run(() => this.doc.transact(() => fn(this.doc), ORIGIN_SERVER))
   }
 
+  /**
+   * The whole document encoded as one update (what a joiner with nothing is sent), encoded once
+   * and kept until the document changes: joiners of an unchanged board share one encoding.
+   */
+  encodedState(): Uint8Array {
+    const store = this.doc.store
+    // Pending structs are part of an encoding; the room drops them, but never serve a stale copy.
+    if (this.state === null || store.pendingStructs !== null || store.pendingDs !== null) {
+      this.state = Y.encodeStateAsUpdate(this.doc)
+      this.encodings++
+    }
+    return this.state
+  }
+
+  /** How many times `encodedState` encoded the document (the rest were served from the cache). */
+  get stateEncodings(): number {
+    return this.encodings
+  }
+
   private readonly onDocUpdate = (update: Uint8Array, origin: unknown) => {
+    this.state = null
     if (origin === ORIGIN_LOAD || this.broken) return
     if (this.frames.discardsUpdate()) return
     this.unstored.push({ update, origin })
