@@ -13,7 +13,7 @@ import { sleep } from '@easel/testkit/waitFor.ts'
 import { summarize } from './measure.ts'
 import { generateBoard } from './render-seed.ts'
 import { type Benchmark, type BenchOptions, type Chart, type Cell, fixed, progress } from './report.ts'
-import { type RunningServer, type ServerKind, startEasel, startServer } from './servers.ts'
+import { type RunningServer, type ServerKind, type StartOptions, startEasel, startServer } from './servers.ts'
 
 type Sizes = { imports: number[]; joins: number[]; joinRepeats: number; memoryShapes: number; rounds: number }
 const FULL: Sizes = {
@@ -122,9 +122,10 @@ function rssMiB(pid: number): number {
 
 type Started = { server: RunningServer; loopDelayMax: () => Promise<number | null> }
 
-async function start(kind: ServerKind): Promise<Started> {
-  if (kind === 'reference') return { server: await startServer('reference'), loopDelayMax: async () => null }
-  const easel = await startEasel({ maxPayload: MAX_PAYLOAD })
+async function start(kind: ServerKind, profile: StartOptions): Promise<Started> {
+  if (kind === 'reference')
+    return { server: await startServer('reference', profile), loopDelayMax: async () => null }
+  const easel = await startEasel({ maxPayload: MAX_PAYLOAD }, profile)
   return {
     server: easel,
     // `/api/stats` resets the histogram on each read: read once before a step, once after.
@@ -169,8 +170,9 @@ async function round(
   r: number,
   sizes: Sizes,
   updates: Map<number, Uint8Array>,
+  options: BenchOptions,
 ): Promise<{ imports: ImportResult[]; joins: JoinResult[] }> {
-  const started = await start(kind)
+  const started = await start(kind, { cpuProfileDir: options.cpuProfileDir, tag: `bigdoc-r${r}` })
   const imports: ImportResult[] = []
   const joins: JoinResult[] = []
   const open: ProtocolClient[] = []
@@ -210,7 +212,8 @@ async function round(
 }
 
 async function memory(kind: ServerKind, r: number, n: number, update: Uint8Array): Promise<MemoryResult> {
-  const started = await start(kind)
+  // Never profiled: a profiler's own memory would be counted.
+  const started = await start(kind, {})
   const open: ProtocolClient[] = []
   try {
     const pid = started.server.pid
@@ -247,7 +250,7 @@ async function run(options: BenchOptions) {
     // ABBA order: neither server always goes first.
     const order: ServerKind[] = r % 2 === 1 ? ['reference', 'easel'] : ['easel', 'reference']
     for (const kind of order) {
-      const res = await round(kind, r, sizes, updates)
+      const res = await round(kind, r, sizes, updates, options)
       imports.push(...res.imports)
       joins.push(...res.joins)
       memories.push(await memory(kind, r, sizes.memoryShapes, updates.get(sizes.memoryShapes)!))
