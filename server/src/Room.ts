@@ -60,6 +60,10 @@ export class Room implements RoomContext {
   /** The whole document as one update, until the document next changes (see `encodedState`). */
   private state: Uint8Array | null = null
   private encodings = 0
+  /** Bytes of every update stored since the load: what a compaction's snapshot is short of. */
+  private storedBytes = 0
+  /** The compaction in flight, if any (one at a time); it runs beside the task queue. */
+  private compacting: Promise<void> | null = null
 
   /**
    * Reads the room from storage, migrates it, and runs every `onLoadDocument` hook. Throws if any
@@ -128,9 +132,9 @@ export class Room implements RoomContext {
     return this.options.maxDocBytes
   }
 
-  /** Whether tasks are queued or running. */
+  /** Whether tasks are queued or running, or a compaction is. */
   get busy(): boolean {
-    return this.pending > 0
+    return this.pending > 0 || this.compacting !== null
   }
 
   /** Resolves once every task queued so far has run. */
@@ -202,6 +206,7 @@ export class Room implements RoomContext {
         break
       }
       this.bytes += update.byteLength
+      this.storedBytes += update.byteLength
       const encoder = encoding.createEncoder()
       encoding.writeVarUint(encoder, MessageType.Sync)
       syncProtocol.writeUpdate(encoder, update)
@@ -211,7 +216,10 @@ export class Room implements RoomContext {
       if (this.loaded) await this.notify('onChange', (ext) => ext.onChange?.(this, update, source))
     }
     this.unstored.length = 0
-    if (logLength >= this.options.compactAfter && !this.broken) await this.storeSnapshot()
+    // The fold runs beside the queue: this room's next task does not wait for it.
+    if (logLength >= this.options.compactAfter && !this.broken && !this.compacting) {
+      void this.storeSnapshot()
+    }
   }
 
   /** Calls a hook of every extension in registration order, awaiting each; failures are logged. */
@@ -255,22 +263,41 @@ export class Room implements RoomContext {
     this.options.onBroken?.(this)
   }
 
-  /** Folds the update log into one snapshot so the next load reads one row. */
-  compact(): Promise<void> {
-    return this.run(() => this.storeSnapshot())
+  /**
+   * Folds the update log into one snapshot so the next load reads one row; resolves once every
+   * update stored before the call is in the snapshot.
+   */
+  async compact(): Promise<void> {
+    let snapshot: Promise<void> = Promise.resolve()
+    await this.run(() => {
+      snapshot = this.storeSnapshot()
+    })
+    await snapshot
   }
 
-  private async storeSnapshot(): Promise<void> {
-    try {
-      if ((await this.persistence.logLength(this.name)) === 0) return
-      const state = Y.encodeStateAsUpdate(this.doc)
-      await this.persistence.compact(this.name, state)
-      this.bytes = state.byteLength
-      await this.notify('onStoreDocument', (ext) => ext.onStoreDocument?.(this, state))
-    } catch (err) {
-      // The log is still whole; the next compaction tries again.
-      this.log.error({ err }, 'compaction failed')
+  /**
+   * Has storage fold everything stored so far into a snapshot, after the compaction in flight if
+   * there is one. Never rejects: on failure the log is still whole and the next one tries again.
+   */
+  private storeSnapshot(): Promise<void> {
+    const run = async () => {
+      await this.compacting
+      const storedBefore = this.storedBytes
+      try {
+        const state = await this.persistence.compact(this.name)
+        if (state === null) return
+        // Exact for the snapshot, plus what was stored while it was folded.
+        this.bytes = state.byteLength + (this.storedBytes - storedBefore)
+        await this.notify('onStoreDocument', (ext) => ext.onStoreDocument?.(this, state))
+      } catch (err) {
+        this.log.error({ err }, 'compaction failed')
+      }
     }
+    const done = run().finally(() => {
+      if (this.compacting === done) this.compacting = null
+    })
+    this.compacting = done
+    return done
   }
 
   /**
@@ -312,7 +339,10 @@ export class Room implements RoomContext {
   destroy(): Promise<void> {
     return this.run(async () => {
       await this.notify('onDestroy', (ext) => ext.onDestroy?.(this))
+      // Rooms.ts loads the room again only once this resolves: no compaction of it may be left
+      // running behind the next copy's back.
       if (!this.broken) await this.storeSnapshot()
+      else await this.compacting
       this.free()
     })
   }

@@ -222,7 +222,10 @@ describe('versioned commits over the wire', () => {
       shapes.set(id, copy)
       for (const [k, v] of m) copy.set(k, v)
     }
-    await server.persistence.compact('rebuild', Y.encodeStateAsUpdate(clean))
+    const db = (server.persistence as SqlitePersistence).db
+    db.prepare('DELETE FROM room_snapshot WHERE room = ?').run('rebuild')
+    db.prepare('DELETE FROM room_update WHERE room = ?').run('rebuild')
+    await server.persistence.append('rebuild', Y.encodeStateAsUpdate(clean))
     const b = await connect('rebuild', 'Bo')
     await waitFor(() => readShapes(b.doc).shapes[0]?.deleted === true, 'projection rebuilt')
   })

@@ -1,10 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import type * as Y from 'yjs'
 import { insertShape, shapesMap } from '@easel/shared'
+import { MemoryPersistence } from '../src/index.ts'
 import { RECT } from '@easel/testkit/protocolClient.ts'
 import { spawnServer, tempDir } from '@easel/testkit/serverProcess.ts'
 import { waitFor } from '@easel/testkit/waitFor.ts'
 import { stockClient } from './helpers.ts'
+import { type MemoryClient, MemoryServer } from './memoryRoom.ts'
 
 const procs: { proc: import('node:child_process').ChildProcess }[] = []
 const cleanups: (() => void)[] = []
@@ -77,3 +79,68 @@ describe('durability across restarts', () => {
     expect(await s.exited).toBe(0)
   })
 })
+
+/** Memory storage whose compactions take what is stored when called, and finish when the test says. */
+class SlowCompactions extends MemoryPersistence {
+  started = 0
+  finished = 0
+  private release: () => void = () => {}
+  private gate = new Promise<void>((r) => {
+    this.release = r
+  })
+  finish(): void {
+    this.release()
+  }
+  override async compact(room: string): Promise<Uint8Array | null> {
+    this.started++
+    const state = super.compact(room)
+    await this.gate
+    this.finished++
+    return state
+  }
+}
+
+describe('compaction beside the room', () => {
+  it('a room goes on storing and broadcasting while its compaction runs; its size is then exact', async () => {
+    const persistence = new SlowCompactions()
+    const server = new MemoryServer({ persistence, compactAfter: 3 })
+    const a = await server.connect('big')
+    const b = await server.connect('big')
+    a.addShape('s1')
+    a.addShape('s2')
+    a.deliverToServer()
+    await until(server, () => persistence.started === 1)
+    // The compaction is under way; an edit made now still reaches the other client.
+    a.addShape('s3')
+    a.deliverToServer()
+    await until(server, () => {
+      b.deliverToClient()
+      return shapesMap(b.doc).has('s3')
+    })
+    expect(persistence.finished).toBe(0)
+    expect(server.rooms.busy).toBe(true)
+
+    persistence.finish()
+    await server.settle()
+    expect(persistence.finished).toBe(1)
+    // The snapshot's length plus what was stored after it: what a reload would hold.
+    const stored = persistence.rooms.get('big')!
+    const after = stored.log.reduce((n, u) => n + u.byteLength, 0)
+    expect(after).toBeGreaterThan(0)
+    expect(a.room!.docBytes).toBe(stored.snapshot!.byteLength + after)
+    for (const c of [a, b] as MemoryClient[]) c.close()
+    await server.quiet()
+    // Unloading folds the rest in.
+    expect(persistence.rooms.get('big')!.log).toEqual([])
+    expect(persistence.finished).toBe(2)
+  })
+})
+
+/** Event-loop turns until `done` holds (at most 100). */
+async function until(server: MemoryServer, done: () => boolean): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (done()) return
+    await server.turn()
+  }
+  throw new Error('condition not reached in 100 turns')
+}

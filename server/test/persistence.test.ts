@@ -1,18 +1,26 @@
 import fs from 'node:fs'
 import path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
 import { MemoryPersistence, type MemoryRoomLog, SqlitePersistence } from '../src/index.ts'
 import { tempDir } from '@easel/testkit/serverProcess.ts'
 import { runPersistenceTests } from './persistenceSuite.ts'
 
-runPersistenceTests('SQLite', async () => {
-  const dir = tempDir()
-  const file = path.join(dir, 'easel.sqlite')
-  return {
-    persistence: new SqlitePersistence(file),
-    reopen: async () => new SqlitePersistence(file),
-    cleanup: async () => fs.rmSync(dir, { recursive: true, force: true }),
-  }
-})
+// Small rooms compact inline, large ones in the compaction thread: the suite runs both ways.
+for (const [name, inlineCompactionBytes] of [
+  ['SQLite', undefined],
+  ['SQLite, compaction thread', 0],
+] as const) {
+  runPersistenceTests(name, async () => {
+    const dir = tempDir()
+    const file = path.join(dir, 'easel.sqlite')
+    return {
+      persistence: new SqlitePersistence(file, { inlineCompactionBytes }),
+      reopen: async () => new SqlitePersistence(file, { inlineCompactionBytes }),
+      cleanup: async () => fs.rmSync(dir, { recursive: true, force: true }),
+    }
+  })
+}
 
 runPersistenceTests('memory', async () => {
   const rooms = new Map<string, MemoryRoomLog>()
@@ -21,4 +29,44 @@ runPersistenceTests('memory', async () => {
     reopen: async () => new MemoryPersistence(rooms),
     cleanup: async () => {},
   }
+})
+
+describe('SQLite compaction thread', () => {
+  it('a compaction thread that dies before its commit loses nothing and holds no lock', async () => {
+    const dir = tempDir()
+    const file = path.join(dir, 'easel.sqlite')
+    try {
+      const doc = new Y.Doc()
+      const updates: Uint8Array[] = []
+      doc.on('update', (u: Uint8Array) => updates.push(u))
+      for (let i = 0; i < 10; i++) doc.getArray('a').push([i])
+      const crashing = new SqlitePersistence(file, { compactionCrash: true, inlineCompactionBytes: 0 })
+      for (const u of updates) await crashing.append('r', u)
+      await expect(crashing.compact('r')).rejects.toThrow(/exited/)
+      expect(await crashing.load('r')).toEqual(updates)
+      // The dead thread's transaction is gone with it: this connection still writes.
+      doc.getArray('a').push([10])
+      expect(await crashing.append('r', updates.at(-1)!)).toBe(11)
+      await crashing.close()
+
+      const again = new SqlitePersistence(file, { inlineCompactionBytes: 0 })
+      expect(await again.load('r')).toEqual(updates)
+      const snapshot = await again.compact('r')
+      expect(await again.load('r')).toEqual([snapshot])
+      const copy = new Y.Doc()
+      Y.applyUpdate(copy, snapshot!)
+      expect(copy.getArray('a').toArray()).toEqual([...Array(11).keys()])
+      await again.close()
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('compacts a :memory: database inline', async () => {
+    const p = new SqlitePersistence(':memory:')
+    await p.append('m', Y.encodeStateAsUpdate(new Y.Doc()))
+    expect(await p.compact('m')).toBeInstanceOf(Uint8Array)
+    expect(await p.logLength('m')).toBe(0)
+    await p.close()
+  })
 })

@@ -2,6 +2,29 @@ import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import type { Persistence } from '../src/index.ts'
 
+/** A document and a way to capture the update one change makes. */
+function editor() {
+  const doc = new Y.Doc()
+  const edits = (change: () => void): Uint8Array => {
+    let out: Uint8Array | null = null
+    const take = (u: Uint8Array) => {
+      out = u
+    }
+    doc.once('update', take)
+    change()
+    if (!out) throw new Error('the change made no update')
+    return out
+  }
+  return { doc, edits }
+}
+
+/** The array `a` of the document the updates make. */
+function contentOf(updates: (Uint8Array | null)[]): unknown[] {
+  const doc = new Y.Doc()
+  for (const u of updates) if (u) Y.applyUpdate(doc, u)
+  return doc.getArray('a').toArray()
+}
+
 /**
  * The contract every document store must pass (SQLite and memory): the same cases, run against a
  * fresh store per test. `make` returns a store and a way to reopen it on the same storage, as
@@ -24,7 +47,9 @@ export function runPersistenceTests(
         for (const u of updates.splice(0)) lengths.push(await persistence.append('r', u))
         expect(lengths).toEqual([...Array(10).keys()].map((i) => i + 1))
         expect(await persistence.logLength('r')).toBe(10)
-        await persistence.compact('r', Y.encodeStateAsUpdate(doc))
+        const snapshot = await persistence.compact('r')
+        expect(snapshot).not.toBeNull()
+        expect(await persistence.load('r')).toEqual([snapshot])
         expect(await persistence.logLength('r')).toBe(0)
         for (let i = 10; i < 15; i++) arr.push([i])
         for (const u of updates.splice(0)) await persistence.append('r', u)
@@ -64,13 +89,81 @@ export function runPersistenceTests(
     it('a compaction keeps the snapshot first and what is appended after it', async () => {
       const { persistence, cleanup } = await make()
       try {
-        await persistence.append('c', Uint8Array.of(1))
-        await persistence.compact('c', Uint8Array.of(9, 9))
-        await persistence.append('c', Uint8Array.of(2))
-        expect(await persistence.load('c')).toEqual([Uint8Array.of(9, 9), Uint8Array.of(2)])
+        const { doc, edits } = editor()
+        await persistence.append(
+          'c',
+          edits(() => doc.getArray('a').push([1])),
+        )
+        const first = await persistence.compact('c')
+        const late = edits(() => doc.getArray('a').push([2]))
+        await persistence.append('c', late)
+        expect(await persistence.load('c')).toEqual([first, late])
         expect(await persistence.logLength('c')).toBe(1)
-        await persistence.compact('c', Uint8Array.of(8))
-        expect(await persistence.load('c')).toEqual([Uint8Array.of(8)])
+        const second = await persistence.compact('c')
+        expect(await persistence.load('c')).toEqual([second])
+        expect(contentOf(await persistence.load('c'))).toEqual([1, 2])
+        // Nothing to fold: no new snapshot.
+        expect(await persistence.compact('c')).toBeNull()
+        expect(await persistence.compact('never')).toBeNull()
+        expect(await persistence.load('never')).toEqual([])
+      } finally {
+        await persistence.close()
+        await cleanup()
+      }
+    })
+
+    it('what is appended while a compaction runs stays in the log, after the snapshot', async () => {
+      const { persistence, reopen, cleanup } = await make()
+      try {
+        const { doc, edits } = editor()
+        for (let i = 0; i < 20; i++)
+          await persistence.append(
+            'busy',
+            edits(() => doc.getArray('a').push([i])),
+          )
+        const compaction = persistence.compact('busy')
+        const meanwhile: Uint8Array[] = []
+        for (let i = 20; i < 25; i++) {
+          const u = edits(() => doc.getArray('a').push([i]))
+          meanwhile.push(u)
+          await persistence.append('busy', u)
+        }
+        const snapshot = await compaction
+        expect(contentOf([snapshot!])).toEqual([...Array(20).keys()])
+        expect(await persistence.logLength('busy')).toBe(5)
+        expect(await persistence.load('busy')).toEqual([snapshot, ...meanwhile])
+        await persistence.close()
+        const again = await reopen()
+        expect(await again.logLength('busy')).toBe(5)
+        expect(contentOf(await again.load('busy'))).toEqual([...Array(25).keys()])
+        await again.close()
+      } finally {
+        await cleanup()
+      }
+    })
+
+    it('the snapshot is the document folded: overwritten values are collected', async () => {
+      const { persistence, cleanup } = await make()
+      try {
+        const { doc, edits } = editor()
+        const map = doc.getMap<number[]>('m')
+        let logged = 0
+        for (let i = 0; i < 50; i++) {
+          const u = edits(() =>
+            map.set(
+              'points',
+              Array.from({ length: 200 }, (_, j) => i + j),
+            ),
+          )
+          logged += u.byteLength
+          await persistence.append('gc', u)
+        }
+        const snapshot = (await persistence.compact('gc'))!
+        // One array of 200 numbers is left, not fifty (Y.mergeUpdates would keep every one).
+        expect(snapshot.byteLength).toBeLessThan(logged / 10)
+        const copy = new Y.Doc()
+        Y.applyUpdate(copy, snapshot)
+        expect(copy.getMap('m').get('points')).toEqual(Array.from({ length: 200 }, (_, j) => 49 + j))
       } finally {
         await persistence.close()
         await cleanup()

@@ -1,3 +1,4 @@
+import { foldUpdates } from './foldUpdates.ts'
 import type { Persistence } from './Persistence.ts'
 
 /** Everything a {@link MemoryPersistence} stores for one room. */
@@ -29,10 +30,14 @@ export class MemoryPersistence implements Persistence {
     return this.room(room).log.push(update.slice())
   }
 
-  async compact(room: string, state: Uint8Array): Promise<void> {
-    const r = this.room(room)
-    r.snapshot = state.slice()
+  /** Folds synchronously, on the caller's thread: this store is for tests and small servers. */
+  async compact(room: string): Promise<Uint8Array | null> {
+    const r = this.rooms.get(room)
+    if (!r || r.log.length === 0) return null
+    const state = foldUpdates(r.snapshot ? [r.snapshot, ...r.log] : r.log)
+    r.snapshot = state
     r.log = []
+    return state.slice()
   }
 
   async logLength(room: string): Promise<number> {

@@ -1,26 +1,59 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import Database from 'better-sqlite3'
+import { compactRows } from './compactRows.ts'
+import { CompactionThread } from './compactionThread.ts'
 import type { Persistence } from './Persistence.ts'
 
 export type SqliteOptions = {
   /** `FULL` fsyncs every commit (power-loss safe); `NORMAL` in WAL mode survives a process crash. */
   synchronous?: 'NORMAL' | 'FULL'
+  /**
+   * Rooms whose snapshot and log are at most this many bytes are compacted on the caller's thread
+   * (default 64 KiB, about a millisecond of folding); larger ones in the compaction thread.
+   */
+  inlineCompactionBytes?: number
+  /** Fault injection for the durability tests: the compaction thread dies before it commits. */
+  compactionCrash?: boolean
+}
+
+type Cursor = {
+  /** The last sequence number appended (or folded into the snapshot). */
+  seq: number
+  /** Log rows after the snapshot, and their bytes. */
+  count: number
+  logBytes: number
+  snapshotBytes: number
 }
 
 /**
  * The embedded default store: one SQLite file in WAL mode. better-sqlite3 is synchronous: when
  * `append` resolves, the row has reached the file (the OS), which is what survives `kill -9`.
+ * Compactions run in a worker thread with its own connection (compactWorker.ts): folding a whole
+ * board takes the event loop tens to hundreds of milliseconds.
  */
 export class SqlitePersistence implements Persistence {
   readonly db: Database.Database
   private readonly stmts
+  /** Null for `:memory:`, which no other connection can open: it compacts inline. */
+  private readonly thread: CompactionThread | null
+  private readonly inlineBytes: number
 
   constructor(file: string, options: SqliteOptions = {}) {
     if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true })
     this.db = new Database(file)
     this.db.pragma('journal_mode = WAL')
-    this.db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`)
+    const synchronous = options.synchronous ?? 'NORMAL'
+    this.db.pragma(`synchronous = ${synchronous}`)
+    this.inlineBytes = options.inlineCompactionBytes ?? 64 * 1024
+    this.thread =
+      file === ':memory:'
+        ? null
+        : new CompactionThread({
+            file: path.resolve(file),
+            synchronous,
+            exitBeforeCommit: options.compactionCrash,
+          })
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS room_snapshot (
         room TEXT PRIMARY KEY,
@@ -44,38 +77,52 @@ export class SqlitePersistence implements Persistence {
       maxSeq: this.db.prepare<[string], { seq: number | null }>(
         'SELECT MAX(seq) AS seq FROM room_update WHERE room = ?',
       ),
-      count: this.db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM room_update WHERE room = ?'),
+      // Lengths only: SQLite answers them without reading the blobs.
+      snapshotSize: this.db.prepare<[string], { upto: number; bytes: number }>(
+        'SELECT upto, length(data) AS bytes FROM room_snapshot WHERE room = ?',
+      ),
+      logSize: this.db.prepare<[string], { n: number; bytes: number | null }>(
+        'SELECT COUNT(*) AS n, SUM(length(data)) AS bytes FROM room_update WHERE room = ?',
+      ),
       insert: this.db.prepare<[string, number, Uint8Array]>(
         'INSERT INTO room_update (room, seq, data) VALUES (?, ?, ?)',
       ),
-      putSnapshot: this.db.prepare<[string, Uint8Array, number]>(
-        'INSERT INTO room_snapshot (room, data, upto) VALUES (?, ?, ?) ' +
-          'ON CONFLICT(room) DO UPDATE SET data = excluded.data, upto = excluded.upto',
-      ),
-      dropUpTo: this.db.prepare<[string, number]>('DELETE FROM room_update WHERE room = ? AND seq <= ?'),
     }
+    // One read transaction: a compaction committing between the snapshot and the log would
+    // otherwise hand out the old snapshot without the rows it folded.
+    this.readRoom = this.db.transaction((room: string) => {
+      const out: Uint8Array[] = []
+      const snap = this.stmts.snapshot.get(room)
+      if (snap) out.push(new Uint8Array(snap.data))
+      for (const row of this.stmts.updates.iterate(room)) out.push(new Uint8Array(row.data))
+      return out
+    })
   }
 
-  /** Next sequence number and log length per loaded room, so `append` is one INSERT. */
-  private readonly cursors = new Map<string, { seq: number; count: number }>()
+  private readonly readRoom: (room: string) => Uint8Array[]
 
-  private cursor(room: string): { seq: number; count: number } {
+  /** Where each loaded room's log stands, so `append` is one INSERT. */
+  private readonly cursors = new Map<string, Cursor>()
+
+  private cursor(room: string): Cursor {
     let c = this.cursors.get(room)
     if (!c) {
-      const snap = this.stmts.snapshot.get(room)
+      const snap = this.stmts.snapshotSize.get(room)
       const max = this.stmts.maxSeq.get(room)?.seq ?? 0
-      c = { seq: Math.max(max, snap?.upto ?? 0), count: this.stmts.count.get(room)!.n }
+      const log = this.stmts.logSize.get(room)!
+      c = {
+        seq: Math.max(max, snap?.upto ?? 0),
+        count: log.n,
+        logBytes: log.bytes ?? 0,
+        snapshotBytes: snap?.bytes ?? 0,
+      }
       this.cursors.set(room, c)
     }
     return c
   }
 
   async load(room: string): Promise<Uint8Array[]> {
-    const out: Uint8Array[] = []
-    const snap = this.stmts.snapshot.get(room)
-    if (snap) out.push(new Uint8Array(snap.data))
-    for (const row of this.stmts.updates.iterate(room)) out.push(new Uint8Array(row.data))
-    return out
+    return this.readRoom(room)
   }
 
   async append(room: string, update: Uint8Array): Promise<number> {
@@ -83,16 +130,25 @@ export class SqlitePersistence implements Persistence {
     this.stmts.insert.run(room, c.seq + 1, update)
     c.seq++
     c.count++
+    c.logBytes += update.byteLength
     return c.count
   }
 
-  async compact(room: string, state: Uint8Array): Promise<void> {
+  async compact(room: string): Promise<Uint8Array | null> {
     const c = this.cursor(room)
-    this.db.transaction(() => {
-      this.stmts.putSnapshot.run(room, state, c.seq)
-      this.stmts.dropUpTo.run(room, c.seq)
-    })()
-    c.count = 0
+    if (c.count === 0) return null
+    // Every row appended before this call, and none after.
+    const upto = c.seq
+    const folded = c.logBytes
+    // A small board folds in about a millisecond: not worth a message to the thread (or starting it).
+    const inline = !this.thread || c.snapshotBytes + folded <= this.inlineBytes
+    const { snapshot, dropped } = inline
+      ? compactRows(this.db, room, upto)
+      : await this.thread.compact(room, upto)
+    c.count = Math.max(0, c.count - dropped)
+    c.logBytes = Math.max(0, c.logBytes - folded)
+    if (snapshot) c.snapshotBytes = snapshot.byteLength
+    return snapshot
   }
 
   async logLength(room: string): Promise<number> {
@@ -105,6 +161,7 @@ export class SqlitePersistence implements Persistence {
   }
 
   async close(): Promise<void> {
+    await this.thread?.close()
     this.db.close()
   }
 }
