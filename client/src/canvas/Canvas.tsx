@@ -1,6 +1,6 @@
 import type Konva from 'konva'
 import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react'
-import { Group, Layer, Rect, Stage } from 'react-konva'
+import { Group, Layer, Rect, Stage } from '../shapes/konva.ts'
 import type { Shape } from '@easel/shared'
 import type { Editor } from '../editor/Editor.ts'
 import { type Box, boxContains, boxesIntersect, viewportBox } from '../editor/geometry.ts'
