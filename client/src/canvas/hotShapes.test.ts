@@ -97,18 +97,33 @@ describe('HotShapes', () => {
     expect(hot.size).toBe(0)
   })
 
-  it('keeps at most maxHot shapes hot; further changes re-render the bitmap (the fallback)', () => {
+  it('keeps at most maxHot shapes hot; changes that do not fit re-render the bitmap (the fallback)', () => {
     const { hot, change } = setup()
-    expect(change(10, 's0', 's1', 's2', 's3', 's4')).toBe(true)
-    expect(hot.size).toBe(3)
+    change(10, 's0', 's1')
     expect(hot.hotVersion).toBe(1)
-    expect(hot.coldVersion).toBe(2)
-    // The hot ones keep moving for free; a cold one changing still re-renders.
-    change(20, 's0', 's1', 's2')
-    expect(hot.coldVersion).toBe(2)
-    change(30, 's9')
-    expect(hot.coldVersion).toBe(3)
+    change(20, 's2')
+    expect(hot.size).toBe(3)
+    expect(hot.coldVersion).toBe(0)
+    // The hot ones keep moving for free; a cold one changing re-renders and stays cold.
+    change(30, 's0', 's1', 's2')
+    expect(hot.coldVersion).toBe(0)
+    expect(change(40, 's9')).toBe(true)
+    expect(hot.coldVersion).toBe(1)
     expect(hot.isHot('s9')).toBe(false)
+  })
+
+  it('puts a batch bigger than the room left into the bitmap whole, with one re-render', () => {
+    const { hot, change, create } = setup()
+    change(10, 's0')
+    const { hotVersion } = hot
+    // An import or a paste of many shapes at once.
+    expect(change(20, 's0', 's1', 's2', 's3', 's4')).toBe(true)
+    expect([...hot.ids()]).toEqual(['s0'])
+    expect(hot.coldVersion).toBe(1)
+    expect(hot.hotVersion).toBe(hotVersion)
+    // Still room for one more on its own.
+    create(30, 'new')
+    expect(hot.isHot('new')).toBe(true)
   })
 
   it('starts over when the changes are unknown: nothing hot, both versions bumped', () => {

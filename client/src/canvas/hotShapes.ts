@@ -4,7 +4,7 @@ export type Change = { readonly id: string; readonly existed: boolean }
 export type HotShapesOptions = {
   /** A hot shape unchanged for this long goes back into the bitmap. */
   coolMs?: number
-  /** At most this many shapes are drawn live; changes beyond it go into the bitmap (re-rendered as before). */
+  /** At most this many shapes are drawn live; changes that do not fit go into the bitmap (re-rendered as before). */
   maxHot?: number
 }
 
@@ -58,21 +58,28 @@ export class HotShapes {
       this.coldVersion++
       return true
     }
+    // A batch that does not fit (an import, a paste, a big undo) goes into the bitmap whole: one
+    // re-render, instead of hundreds of shapes drawn over the others for a while.
+    let fresh = 0
+    for (const { id } of changes) if (!this.changedAt.has(id) && exists(id)) fresh++
+    const fits = this.changedAt.size + fresh <= this.maxHot
     let entered = false
+    let cold = false
     for (const { id, existed } of changes) {
       if (!exists(id)) {
         // A hot shape that goes was only drawn live; a cold one is still in the bitmap.
-        if (!this.changedAt.delete(id) && existed) this.coldVersion++
+        if (!this.changedAt.delete(id) && existed) cold = true
       } else if (this.changedAt.has(id)) {
         this.changedAt.set(id, now)
-      } else if (this.changedAt.size < this.maxHot) {
+      } else if (fits) {
         this.changedAt.set(id, now)
         // A new shape is not in the bitmap: drawing it live needs no re-render.
         if (existed) entered = true
       } else {
-        this.coldVersion++
+        cold = true
       }
     }
+    if (cold) this.coldVersion++
     if (entered) this.hotVersion++
     return hotVersion !== this.hotVersion || coldVersion !== this.coldVersion
   }
