@@ -20,8 +20,11 @@ import * as Y from 'yjs'
 export const GRID_SPACING = 150
 /** Shapes per Yjs transaction (one update frame each). */
 const CHUNK = 1000
-/** Sticky notes whose text commit is in flight at once (lock, commit, release). */
-const TEXT_WINDOW = 32
+/**
+ * Sticky notes whose text commit is in flight at once (lock, commit, release): at most the leases
+ * the server lets one session hold (`maxLeasesPerSession`, 16 by default; more are denied).
+ */
+const TEXT_WINDOW = 16
 const SEED_TIMEOUT_MS = 180_000
 
 export type SeedShape = { id: string; props: CrdtProps; text?: string }

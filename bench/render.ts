@@ -57,6 +57,8 @@ type Mode = {
   variantSizes: number[]
   /** A smoke run: does not wait for a busy machine to calm down. */
   quick: boolean
+  /** The measured phases. */
+  phases: PhaseId[]
 }
 const FULL: Mode = {
   sizes: [1_000, 5_000, 10_000],
@@ -64,6 +66,7 @@ const FULL: Mode = {
   profile: { sizes: [1_000, 5_000, 10_000], phases: ['panFit', 'remoteFit', 'pan100', 'zoom100'], ms: 4_000 },
   variantSizes: [10_000],
   quick: false,
+  phases: ['pan100', 'zoom100', 'panFit', 'remoteFit'],
 }
 const QUICK: Mode = {
   sizes: [1_000],
@@ -71,6 +74,7 @@ const QUICK: Mode = {
   profile: { sizes: [1_000], phases: ['panFit'], ms: 2_000 },
   variantSizes: [1_000],
   quick: true,
+  phases: ['pan100', 'zoom100', 'panFit', 'remoteFit'],
 }
 
 /** Wheel events per second, like a trackpad (each one awaits the renderer's ack, so a busy page gets fewer). */
@@ -529,10 +533,7 @@ async function measureSize(
           `CPU % main ${fixed(r.mainCpuPct, 0)} GPU ${fixed(r.gpuCpuPct, 0)} browser ${fixed(r.browserCpuPct, 0)} other ${fixed(r.otherCpuPct, 0)}`,
       )
     }
-    await runPhase('pan100')
-    await runPhase('zoom100')
-    await runPhase('panFit')
-    await runPhase('remoteFit')
+    for (const phase of mode.phases) await runPhase(phase)
     let plainCanvasMs: number | null = null
     if (mode.variantSizes.includes(n)) {
       for (const phase of VARIANT_PHASES) for (const v of VARIANTS) await runPhase(phase, v)
@@ -654,8 +655,51 @@ function clientBuild(): { bundle: string; builtAt: string; commit: string } {
   return { bundle, builtAt, commit }
 }
 
+/**
+ * A focused run for A/B work (with `--quick`): `EASEL_RENDER_SIZES=10000`,
+ * `EASEL_RENDER_PHASES=panFit,remoteFit` (the phases measured, in the usual order),
+ * `EASEL_RENDER_PROFILE=remoteFit` (the phases profiled at those sizes; `none` for none) and
+ * `EASEL_RENDER_PHASE_MS=4000`. Unset variables keep the mode's defaults.
+ */
+function focused(mode: Mode, env: NodeJS.ProcessEnv): Mode {
+  const list = (v: string | undefined) =>
+    v
+      ?.split(',')
+      .map((x) => x.trim())
+      .filter(Boolean)
+  const phaseList = (v: string | undefined): PhaseId[] | undefined =>
+    list(v)
+      ?.map((p) => {
+        if (p === 'none') return null
+        if (!(p in PHASE_LABEL))
+          throw new Error(`render: unknown phase ${p} (one of ${Object.keys(PHASE_LABEL)})`)
+        return p as PhaseId
+      })
+      .filter((p): p is PhaseId => p !== null)
+  const sizes = list(env.EASEL_RENDER_SIZES)?.map((x) => {
+    const n = Number(x)
+    if (!Number.isInteger(n) || n < 1) throw new Error(`render: EASEL_RENDER_SIZES: not a size: ${x}`)
+    return n
+  })
+  const phaseMs = env.EASEL_RENDER_PHASE_MS ? Number(env.EASEL_RENDER_PHASE_MS) : mode.phaseMs
+  if (!(phaseMs > 0))
+    throw new Error(`render: EASEL_RENDER_PHASE_MS: not a duration: ${env.EASEL_RENDER_PHASE_MS}`)
+  const profiled = phaseList(env.EASEL_RENDER_PROFILE)
+  return {
+    ...mode,
+    sizes: sizes ?? mode.sizes,
+    phaseMs,
+    phases: phaseList(env.EASEL_RENDER_PHASES) ?? mode.phases,
+    profile: {
+      sizes: sizes ?? mode.profile.sizes,
+      phases: profiled ?? mode.profile.phases,
+      ms: mode.profile.ms,
+    },
+  }
+}
+
 async function run(options: BenchOptions) {
-  const mode = options.quick ? QUICK : FULL
+  const mode = focused(options.quick ? QUICK : FULL, process.env)
   if (!fs.existsSync(path.join(DIST_DIR, 'index.html'))) {
     throw new Error('client/dist is missing: run `pnpm build` first (`pnpm bench` does)')
   }

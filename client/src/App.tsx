@@ -1,9 +1,9 @@
-import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react'
+import { Suspense, useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react'
 import { shapesMap, WS_PATH_PREFIX } from '@easel/shared'
 import { Canvas } from './canvas/Canvas.tsx'
 import { type Board, createBoard } from './board.ts'
 import type { EaselDebug } from './debug.ts'
-import { download, downloadBoardFile, parseBoardFile, toPng, toSvg } from './editor/exportBoard.ts'
+import { download, downloadBoardFile, parseBoardFile } from './editor/exportBoard.ts'
 import { type BoardAccessInfo, claimAsked, claimBoard, fetchAccess } from './access.ts'
 import {
   linkTokenFromHash,
@@ -18,12 +18,11 @@ import { CLIPBOARD_KEY, parseClipboard } from './ui/clipboardIO.ts'
 import { ConnectionStatus } from './ui/ConnectionStatus.tsx'
 import { ContextMenu, type ContextMenuAt } from './ui/ContextMenu.tsx'
 import { Recovery } from './ui/Recovery.tsx'
-import { HelpDialog } from './ui/HelpDialog.tsx'
+import { HelpDialog, loadExportImage, prefetchLazy, ShareDialog } from './ui/lazy.ts'
 import { focusCanvas, layers, useLayer } from './ui/layers.ts'
 import { Notices } from './ui/Notices.tsx'
 import { LockPrompt, TextEditorOverlay } from './ui/TextEditorOverlay.tsx'
 import { People } from './ui/People.tsx'
-import { ShareDialog } from './ui/ShareDialog.tsx'
 import { StylePanel } from './ui/StylePanel.tsx'
 import { ThemeMenu } from './ui/ThemeMenu.tsx'
 import { Toolbar } from './ui/Toolbar.tsx'
@@ -145,6 +144,7 @@ function BoardView({ board, room, token, ownerToken }: BoardViewProps) {
       .catch(() => {})
   }, [room, token, editor])
   useEffect(askAccess, [askAccess])
+  useEffect(prefetchLazy, [])
   const startText = useCallback(
     (id: string) => {
       if (!editor.readOnly) text.start(id)
@@ -241,7 +241,10 @@ function BoardView({ board, room, token, ownerToken }: BoardViewProps) {
               role="menuitem"
               data-testid="export.png"
               onClick={run(async () =>
-                download(`easel-${room}.png`, await toPng(exportShapes(), 2, darkExport)),
+                download(
+                  `easel-${room}.png`,
+                  await (await loadExportImage()).toPng(exportShapes(), 2, darkExport),
+                ),
               )}
             >
               Export PNG
@@ -250,8 +253,12 @@ function BoardView({ board, room, token, ownerToken }: BoardViewProps) {
               type="button"
               role="menuitem"
               data-testid="export.svg"
-              onClick={run(() =>
-                download(`easel-${room}.svg`, toSvg(exportShapes(), 32, darkExport), 'image/svg+xml'),
+              onClick={run(async () =>
+                download(
+                  `easel-${room}.svg`,
+                  (await loadExportImage()).toSvg(exportShapes(), 32, darkExport),
+                  'image/svg+xml',
+                ),
               )}
             >
               Export SVG
@@ -394,16 +401,19 @@ function BoardView({ board, room, token, ownerToken }: BoardViewProps) {
           </button>
         </div>
       )}
-      {help && <HelpDialog onClose={() => setHelp(false)} />}
-      {share && (
-        <ShareDialog
-          room={room}
-          info={access}
-          ownerToken={ownerToken}
-          onChanged={askAccess}
-          onClose={() => setShare(false)}
-        />
-      )}
+      {/* Lazy chunks (ui/lazy.ts): nothing is shown while one loads, a few ms from the same server. */}
+      <Suspense fallback={null}>
+        {help && <HelpDialog onClose={() => setHelp(false)} />}
+        {share && (
+          <ShareDialog
+            room={room}
+            info={access}
+            ownerToken={ownerToken}
+            onChanged={askAccess}
+            onClose={() => setShare(false)}
+          />
+        )}
+      </Suspense>
       {contextMenu && <ContextMenu editor={editor} at={contextMenu} onClose={closeContextMenu} />}
     </div>
   )

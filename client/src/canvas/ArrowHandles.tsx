@@ -1,4 +1,4 @@
-import { Circle, Group, Rect } from 'react-konva'
+import { Circle, Group, Rect } from '../shapes/konva.ts'
 import type { Shape } from '@easel/shared'
 import type { Vec } from '../editor/geometry.ts'
 import { ENDPOINT_RADIUS, type LineEnd } from '../editor/tools/handles.ts'

@@ -1,9 +1,9 @@
 import type Konva from 'konva'
-import { useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react'
-import { Group, Layer, Rect, Stage } from 'react-konva'
+import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react'
+import { Group, Layer, Rect, Stage } from '../shapes/konva.ts'
 import type { Shape } from '@easel/shared'
 import type { Editor } from '../editor/Editor.ts'
-import { type Box, boxContains, viewportBox } from '../editor/geometry.ts'
+import { type Box, boxContains, boxesIntersect, viewportBox } from '../editor/geometry.ts'
 import { shapeBounds } from '../shapes/index.ts'
 import { doubleClickAt } from '../editor/doubleClick.ts'
 import type { PointerInfo } from '../editor/tools/index.ts'
@@ -18,6 +18,7 @@ import { GroupFrames } from './GroupFrames.tsx'
 import { SnapGuides } from './SnapGuides.tsx'
 import { SelectionHandles } from './SelectionHandles.tsx'
 import { BindTargetOutline, EndpointHandles } from './ArrowHandles.tsx'
+import { HotShapes } from './hotShapes.ts'
 import { ShapeView } from './ShapeView.tsx'
 import { TouchGestures } from './touchGestures.ts'
 
@@ -173,28 +174,76 @@ export function Canvas({
     }
   }
   const regionBox = region.current.box
-  // biome-ignore lint/correctness/useExhaustiveDependencies: recomputed when shapes or the region change
-  const visible = useMemo(() => editor.shapesInBox(regionBox), [editor, shapesVersion, regionBox])
   const editingId = text?.editing?.shapeId ?? null
+  const detail = camera.z >= LOW_DETAIL_ZOOM
 
   // Many shapes on screen at once (zoomed out on a big board): draw them once into a bitmap and
-  // blit it while panning, instead of redrawing every shape each frame. Redrawn when the shapes,
-  // the visible set or the zoom change (zooming shows the stretched bitmap until it settles).
+  // blit it while panning, instead of redrawing every shape each frame. Shapes that change (someone
+  // drags them) are "hot": drawn live above the bitmap and left out of it, so the bitmap is only
+  // re-rendered when a shape becomes hot or cools, not on every change (see hotShapes.ts). A hot
+  // shape is drawn above every other shape while it is hot. Culling changes and zooming re-render
+  // the bitmap too (zooming shows the stretched bitmap until it settles).
   const shapesGroup = useRef<Konva.Group>(null)
-  const cached = visible.length >= BITMAP_CACHE_MIN_SHAPES
-  // Which shapes are mounted (culling changes it while panning): a cheap fingerprint of their ids.
-  const visibleKey = useMemo(() => {
-    if (!cached) return 0
-    let h = visible.length
-    for (const v of visible)
-      for (let i = 0; i < v.id.length; i++) h = (Math.imul(h, 31) + v.id.charCodeAt(i)) | 0
-    return h
-  }, [cached, visible])
+  const hot = useMemo(() => new HotShapes(), [])
+  const seenVersion = useRef<number | null>(null)
+  if (seenVersion.current !== shapesVersion) {
+    if (seenVersion.current !== null) {
+      hot.update(editor.shapeChangesSince(seenVersion.current), editor.hasShape, performance.now())
+    }
+    seenVersion.current = shapesVersion
+  }
+  // Cools hot shapes when their time comes (a render that draws them into the bitmap).
+  const [coolTick, setCoolTick] = useState(0)
+  const nextCool = hot.nextCoolAt()
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a tick that cooled nothing (a timer a hair early) schedules again
+  useEffect(() => {
+    if (nextCool === null) return
+    const t = setTimeout(
+      () => {
+        hot.cool(performance.now())
+        setCoolTick((n) => n + 1)
+      },
+      Math.max(0, nextCool - performance.now()),
+    )
+    return () => clearTimeout(t)
+  }, [hot, nextCool, coolTick])
+  // Culling, and what the bitmap holds: the visible shapes that are not hot. While the bitmap is in
+  // use, this is only recomputed when what the bitmap shows changes (not when a hot shape moves: an
+  // O(changes) render), and `cold` stays the same array, so the memoised list below skips its
+  // subtree. Without the bitmap, every change recomputes it.
+  const cull = useRef<{
+    at: [Box, number, number, number]
+    cached: boolean
+    cold: Shape[]
+    coldLocked: Shape[]
+  }>(null)
+  const c = cull.current
+  if (
+    !c ||
+    c.at[0] !== regionBox ||
+    (c.cached ? c.at[2] !== hot.hotVersion || c.at[3] !== hot.coldVersion : c.at[1] !== shapesVersion)
+  ) {
+    const visible = editor.shapesInBox(regionBox)
+    const cached = visible.length >= BITMAP_CACHE_MIN_SHAPES
+    const cold = cached ? visible.filter((s) => !hot.isHot(s.id)) : visible
+    cull.current = {
+      at: [regionBox, shapesVersion, hot.hotVersion, hot.coldVersion],
+      cached,
+      cold,
+      coldLocked: cold.filter((s) => s.locked),
+    }
+  }
+  const { cached, cold, coldLocked } = cull.current!
+  const live = cached ? hotShapesIn(editor, hot, regionBox) : NO_SHAPES
+  const locked = live.length > 0 ? [...coldLocked, ...live.filter((s) => s.locked)] : coldLocked
   const lastCacheZoom = useRef(0)
   const lastCacheAt = useRef(0)
   const lastCacheCost = useRef(0)
+  const lastCacheHot = useRef(-1)
+  // A layout effect: the bitmap is re-rendered before the frame that first draws the new hot set,
+  // so a shape becoming hot leaves no ghost and one cooling never blinks out.
   // biome-ignore lint/correctness/useExhaustiveDependencies: keyed by what the bitmap shows
-  useEffect(() => {
+  useLayoutEffect(() => {
     const g = shapesGroup.current
     if (!g) return
     if (!cached) {
@@ -203,18 +252,20 @@ export function Canvas({
     }
     const run = () => {
       lastCacheZoom.current = camera.z
+      lastCacheHot.current = hot.hotVersion
       const started = performance.now()
       g.cache({ pixelRatio: camera.z * (window.devicePixelRatio || 1) })
       g.getLayer()?.batchDraw()
       lastCacheAt.current = performance.now()
       lastCacheCost.current = lastCacheAt.current - started
     }
-    if (!g.isCached()) {
+    if (!g.isCached() || (lastCacheHot.current !== hot.hotVersion && lastCacheZoom.current === camera.z)) {
       run()
       return
     }
-    // Zooming: wait until it settles. Shapes changing (someone dragging): redraw the bitmap at most
-    // a few times a second, so a busy board zoomed far out keeps panning at full frame rate.
+    // Zooming: wait until it settles. Shapes in the bitmap changing (more hot shapes than drawn
+    // live): redraw the bitmap at most a few times a second, so a busy board zoomed far out keeps
+    // panning at full frame rate.
     const wait =
       lastCacheZoom.current !== camera.z
         ? 150
@@ -229,7 +280,7 @@ export function Canvas({
     }
     const t = setTimeout(run, wait)
     return () => clearTimeout(t)
-  }, [cached, shapesVersion, camera.z, visibleKey, editingId])
+  }, [cached, cold, camera.z, editingId, detail])
 
   const handles = editor.currentToolId === 'select' && !text?.editing ? editor.tools.select.handles?.() : null
   const endpoints =
@@ -273,11 +324,10 @@ export function Canvas({
       {size.w > 0 && (
         <Stage width={size.w} height={size.h} listening={false}>
           <Layer x={camera.x * z} y={camera.y * z} scaleX={z} scaleY={z} listening={false}>
-            <Group ref={shapesGroup} listening={false}>
-              {visible.map((s) => (
-                <ShapeView key={s.id} shape={s} hideText={s.id === editingId} detail={z >= LOW_DETAIL_ZOOM} />
-              ))}
-            </Group>
+            <ShapeList groupRef={shapesGroup} shapes={cold} editingId={editingId} detail={detail} />
+            {live.length > 0 && (
+              <ShapeList groupRef={null} shapes={live} editingId={editingId} detail={detail} />
+            )}
           </Layer>
           <Layer x={camera.x * z} y={camera.y * z} scaleX={z} scaleY={z} listening={false}>
             {peerOutlines.map(({ peer, box, id }) => (
@@ -321,7 +371,7 @@ export function Canvas({
                 listening={false}
               />
             )}
-            <LockMarks shapes={visible} z={z} />
+            <LockMarks shapes={locked} z={z} />
             <GroupFrames editor={editor} z={z} />
             {handles && <SelectionHandles frame={handles.frame} active={handles.active} z={z} />}
             {bindShape && <BindTargetOutline shape={bindShape} z={z} />}
@@ -335,6 +385,43 @@ export function Canvas({
     </div>
   )
 }
+
+const NO_SHAPES: Shape[] = []
+
+/** The hot shapes (drawn live) in a region, in paint order. */
+function hotShapesIn(editor: Editor, hot: HotShapes, box: Box): Shape[] {
+  if (hot.size === 0) return NO_SHAPES
+  const out: Shape[] = []
+  for (const id of hot.ids()) {
+    const s = editor.getShape(id)
+    if (s && boxesIntersect(shapeBounds(s), box)) out.push(s)
+  }
+  return out.sort((a, b) => (a.z < b.z ? -1 : a.z > b.z ? 1 : a.id < b.id ? -1 : 1))
+}
+
+/**
+ * A list of shapes in one Konva group. Memoised: a render that only moves the camera passes the
+ * same props, so React skips the (up to 10 000 shape) subtree instead of comparing every ShapeView.
+ */
+const ShapeList = memo(function ShapeList({
+  groupRef,
+  shapes,
+  editingId,
+  detail,
+}: {
+  groupRef: React.RefObject<Konva.Group | null> | null
+  shapes: readonly Shape[]
+  editingId: string | null
+  detail: boolean
+}) {
+  return (
+    <Group ref={groupRef ?? undefined} listening={false}>
+      {shapes.map((s) => (
+        <ShapeView key={s.id} shape={s} hideText={s.id === editingId} detail={detail} />
+      ))}
+    </Group>
+  )
+})
 
 /** Text fields and the like (see shortcuts.ts). */
 export const isEditableTarget = takesText

@@ -1,4 +1,4 @@
-import { Rect } from 'react-konva'
+import { Rect } from '../shapes/konva.ts'
 import type { Editor } from '../editor/Editor.ts'
 import { type Box, boxesIntersect, viewportBox } from '../editor/geometry.ts'
 import { selectionOutlines } from '../editor/groups.ts'

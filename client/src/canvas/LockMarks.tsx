@@ -1,4 +1,4 @@
-import { Circle, Group, Path } from 'react-konva'
+import { Circle, Group, Path } from '../shapes/konva.ts'
 import type { Shape } from '@easel/shared'
 import { shapeBounds } from '../shapes/index.ts'
 

@@ -1,4 +1,4 @@
-import { Line, Rect } from 'react-konva'
+import { Line, Rect } from '../shapes/konva.ts'
 import {
   type Frame,
   framePoint,

@@ -1,5 +1,5 @@
 import { memo } from 'react'
-import { Group } from 'react-konva'
+import { Group } from '../shapes/konva.ts'
 import type { Shape } from '@easel/shared'
 import { SHAPES } from '../shapes/index.ts'
 

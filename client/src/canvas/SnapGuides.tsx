@@ -1,4 +1,4 @@
-import { Line } from 'react-konva'
+import { Line } from '../shapes/konva.ts'
 import type { SnapGuide } from '../editor/tools/snapping.ts'
 
 const COLOR = '#e8590c'

@@ -20,7 +20,7 @@ import { History, type HistoryStep } from './history.ts'
 import { LiveGesture } from './liveGesture.ts'
 import { Notices } from './notices.ts'
 import { Presence } from './presence.ts'
-import { ReadModel } from './store/readModel.ts'
+import { ReadModel, type ShapeChange } from './store/readModel.ts'
 import { createTools, type PointerInfo, type Tool, type ToolContext, type ToolId } from './tools/index.ts'
 import {
   type ClipboardData,
@@ -220,9 +220,15 @@ export class Editor implements ToolContext {
   get shapesVersion(): number {
     return this.store.version
   }
+  /**
+   * Shapes changed after `shapesVersion` was `version`, each once; null when that is too long ago
+   * to tell. Costs what changed, not the board's size.
+   */
+  readonly shapeChangesSince = (version: number): ShapeChange[] | null => this.store.changesSince(version)
   /** Shapes in paint order (lowest z first). */
   readonly getShapes = (): readonly Shape[] => this.store.inOrder()
   readonly getShape = (id: string): Shape | undefined => this.store.get(id)
+  readonly hasShape = (id: string): boolean => this.store.has(id)
   readonly getSelectedShapes = (): Shape[] =>
     [...this.selectedIds].map((id) => this.store.get(id)).filter((s): s is Shape => !!s)
   /** Topmost shape under a page point. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { toSvg } from '../editor/exportBoard.ts'
+import { toSvg } from '../editor/exportImage.ts'
 import { SHAPES } from './index.ts'
 import { STICKY_PADDING } from './sticky/index.tsx'
 import { testShape } from './testShape.ts'

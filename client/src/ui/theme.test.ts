@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Shape } from '@easel/shared'
-import { toSvg } from '../editor/exportBoard.ts'
+import { toSvg } from '../editor/exportImage.ts'
 import { readThemeChoice, resolveTheme, THEME_KEY } from './theme.ts'
 
 const stored = (v: string | null) => ({ getItem: (k: string) => (k === THEME_KEY ? v : null) })

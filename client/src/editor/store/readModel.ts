@@ -21,6 +21,16 @@ export type ReadModelContext = {
   onChange(): void
 }
 
+/** One entry of {@link ReadModel.changesSince}: a shape read again or patched. */
+export type ShapeChange = {
+  id: string
+  /** Whether it was shown before the first of the changes reported (false: it appeared since). */
+  existed: boolean
+}
+
+/** Changes kept for {@link ReadModel.changesSince}; a reader further behind is told to start over. */
+const CHANGE_LOG_MAX = 4096
+
 /**
  * Valid, not deleted shapes read from the Y.Doc, with pending commits and local overrides applied,
  * kept in paint order; invalid shapes are reported instead of rendered.
@@ -33,6 +43,10 @@ export class ReadModel {
   readonly invalid = new Map<string, string>()
   /** Bumped whenever a shape's rendered value changes; lets the canvas skip work otherwise. */
   version = 0
+  /** Recent changes as [version after the change, id, shown before it], oldest first. */
+  private log: [number, string, boolean][] = []
+  /** Changes up to this version are no longer in the log. */
+  private logFrom = 0
 
   constructor(private readonly ctx: ReadModelContext) {}
 
@@ -46,6 +60,7 @@ export class ReadModel {
   /** Reads one shape from the document again. */
   read(id: string): void {
     this.version++
+    this.logChange(id)
     const map = shapesMap(this.ctx.doc).get(id)
     if (!map) {
       this.remove(id)
@@ -79,7 +94,33 @@ export class ReadModel {
     if (!shape) return false
     this.shapes.set(id, { ...shape, ...props })
     this.version++
+    this.logChange(id)
     return true
+  }
+
+  /**
+   * The shapes changed (read again, patched, added or removed) after `version`, each once, or null
+   * when that is too long ago to tell (treat everything as changed). Costs what changed, not the
+   * board's size: the canvas uses it to keep its bitmap of unchanged shapes.
+   */
+  changesSince(version: number): ShapeChange[] | null {
+    if (version < this.logFrom) return null
+    const out = new Map<string, ShapeChange>()
+    for (let i = this.log.length - 1; i >= 0 && this.log[i]![0] > version; i--) {
+      const [, id, existed] = this.log[i]!
+      // Walking backwards: the oldest entry of an id says whether it was shown before.
+      out.set(id, { id, existed })
+    }
+    return [...out.values()].reverse()
+  }
+
+  private logChange(id: string): void {
+    this.log.push([this.version, id, this.shapes.has(id)])
+    if (this.log.length > CHANGE_LOG_MAX * 2) {
+      const cut = this.log.length - CHANGE_LOG_MAX
+      this.logFrom = this.log[cut - 1]![0]
+      this.log = this.log.slice(cut)
+    }
   }
 
   get(id: string): Shape | undefined {

@@ -1,7 +1,6 @@
-import { Arrow } from 'react-konva'
 import { ICON } from '../icon.ts'
 import { line, lineSvg } from '../line/index.tsx'
-import { NODE, paint } from '../konva.ts'
+import { Arrow, NODE, paint } from '../konva.ts'
 import { colorAttr } from '../svg.ts'
 import type { ShapeUtil } from '../types.ts'
 

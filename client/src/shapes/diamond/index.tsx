@@ -1,9 +1,8 @@
-import { Line } from 'react-konva'
 import type { Shape } from '@easel/shared'
 import type { Vec } from '../../editor/geometry.ts'
 import { boxOutline, scaleBox } from '../box.ts'
 import { ICON } from '../icon.ts'
-import { NODE, outlinePaint } from '../konva.ts'
+import { Line, NODE, outlinePaint } from '../konva.ts'
 import { outlineAttrs } from '../svg.ts'
 import type { ShapeUtil } from '../types.ts'
 

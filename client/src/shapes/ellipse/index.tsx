@@ -1,7 +1,6 @@
-import { Ellipse } from 'react-konva'
 import { boxOutline, scaleBox } from '../box.ts'
 import { ICON } from '../icon.ts'
-import { NODE, outlinePaint } from '../konva.ts'
+import { Ellipse, NODE, outlinePaint } from '../konva.ts'
 import { outlineAttrs } from '../svg.ts'
 import type { ShapeUtil } from '../types.ts'
 

@@ -1,7 +1,6 @@
-import { Line } from 'react-konva'
 import type { Shape } from '@easel/shared'
 import { ICON } from '../icon.ts'
-import { NODE, paint } from '../konva.ts'
+import { Line, NODE, paint } from '../konva.ts'
 import { hitPolyline, polylineBox, scalePoints } from '../polyline.ts'
 import { colorAttr } from '../svg.ts'
 import type { ShapeUtil } from '../types.ts'

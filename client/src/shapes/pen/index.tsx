@@ -1,7 +1,6 @@
 import { useMemo } from 'react'
-import { Line } from 'react-konva'
 import { ICON } from '../icon.ts'
-import { NODE } from '../konva.ts'
+import { Line, NODE } from '../konva.ts'
 import { hitPolyline, polylineBox, scalePoints } from '../polyline.ts'
 import { colorAttr } from '../svg.ts'
 import type { ShapeUtil, ShapeViewProps } from '../types.ts'

@@ -1,7 +1,6 @@
-import { Rect } from 'react-konva'
 import { boxOutline, hitBox, scaleBox } from '../box.ts'
 import { ICON } from '../icon.ts'
-import { NODE, outlinePaint } from '../konva.ts'
+import { NODE, outlinePaint, Rect } from '../konva.ts'
 import { outlineAttrs } from '../svg.ts'
 import type { ShapeUtil } from '../types.ts'
 
