@@ -1,9 +1,10 @@
+import { type CrdtProps, insertShape, readShapes, shapesMap, versionedKey, versionedMap } from '@easel/shared'
 import { describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
-import { type CrdtProps, insertShape, readShapes, shapesMap, versionedKey, versionedMap } from '@easel/shared'
 import { Editor } from '../editor/Editor.ts'
 import { toBoardFile } from '../editor/exportBoard.ts'
 import { FakeRoom } from '../testing/FakeRoom.ts'
+import { rectProps as rect } from '../testing/rectProps.ts'
 import {
   applyRecovery,
   deleteStash,
@@ -14,20 +15,6 @@ import {
 } from './recovery.ts'
 import { reloadFromServer } from './reloadFromServer.ts'
 
-const rect = (over: Partial<CrdtProps> = {}): CrdtProps => ({
-  kind: 'rect',
-  x: 0,
-  y: 0,
-  w: 100,
-  h: 50,
-  rotation: 0,
-  z: 'a0',
-  stroke: '#1e1e1e',
-  fill: 'transparent',
-  strokeWidth: 2,
-  opacity: 1,
-  ...over,
-})
 const stashed = (id: string, over: Partial<CrdtProps> = {}, text?: string): StashedShape => ({
   ...rect(over),
   id,

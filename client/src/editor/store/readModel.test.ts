@@ -1,22 +1,8 @@
+import { insertShape, shapesMap } from '@easel/shared'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { type CrdtProps, insertShape, shapesMap } from '@easel/shared'
+import { rectProps as rect } from '../../testing/rectProps.ts'
 import { ReadModel } from './readModel.ts'
-
-const rect = (over: Partial<CrdtProps> = {}): CrdtProps => ({
-  kind: 'rect',
-  x: 0,
-  y: 0,
-  w: 100,
-  h: 50,
-  rotation: 0,
-  z: 'a0',
-  stroke: '#1e1e1e',
-  fill: 'transparent',
-  strokeWidth: 2,
-  opacity: 1,
-  ...over,
-})
 
 function model() {
   const doc = new Y.Doc()
