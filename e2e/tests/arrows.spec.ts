@@ -44,7 +44,9 @@ const arrowOf = (shapes: ShapeJson[]) => shapes.find((s) => s.kind === 'arrow')
 async function rectAndEllipse(alice: BoardPage, bob: BoardPage) {
   await draw(alice, 'rect', [300, 200], [420, 300])
   await draw(alice, 'ellipse', [700, 380], [940, 500])
-  const drawn = await bob.waitForShapes((s) => s.length === 2)
+  // Alice's own copy is final once her drags are done; Bob's may still be a step behind (the
+  // ellipse half drawn), so wait until his equals hers.
+  const drawn = await waitForConvergence([alice, bob], (s) => s.length === 2, 'both see both shapes')
   const rect = drawn.find((s) => s.kind === 'rect')!
   const ellipse = drawn.find((s) => s.kind === 'ellipse')!
   const centre = { x: ellipse.x + ellipse.w / 2, y: ellipse.y + ellipse.h / 2 }
@@ -147,7 +149,7 @@ test('a selected arrow has endpoint handles; dragging its end onto a shape attac
   const bob = await openUser('Bob')
   await draw(alice, 'rect', [800, 450], [950, 600])
   await draw(alice, 'arrow', [300, 525], [600, 525])
-  const [target] = await bob.waitForShapes((s) => s.length === 2 && !!arrowOf(s))
+  const [target] = await waitForConvergence([alice, bob], (s) => s.length === 2 && !!arrowOf(s))
   const arrow = arrowOf(await alice.shapes())!
   expect(arrow.binding).toEqual({ start: null, end: null })
 
@@ -186,7 +188,7 @@ test('a corner resizes width and height freely; with shift it keeps the ratio (t
   const alice = await openUser('Alice')
   const bob = await openUser('Bob')
   await draw(alice, 'rect', [800, 450], [950, 600])
-  const [target] = await bob.waitForShapes((s) => s.length === 1)
+  const [target] = await waitForConvergence([alice, bob], (s) => s.length === 1)
 
   // Free corner resize: wider and flatter (the rectangle is selected: it was just drawn).
   const corner = await alice.toScreen({ x: target!.x + target!.w, y: target!.y + target!.h })

@@ -1,5 +1,5 @@
 import type { BoardPage, ShapeJson } from './fixtures.ts'
-import { expect, test } from './fixtures.ts'
+import { expect, test, waitForConvergence } from './fixtures.ts'
 
 const notices = (u: BoardPage) => u.page.evaluate(() => window.__easel!.notices())
 const pending = (u: BoardPage) => u.page.evaluate(() => window.__easel!.pendingCommits())
@@ -107,7 +107,7 @@ test('commits made offline replay on reconnect, also after a reload, without dou
   const bob = await openUser('Bob')
   await alice.draw('rect', [400, 300], [500, 400])
   await alice.draw('ellipse', [700, 300], [800, 400])
-  const [rect, ellipse] = await bob.waitForShapes((s) => s.length === 2)
+  const [rect, ellipse] = await waitForConvergence([alice, bob], (s) => s.length === 2)
   await alice.setOffline(true)
   await expect(alice.page.getByTestId('connection-status')).toHaveAttribute('data-status', 'offline')
   await alice.clickShape(rect!)

@@ -1,6 +1,6 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { type BoardPage, expect, type ShapeJson, test } from './fixtures.ts'
+import { type BoardPage, expect, type ShapeJson, test, waitForConvergence } from './fixtures.ts'
 
 const ARTIFACTS = path.resolve(import.meta.dirname, '../artifacts')
 
@@ -49,7 +49,7 @@ async function screenshot(user: BoardPage, name: string): Promise<void> {
 async function twoRects(alice: BoardPage, bob: BoardPage): Promise<[ShapeJson, ShapeJson]> {
   await alice.draw('rect', [300, 200], [460, 300])
   await alice.draw('rect', [560, 200], [720, 300])
-  const shapes = await bob.waitForShapes((s) => s.length === 2, 'both rectangles')
+  const shapes = await waitForConvergence([alice, bob], (s) => s.length === 2, 'both rectangles')
   expect(await alice.camera()).toEqual({ x: 0, y: 0, z: 1 })
   return shapes as [ShapeJson, ShapeJson]
 }

@@ -566,7 +566,7 @@ test('a client the server refuses for good is told why, keeps its shapes and get
   })
   const bob = await openUser('Bob')
   await alice.draw('rect', [280, 340], [440, 440])
-  const [rect] = await bob.waitForShapes((s) => s.length === 1)
+  const [rect] = await waitForConvergence([alice, bob], (s) => s.length === 1)
 
   // Alice draws more, but these updates never reach the server; then it refuses her for good.
   net.hold = true
