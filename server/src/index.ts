@@ -13,9 +13,6 @@ export { SqlitePersistence } from './persistence/SqlitePersistence.ts'
 export { Room } from './Room.ts'
 export { Rooms } from './Rooms.ts'
 export { createServer, type EaselServer, type ServerDeps } from './server.ts'
-export {
-  AuthorityExtension,
-  type AuthorityMetrics,
-  type AuthorityStats,
-} from './authority/AuthorityExtension.ts'
+export { AuthorityExtension, type AuthorityStats } from './authority/AuthorityExtension.ts'
+export { type Meter, NOOP_METER, Telemetry } from './observability/telemetry.ts'
 export { SqliteAuthority } from './authority/SqliteAuthority.ts'
