@@ -99,3 +99,24 @@ export async function scriptedSession(server: EaselServer): Promise<ProtocolClie
   if (code !== CloseCode.InvalidContent) throw new Error(`expected 4415, got ${code}`)
   return [a!, b!]
 }
+
+/**
+ * Samples of a Prometheus text exposition, by series (`name` or `name{label="value"}`, labels as
+ * written). Checks the format as it goes: every sample's metric has a TYPE line.
+ */
+export function parseMetrics(text: string): Map<string, number> {
+  const series = new Map<string, number>()
+  const typed = new Set<string>()
+  for (const line of text.split('\n')) {
+    if (line === '') continue
+    const type = /^# TYPE (\S+) (counter|gauge|histogram|summary|untyped)$/.exec(line)
+    if (type) typed.add(type[1]!)
+    if (line.startsWith('#')) continue
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (\S+)$/.exec(line)
+    if (!m) throw new Error(`not a sample line: ${line}`)
+    const family = m[1]!.replace(/_(bucket|sum|count)$/, '')
+    if (!typed.has(m[1]!) && !typed.has(family)) throw new Error(`no TYPE for ${m[1]}`)
+    series.set(`${m[1]}${m[2] ?? ''}`, Number(m[3]))
+  }
+  return series
+}
