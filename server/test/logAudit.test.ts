@@ -1,15 +1,15 @@
 import { Writable } from 'node:stream'
 import * as encoding from 'lib0/encoding'
 import pino from 'pino'
-import { afterEach, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import WebSocket from 'ws'
 import * as syncProtocol from 'y-protocols/sync'
 import * as Y from 'yjs'
 import { MessageType, shapesMap } from '@easel/shared'
 import { ProtocolClient } from '@easel/testkit/protocolClient.ts'
 import { waitFor } from '@easel/testkit/waitFor.ts'
-import type { EaselServer } from '../src/index.ts'
 import { startServer, wsUrl } from './helpers.ts'
+import { serverPerTest } from './observabilityScript.ts'
 
 const ADMIN = 'admin-token-LOGAUDIT-0123456789'
 const WRONG_ADMIN = 'wrong-admin-LOGAUDIT-987654321'
@@ -17,13 +17,7 @@ const TEXT = 'TOPSECRET-note-text-5b1f'
 const CONTENT = 'DOC-CONTENT-author-77c2'
 const REFUSED_CONTENT = 'REFUSED-CONTENT-'.repeat(8)
 
-let server: EaselServer | undefined
-const clients: ProtocolClient[] = []
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.terminate()
-  await server?.close()
-  server = undefined
-})
+const t = serverPerTest()
 
 it('a scripted session logs no document contents, texts, tokens or secrets; lines carry room and conn', async () => {
   const lines: string[] = []
@@ -34,10 +28,10 @@ it('a scripted session logs no document contents, texts, tokens or secrets; line
     },
   })
   const log = pino({ level: 'trace' }, sink)
-  server = await startServer({ adminToken: ADMIN, access: 'link' }, { log })
+  t.server = await startServer({ adminToken: ADMIN, access: 'link' }, { log })
   const room = 'audited'
   const api = (method: string, path: string, token?: string, body?: unknown) =>
-    fetch(`${server!.url}${path}`, {
+    fetch(`${t.server!.url}${path}`, {
       method,
       headers: {
         ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
@@ -53,26 +47,26 @@ it('a scripted session logs no document contents, texts, tokens or secrets; line
     }
   ).token
   const join = async (token: string) => {
-    const c = await ProtocolClient.connect(wsUrl(server!), `${room}?k=${encodeURIComponent(token)}`, {
+    const c = await ProtocolClient.connect(wsUrl(t.server!), `${room}?k=${encodeURIComponent(token)}`, {
       name: 'Ada',
     })
-    clients.push(c)
+    t.clients.push(c)
     return c
   }
   const a = await join(share)
   const b = await join(owner)
   // A forged link is refused (and logged as refused).
   const forged = new ProtocolClient(
-    new WebSocket(`${wsUrl(server)}/${room}?k=${share.slice(0, -4)}AAAA`),
+    new WebSocket(`${wsUrl(t.server)}/${room}?k=${share.slice(0, -4)}AAAA`),
     'forged',
     new Y.Doc(),
   )
-  clients.push(forged)
+  t.clients.push(forged)
   await forged.closed
 
   // A text shape, its lease, and a text commit.
   a.addShape('t1', { kind: 'text', fontSize: 16, createdBy: CONTENT })
-  await waitFor(() => shapesMap(server!.rooms.get(room)!.doc).has('t1'), 'shape on the server')
+  await waitFor(() => shapesMap(t.server!.rooms.get(room)!.doc).has('t1'), 'shape on the server')
   const granted = a.next((m) => m.t === 'lock.granted')
   a.send({ t: 'lock.acquire', shapeId: 't1', wait: false })
   const { token } = (await granted) as { token: number }
@@ -99,9 +93,9 @@ it('a scripted session logs no document contents, texts, tokens or secrets; line
     expect((await api('GET', path, ADMIN)).status).toBe(200)
     expect((await api('GET', path, WRONG_ADMIN)).status).toBe(401)
   }
-  const signing = server.secret
-  await server.close()
-  server = undefined
+  const signing = t.server.secret
+  await t.server.close()
+  t.server = undefined
 
   const secrets = {
     TEXT,

@@ -1,23 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { dashboardSchema, shapesMap } from '@easel/shared'
-import type { ProtocolClient } from '@easel/testkit/protocolClient.ts'
 import { waitFor } from '@easel/testkit/waitFor.ts'
-import { type EaselServer, LIMIT_NAMES } from '../src/index.ts'
+import { LIMIT_NAMES } from '../src/index.ts'
 import { startServer } from './helpers.ts'
-import { parseMetrics, SCRIPT, scriptedSession } from './observabilityScript.ts'
+import { ADMIN, parseMetrics, SCRIPT, scriptedSession, serverPerTest } from './observabilityScript.ts'
 
-const ADMIN = 'admin-token-0123456789'
+const t = serverPerTest()
 
-let server: EaselServer | undefined
-let clients: ProtocolClient[] = []
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.terminate()
-  clients = []
-  await server?.close()
-  server = undefined
-})
-
-async function scrape(url = `${server!.url}/metrics`, token: string | null = ADMIN): Promise<Response> {
+async function scrape(url = `${t.server!.url}/metrics`, token: string | null = ADMIN): Promise<Response> {
   return fetch(url, { headers: token === null ? {} : { authorization: `Bearer ${token}` } })
 }
 
@@ -30,8 +20,8 @@ async function metrics(url?: string, token?: string | null): Promise<Map<string,
 
 describe('/metrics', () => {
   it('reports exactly what a scripted session did', async () => {
-    server = await startServer({ adminToken: ADMIN })
-    clients = await scriptedSession(server)
+    t.server = await startServer({ adminToken: ADMIN })
+    t.clients = await scriptedSession(t.server)
     const m = await metrics()
     const expected: Record<string, number> = {
       'easel_commits_total{outcome="ok"}': SCRIPT.ok,
@@ -71,7 +61,7 @@ describe('/metrics', () => {
     }
 
     // The dashboard counts the same events.
-    const res = await fetch(`${server.url}/api/admin/dashboard`, {
+    const res = await fetch(`${t.server.url}/api/admin/dashboard`, {
       headers: { authorization: `Bearer ${ADMIN}` },
     })
     const data = dashboardSchema.parse(await res.json())
@@ -82,9 +72,9 @@ describe('/metrics', () => {
   })
 
   it('counts one update in and its one delivery out', async () => {
-    server = await startServer({ adminToken: ADMIN })
-    const [a, b] = await scriptedSession(server)
-    clients = [a!, b!]
+    t.server = await startServer({ adminToken: ADMIN })
+    const [a, b] = await scriptedSession(t.server)
+    t.clients = [a!, b!]
     const before = await metrics()
     a!.addShape('late')
     await waitFor(() => shapesMap(b!.doc).has('late'), 'the update delivered')
@@ -98,31 +88,31 @@ describe('/metrics', () => {
   })
 
   it('needs the admin token: 401 without or with a wrong one, 404 when none is configured', async () => {
-    server = await startServer({ adminToken: ADMIN })
+    t.server = await startServer({ adminToken: ADMIN })
     expect((await scrape(undefined, null)).status).toBe(401)
     expect((await scrape(undefined, 'wrong-token-0123456789')).status).toBe(401)
     expect((await scrape()).status).toBe(200)
-    await server.close()
-    server = await startServer()
+    await t.server.close()
+    t.server = await startServer()
     expect((await scrape(undefined, null)).status).toBe(404)
     expect((await scrape()).status).toBe(404)
   })
 
   it('--metrics-listen serves it on its own port without the token, and not on the main one', async () => {
-    server = await startServer({ adminToken: ADMIN, metricsListen: '127.0.0.1:0' })
-    expect(server.metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
-    expect(server.metricsUrl).not.toBe(server.url)
-    const m = await metrics(`${server.metricsUrl}/metrics`, null)
+    t.server = await startServer({ adminToken: ADMIN, metricsListen: '127.0.0.1:0' })
+    expect(t.server.metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+    expect(t.server.metricsUrl).not.toBe(t.server.url)
+    const m = await metrics(`${t.server.metricsUrl}/metrics`, null)
     expect(m.get('easel_connections')).toBe(0)
     expect((await scrape()).status).toBe(404)
-    expect((await fetch(`${server.metricsUrl}/api/admin/dashboard`)).status).toBe(404)
+    expect((await fetch(`${t.server.metricsUrl}/api/admin/dashboard`)).status).toBe(404)
   })
 
   it('metrics: false turns the instruments off: no /metrics, no dashboard', async () => {
-    server = await startServer({ adminToken: ADMIN, metrics: false })
-    expect(server.telemetry).toBeNull()
+    t.server = await startServer({ adminToken: ADMIN, metrics: false })
+    expect(t.server.telemetry).toBeNull()
     expect((await scrape()).status).toBe(404)
-    const res = await fetch(`${server.url}/api/admin/dashboard`, {
+    const res = await fetch(`${t.server.url}/api/admin/dashboard`, {
       headers: { authorization: `Bearer ${ADMIN}` },
     })
     expect(res.status).toBe(404)

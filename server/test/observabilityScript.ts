@@ -1,4 +1,5 @@
 import * as encoding from 'lib0/encoding'
+import { afterEach } from 'vitest'
 import * as syncProtocol from 'y-protocols/sync'
 import * as Y from 'yjs'
 import { CloseCode, MessageType, shapesMap } from '@easel/shared'
@@ -6,6 +7,20 @@ import { newOpId, ProtocolClient } from '@easel/testkit/protocolClient.ts'
 import { waitFor } from '@easel/testkit/waitFor.ts'
 import type { EaselServer } from '../src/index.ts'
 import { wsUrl } from './helpers.ts'
+
+/** The admin token of these tests' servers. */
+export const ADMIN = 'admin-token-0123456789'
+
+/** A test's server and clients, terminated and closed after each test. */
+export function serverPerTest(): { server: EaselServer | undefined; clients: ProtocolClient[] } {
+  const t: { server: EaselServer | undefined; clients: ProtocolClient[] } = { server: undefined, clients: [] }
+  afterEach(async () => {
+    for (const c of t.clients.splice(0)) c.terminate()
+    await t.server?.close()
+    t.server = undefined
+  })
+  return t
+}
 
 /** What {@link scriptedSession} does, and so what the counters must show afterwards. */
 export const SCRIPT = {
