@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { dashboardSchema, shapesMap } from '@easel/shared'
 import { waitFor } from '@easel/testkit/waitFor.ts'
 import { LIMIT_NAMES } from '../src/index.ts'
-import { startServer } from './helpers.ts'
+import { closeCode, rawSocket, startServer, wsUrl } from './helpers.ts'
 import { ADMIN, parseMetrics, SCRIPT, scriptedSession, serverPerTest } from './observabilityScript.ts'
 
 const t = serverPerTest()
@@ -85,6 +85,15 @@ describe('/metrics', () => {
     expect(delta('easel_yjs_received_bytes_total')).toBeGreaterThan(0)
     expect(delta('easel_yjs_sent_bytes_total')).toBeGreaterThan(delta('easel_yjs_received_bytes_total'))
     expect(delta('easel_persistence_append_seconds_count')).toBe(1)
+  })
+
+  it('counts the sockets ws closes by itself: a frame over maxPayload is 1009', async () => {
+    t.server = await startServer({ adminToken: ADMIN, maxPayload: 1024 })
+    const ws = await rawSocket(wsUrl(t.server), 'big')
+    ws.send(new Uint8Array(4096))
+    expect((await closeCode(ws)).code).toBe(1009)
+    const m = await metrics()
+    expect(m.get('easel_sockets_closed_total{code="1009"}')).toBe(1)
   })
 
   it('needs the admin token: 401 without or with a wrong one, 404 when none is configured', async () => {
