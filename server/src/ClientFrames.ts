@@ -18,6 +18,7 @@ import {
 import { normaliseColor, normaliseName, type SessionKeys } from './authority/identity.ts'
 import type { Connection } from './Connection.ts'
 import type { Extension, RoomContext } from './Extension.ts'
+import type { Meter } from './observability/telemetry.ts'
 import { TokenBucket } from './rateLimit.ts'
 import { nextTurn, sliceSpent } from './fairness.ts'
 import {
@@ -106,6 +107,7 @@ export class ClientFrames {
       sessions: SessionKeys
       awareness?: AwarenessLimits
       maxDocBytes: number
+      meter?: Meter
     },
     private readonly breakRoom: BreakRoom,
   ) {}
@@ -236,6 +238,7 @@ export class ClientFrames {
   }
 
   private applyClientUpdate(conn: Connection, update: Uint8Array): undefined | Promise<void> {
+    this.options.meter?.updateIn(update.byteLength)
     const undecodable = (err: unknown) =>
       new MalformedMessageError(`invalid Yjs update: ${(err as Error).message}`)
     if (update.byteLength > STEPPED_INSPECTION_BYTES) {
@@ -360,6 +363,7 @@ export class ClientFrames {
    * the server's stamp of who the connection is. What is left is applied as the connection's.
    */
   private handleAwareness(conn: Connection, update: Uint8Array): void {
+    this.options.meter?.awareness()
     const limits = this.options.awareness ?? DEFAULT_AWARENESS_LIMITS
     if (update.byteLength > limits.maxBytes) {
       conn.trip('awareness_size', { bytes: update.byteLength })

@@ -8,6 +8,7 @@ import type { SessionKeys } from './authority/identity.ts'
 import { type AwarenessLimits, awarenessFrame, ClientFrames, syncStep1Frame } from './ClientFrames.ts'
 import type { Connection } from './Connection.ts'
 import type { Extension, RoomContext } from './Extension.ts'
+import type { Meter } from './observability/telemetry.ts'
 import { nextTurn, sliceSpent } from './fairness.ts'
 import { ORIGIN_LOAD, ORIGIN_SERVER } from './origins.ts'
 import type { Persistence } from './persistence/Persistence.ts'
@@ -23,6 +24,8 @@ export type RoomOptions = {
   sessions: SessionKeys
   /** What one connection may put into awareness (defaults: config's). */
   awareness?: AwarenessLimits
+  /** Where updates in and out, awareness and storage writes are counted (none: not counted). */
+  meter?: Meter
   /**
    * The room's memory can no longer be trusted (storage failed, or an update could not be
    * integrated cleanly): its owner must forget it at once, without compacting, so the next join
@@ -199,8 +202,10 @@ export class Room implements RoomContext {
     let logLength = 0
     while (this.unstored.length > 0 && !this.broken) {
       const { update, origin } = this.unstored.shift()!
+      const started = performance.now()
       try {
         logLength = await this.persistence.append(this.name, update)
+        this.options.meter?.persisted(performance.now() - started)
       } catch (err) {
         this.breakRoom(CloseCode.InternalError, 'storage failure', (err as Error).message)
         break
@@ -211,7 +216,13 @@ export class Room implements RoomContext {
       encoding.writeVarUint(encoder, MessageType.Sync)
       syncProtocol.writeUpdate(encoder, update)
       const frame = encoding.toUint8Array(encoder)
-      for (const conn of this.conns) if (conn !== origin) conn.send(frame)
+      let deliveries = 0
+      for (const conn of this.conns) {
+        if (conn === origin) continue
+        conn.send(frame)
+        deliveries++
+      }
+      this.options.meter?.updatesOut(deliveries, frame.byteLength)
       const source = this.conns.has(origin as Connection) ? (origin as Connection) : null
       if (this.loaded) await this.notify('onChange', (ext) => ext.onChange?.(this, update, source))
     }

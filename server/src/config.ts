@@ -97,6 +97,20 @@ export const configSchema = z.object({
   awarenessBurst: z.coerce.number().min(1).default(100),
   /** Leases a session may hold or wait for at once. */
   maxLeasesPerSession: z.coerce.number().int().min(1).default(16),
+
+  // Observability (see docs/operations.md).
+  /** Counters, `/metrics` and the admin dashboard; `false` (`--no-metrics`) makes them no-ops. */
+  metrics: z.union([z.boolean(), z.stringbool()]).default(true),
+  /**
+   * `host:port` to serve `/metrics` on, without the admin token (a port only the scraper reaches);
+   * unset, `/metrics` is on the main port behind the admin token.
+   */
+  metricsListen: z
+    .string()
+    .regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, 'host:port')
+    .optional(),
+  /** How often the admin dashboard takes a sample of the counters. */
+  dashboardIntervalMs: z.coerce.number().int().min(10).default(5000),
 })
 export type Config = z.infer<typeof configSchema>
 export type ConfigInput = z.input<typeof configSchema>
@@ -136,6 +150,9 @@ const FLAGS: Record<keyof Config, string> = {
   awarenessPerSec: 'AWARENESS_PER_SEC',
   awarenessBurst: 'AWARENESS_BURST',
   maxLeasesPerSession: 'MAX_LEASES_PER_SESSION',
+  metrics: 'METRICS',
+  metricsListen: 'METRICS_LISTEN',
+  dashboardIntervalMs: 'DASHBOARD_INTERVAL_MS',
 }
 
 const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
@@ -144,14 +161,16 @@ const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
 export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
   const options = Object.fromEntries(
     Object.keys(FLAGS).map((k) => [kebab(k), { type: 'string' as const }]),
-  ) as Record<string, { type: 'string' }>
+  ) as Record<string, { type: 'string' | 'boolean' }>
   options.data = { type: 'string' }
+  options['no-metrics'] = { type: 'boolean' }
   const { values } = parseArgs({ args: argv, options, strict: true })
   const raw: Record<string, unknown> = {}
   for (const [key, envName] of Object.entries(FLAGS)) {
     const v = values[kebab(key)] ?? (key === 'dataDir' ? values.data : undefined) ?? env[envName]
     if (v !== undefined && v !== '') raw[key] = v
   }
+  if (values['no-metrics'] === true) raw.metrics = false
   const parsed = configSchema.safeParse(raw)
   if (!parsed.success) throw new Error(`invalid configuration: ${z.prettifyError(parsed.error)}`)
   return parsed.data

@@ -33,6 +33,9 @@ import { SqlitePersistence } from './persistence/SqlitePersistence.ts'
 import { Rooms } from './Rooms.ts'
 import { AuthorityExtension } from './authority/AuthorityExtension.ts'
 import { SqliteAuthority } from './authority/SqliteAuthority.ts'
+import { Dashboard } from './observability/dashboard.ts'
+import { PrometheusMetrics } from './observability/prometheus.ts'
+import { type Meter, NOOP_METER, Telemetry } from './observability/telemetry.ts'
 
 export type EaselServer = {
   readonly config: Config
@@ -45,12 +48,18 @@ export type EaselServer = {
   readonly log: Logger
   /** Trips of every limit, by name. */
   readonly limits: Limits
+  /** What the server counts (null with `metrics: false`). */
+  readonly telemetry: Telemetry | null
+  /** The admin dashboard's sampler (null with `metrics: false`). */
+  readonly dashboard: Dashboard | null
   /** The signing secret (configured, or generated into the data directory on first start). */
   readonly secret: Uint8Array
   /** Actual port (useful with port 0). */
   readonly port: number
   /** `http://host:port` for browsers, with a loopback host when listening on all interfaces. */
   readonly url: string
+  /** `http://host:port` of the separate `/metrics` listener (`metricsListen`), or null. */
+  readonly metricsUrl: string | null
   /** Live connection count. */
   connections(): number
   /** Stops accepting, closes every socket with 1001, flushes rooms and storage. */
@@ -69,7 +78,13 @@ export type ServerDeps = {
   log?: Logger
 }
 
-type Storage = { persistence: Persistence; authority: Authority; access: AccessStore }
+type Storage = {
+  persistence: Persistence
+  authority: Authority
+  access: AccessStore
+  /** A cheap query of the store, for `/readyz`: throws (or rejects) when it does not answer. */
+  probe(): unknown
+}
 
 /**
  * The default stores: documents, the authority and board access in one SQLite file, or what
@@ -82,6 +97,7 @@ function openStorage(config: Config, deps: ServerDeps): Storage {
       persistence: deps.persistence,
       authority: deps.authority ?? new MemoryAuthority(lease),
       access: new MemoryAccessStore(),
+      probe: () => deps.persistence!.logLength('readyz'),
     }
   }
   const sqlite = new SqlitePersistence(path.join(config.dataDir, 'easel.sqlite'), {
@@ -91,6 +107,7 @@ function openStorage(config: Config, deps: ServerDeps): Storage {
     persistence: sqlite,
     authority: deps.authority ?? new SqliteAuthority(sqlite.db, lease),
     access: new SqliteAccessStore(sqlite.db),
+    probe: () => sqlite.db.prepare('SELECT 1').get(),
   }
 }
 
@@ -101,7 +118,9 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
   const limits = new Limits()
   /** Signs share links and resume secrets (derive a key per purpose with `deriveKey`). */
   const secret = loadSecret(config.secret, config.dataDir)
-  const { persistence, authority, access: accessStore } = openStorage(config, deps)
+  const { persistence, authority, access: accessStore, probe } = openStorage(config, deps)
+  const telemetry = config.metrics ? new Telemetry() : null
+  const meter: Meter = telemetry ?? NOOP_METER
   const access = new AccessControl(accessStore, new LinkTokens(secret), config.access)
   const lease = { ttlMs: config.leaseTtlMs, idleMs: config.leaseIdleMs }
   /** Issues and checks session ids and their resume secrets. */
@@ -110,6 +129,8 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
     sessions,
     recordTtlMs: config.commitRecordTtlMs,
     maxLeasesPerSession: config.maxLeasesPerSession,
+    meter,
+    log,
   })
   // Access first: a socket is admitted (or made view-only) before anything else sees it.
   const extensions: Extension[] = [
@@ -127,6 +148,7 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
     log,
     extensions,
     sessions,
+    meter,
     awareness: {
       maxBytes: config.awarenessMaxBytes,
       maxIds: config.awarenessMaxIds,
@@ -136,11 +158,49 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
   })
   /** Every open room socket, with whether it answered the last ping. */
   const connections = new Map<Connection, { ws: WebSocket; alive: boolean }>()
+  const dashboard = telemetry
+    ? new Dashboard(
+        telemetry,
+        limits,
+        () => ({ rooms: rooms.size, users: connections.size }),
+        config.dashboardIntervalMs,
+      )
+    : null
+  const prometheus = telemetry
+    ? new PrometheusMetrics(telemetry, limits, () => ({ rooms: rooms.size, connections: connections.size }))
+    : null
+  const serveMetrics = async (_req: express.Request, res: express.Response) => {
+    if (!prometheus) {
+      res.status(404).type('text').send('metrics are off\n')
+      return
+    }
+    res.setHeader('Content-Type', prometheus.contentType)
+    res.send(await prometheus.text())
+  }
+  // On its own address (for a scraper on a private network) without the token; else on the
+  // main port with it.
+  let metricsServer: http.Server | null = null
+  if (config.metricsListen !== undefined) {
+    const metricsApp = express()
+    metricsApp.disable('x-powered-by')
+    metricsApp.get('/metrics', serveMetrics)
+    metricsServer = http.createServer(metricsApp)
+  }
 
   const app = express()
   app.disable('x-powered-by')
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true, rooms: rooms.size, connections: connections.size })
+  })
+  // Readiness: whether the stores answer (liveness is /healthz).
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await probe()
+      res.json({ ok: true })
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'readiness probe failed: storage')
+      res.status(503).json({ ok: false, failing: 'storage' })
+    }
   })
   /**
    * Closes the room's sockets whose right no longer holds (after a revoke or a mode change), with
@@ -184,11 +244,21 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
       eventLoopDelayMs,
     })
   })
+  if (!metricsServer) app.get('/metrics', adminOnly(config.adminToken), serveMetrics)
+  /** The admin dashboard's samples, totals and hot shapes (shared/src/admin.ts). */
+  app.get('/api/admin/dashboard', adminOnly(config.adminToken), (_req, res) => {
+    if (!dashboard) {
+      res.status(404).json({ error: 'metrics are off' })
+      return
+    }
+    res.setHeader('Cache-Control', 'no-store')
+    res.json(dashboard.data())
+  })
   const indexHtml = path.join(config.clientDir, 'index.html')
   if (fs.existsSync(indexHtml)) {
     app.use(express.static(config.clientDir, { index: false, maxAge: '1h' }))
     // Every board URL is the single-page app.
-    app.get(['/', '/b/:room'], (_req, res) => {
+    app.get(['/', '/b/:room', '/admin'], (_req, res) => {
       res.setHeader('Cache-Control', 'no-cache')
       res.sendFile(indexHtml)
     })
@@ -236,8 +306,15 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
    * handed over, in order, once it is done.
    */
   const accept = (ws: WebSocket, req: http.IncomingMessage, roomName: string | undefined) => {
-    ws.on('error', (err) => log.warn({ err: err.message, room: roomName }, 'socket error'))
+    ws.on('error', (err) => {
+      // ws closes a socket whose frame passes `maxPayload` with 1009 by itself.
+      if ((err as { code?: string }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+        meter.closed(CloseCode.MessageTooBig)
+      }
+      log.warn({ err: err.message, room: roomName }, 'socket error')
+    })
     if (roomName === undefined || !isValidRoomId(roomName)) {
+      meter.closed(CloseCode.InvalidRoom)
       ws.close(CloseCode.InvalidRoom, 'invalid room id')
       return
     }
@@ -245,6 +322,7 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
     const address = clientAddress(req, config.trustProxy)
     if (connections.size >= config.maxConnections) {
       limits.trip('connections', log, { address, max: config.maxConnections })
+      meter.closed(CloseCode.ServerBusy)
       ws.close(CloseCode.ServerBusy, 'server busy: too many connections')
       return
     }
@@ -255,12 +333,14 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
     }
     if (!arrivals.take()) {
       limits.trip('connect_rate', log, { address, perSec: config.connectRatePerIp })
+      meter.closed(CloseCode.ServerBusy)
       ws.close(CloseCode.ServerBusy, 'server busy: too many new connections from your address')
       return
     }
     const fromAddress = perAddress.get(address) ?? 0
     if (fromAddress >= config.maxConnectionsPerIp) {
       limits.trip('connections_per_ip', log, { address, max: config.maxConnectionsPerIp })
+      meter.closed(CloseCode.ServerBusy)
       ws.close(CloseCode.ServerBusy, 'server busy: too many connections from your address')
       return
     }
@@ -287,6 +367,7 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
           outbox.send(frame)
         },
         close: (code, reason) => {
+          meter.closed(code)
           // What was sent before the close goes out before the close frame.
           outbox.flush()
           ws.close(code, reason)
@@ -391,20 +472,23 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
   }, config.pingIntervalMs)
   keepalive.unref()
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(config.port, config.host, () => {
-      server.off('error', reject)
-      resolve()
-    })
-  })
+  await listen(server, config.port, config.host)
   const port = (server.address() as AddressInfo).port
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host
+  let metricsUrl: string | null = null
+  if (metricsServer && config.metricsListen !== undefined) {
+    const split = config.metricsListen.lastIndexOf(':')
+    const metricsHost = config.metricsListen.slice(0, split).replace(/^\[(.*)\]$/, '$1')
+    await listen(metricsServer, Number(config.metricsListen.slice(split + 1)), metricsHost)
+    const { address, port: metricsPort } = metricsServer.address() as AddressInfo
+    metricsUrl = `http://${address.includes(':') ? `[${address}]` : address}:${metricsPort}`
+  }
 
   let closing: Promise<void> | null = null
   const close = () => {
     closing ??= (async () => {
       clearInterval(keepalive)
+      dashboard?.close()
       const closed = new Promise<void>((resolve) => server.close(() => resolve()))
       for (const conn of connections.keys()) conn.close(CloseCode.GoingAway, 'server shutting down')
       // Give clients a moment to receive the close frame, then cut whatever is left.
@@ -416,6 +500,11 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
       for (const ext of extensions) await ext.close?.()
       wss.close()
       await closed
+      if (metricsServer) {
+        const metricsClosed = new Promise((r) => metricsServer!.close(r))
+        metricsServer.closeAllConnections()
+        await metricsClosed
+      }
       await persistence.close()
     })()
     return closing
@@ -430,12 +519,25 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
     access,
     log,
     limits,
+    telemetry,
+    dashboard,
     secret,
     port,
     url: `http://${host}:${port}`,
+    metricsUrl,
     connections: () => connections.size,
     close,
   }
+}
+
+function listen(server: http.Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
 }
 
 /**

@@ -16,17 +16,11 @@ import {
   versionedKey,
   versionedMap,
 } from '@easel/shared'
+import type { Logger } from 'pino'
 import type { Connection } from '../Connection.ts'
 import type { Extension, RoomContext } from '../Extension.ts'
+import { type Meter, NOOP_METER } from '../observability/telemetry.ts'
 import type { SessionKeys } from './identity.ts'
-
-/** Counters and timings for the observability layer; every method is optional. */
-export type AuthorityMetrics = {
-  commit?(outcome: 'ok' | 'conflict' | 'duplicate' | 'error', latencyMs: number): void
-  leaseGranted?(waitedMs: number): void
-  leaseDenied?(): void
-  leaseEnded?(cause: string): void
-}
 
 /** Running totals, exposed at /api/stats. */
 export type AuthorityStats = {
@@ -51,12 +45,18 @@ export class AuthorityExtension implements Extension {
   private readonly timers = new Map<string, { at: number; timer: NodeJS.Timeout }>()
   private readonly pruneTimer: NodeJS.Timeout
   private readonly rooms = new Map<string, RoomContext>()
+  /** When each live lease of a room was granted (clock time), for hold times. */
+  private readonly grantedAt = new Map<string, Map<string, number>>()
+  private readonly meter: Meter
 
   constructor(
     private readonly authority: Authority,
     private readonly lease: LeaseConfig,
     private readonly options: {
-      metrics?: AuthorityMetrics
+      /** Where commits and lease events are counted and timed. */
+      meter?: Meter
+      /** Where failed operations are logged (with the room). */
+      log?: Logger
       /** Idempotency records are kept at least this long (default 24 h). */
       recordTtlMs?: number
       /** Checks the resume secret a replayed commit may carry (`as`); without it, none is honoured. */
@@ -66,6 +66,7 @@ export class AuthorityExtension implements Extension {
       now?: () => number
     } = {},
   ) {
+    this.meter = options.meter ?? NOOP_METER
     const ttl = options.recordTtlMs ?? 24 * 3600_000
     this.pruneTimer = setInterval(
       () => void authority.pruneRecords(Date.now() - ttl),
@@ -84,7 +85,9 @@ export class AuthorityExtension implements Extension {
    */
   private enqueue(room: RoomContext, op: () => Promise<void>): Promise<void> {
     const prev = this.queues.get(room.name) ?? Promise.resolve()
-    const next = prev.then(op).catch((err) => console.error(`authority op failed in ${room.name}`, err))
+    const next = prev
+      .then(op)
+      .catch((err) => this.options.log?.error({ err, room: room.name }, 'authority op failed'))
     this.queues.set(room.name, next)
     void next.then(() => {
       if (this.queues.get(room.name) === next) this.queues.delete(room.name)
@@ -115,6 +118,7 @@ export class AuthorityExtension implements Extension {
     const t = this.timers.get(room.name)
     if (t) clearTimeout(t.timer)
     this.timers.delete(room.name)
+    this.grantedAt.delete(room.name)
     this.authority.forget?.(room.name)
   }
 
@@ -151,7 +155,7 @@ export class AuthorityExtension implements Extension {
           this.leaseOp(room, (t, now) => {
             const deny = (reason: LockDeniedReason) => {
               this.stats.leases.denied++
-              this.options.metrics?.leaseDenied?.()
+              this.meter.leaseDenied(reason)
               refuse(conn, message.shapeId, reason)
             }
             // Only what can be edited: a lease on anything else would only cost memory and
@@ -170,7 +174,7 @@ export class AuthorityExtension implements Extension {
             const r = t.acquire(message.shapeId, this.client(conn), now, message.wait)
             if (r.status === 'denied') {
               this.stats.leases.denied++
-              this.options.metrics?.leaseDenied?.()
+              this.meter.leaseDenied('held')
               conn.sendEasel({
                 t: 'lock.denied',
                 shapeId: message.shapeId,
@@ -241,7 +245,11 @@ export class AuthorityExtension implements Extension {
     const started = performance.now()
     const reply = (result: CommitResult, outcome: keyof AuthorityStats['commits']) => {
       this.stats.commits[outcome]++
-      this.options.metrics?.commit?.(outcome, performance.now() - started)
+      const lost =
+        outcome === 'conflict' && result.status === 'conflict'
+          ? { room: room.name, shape: result.shapeId, field: result.field }
+          : null
+      this.meter.commit(outcome === 'error' ? 'refused' : outcome, performance.now() - started, lost)
       conn.sendEasel({ t: 'commitResult', opId: req.opId, result })
     }
     if (conn.readOnly) {
@@ -318,10 +326,16 @@ export class AuthorityExtension implements Extension {
     const send = (sessionId: string, m: ServerMessage) => {
       for (const c of room.conns) if (c.sessionId === sessionId) c.sendEasel(m)
     }
+    let granted = this.grantedAt.get(room.name)
+    if (!granted) {
+      granted = new Map()
+      if (this.rooms.has(room.name)) this.grantedAt.set(room.name, granted)
+    }
     for (const e of res.events) {
       if (e.type === 'granted') {
         this.stats.leases.granted++
-        this.options.metrics?.leaseGranted?.(e.waitedMs)
+        granted.set(e.lease.shapeId, now)
+        this.meter.leaseGranted(room.name, e.lease.shapeId, e.waitedMs)
         send(e.lease.holder.id, {
           t: 'lock.granted',
           shapeId: e.lease.shapeId,
@@ -330,7 +344,9 @@ export class AuthorityExtension implements Extension {
         })
       } else {
         this.stats.leases.ended[e.cause] = (this.stats.leases.ended[e.cause] ?? 0) + 1
-        this.options.metrics?.leaseEnded?.(e.cause)
+        const at = granted.get(e.lease.shapeId)
+        granted.delete(e.lease.shapeId)
+        this.meter.leaseEnded(e.cause, at === undefined ? null : now - at)
         if (e.cause !== 'released') {
           send(e.lease.holder.id, {
             t: 'lock.lost',
