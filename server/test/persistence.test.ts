@@ -62,6 +62,37 @@ describe('SQLite compaction thread', () => {
     }
   })
 
+  it('checkpoints the write-ahead log in the thread: appends never do, and the log stays bounded', async () => {
+    const dir = tempDir()
+    const file = path.join(dir, 'easel.sqlite')
+    try {
+      const p = new SqlitePersistence(file, { checkpointPages: 64, inlineCompactionBytes: 0 })
+      // No append runs a checkpoint on the caller's thread.
+      expect(p.db.pragma('wal_autocheckpoint', { simple: true })).toBe(0)
+      const row = new Uint8Array(2048).fill(7)
+      // The thread starts on its first request: a compaction, before the log grows.
+      await p.append('warm', Y.encodeStateAsUpdate(new Y.Doc()))
+      await p.compact('warm')
+      const walBefore = fs.statSync(`${file}-wal`).size
+      for (let i = 0; i < 3000; i++) {
+        await p.append('r', row)
+        // The thread's answers arrive between event-loop turns, as between a server's frames.
+        if (i % 20 === 19) await new Promise((r) => setImmediate(r))
+      }
+      // Without checkpoints the log would hold every row (~54 MB): it restarts instead, and never
+      // grows far past what is appended while one checkpoint runs.
+      expect(walBefore).toBeLessThan(1024 * 1024)
+      expect(fs.statSync(`${file}-wal`).size).toBeLessThan(16 * 1024 * 1024)
+      expect(await p.logLength('r')).toBe(3000)
+      await p.close()
+      const again = new SqlitePersistence(file)
+      expect((await again.load('r')).length).toBe(3000)
+      await again.close()
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
   it('compacts a :memory: database inline', async () => {
     const p = new SqlitePersistence(':memory:')
     await p.append('m', Y.encodeStateAsUpdate(new Y.Doc()))

@@ -15,7 +15,15 @@ export type SqliteOptions = {
   inlineCompactionBytes?: number
   /** Fault injection for the durability tests: the compaction thread dies before it commits. */
   compactionCrash?: boolean
+  /**
+   * Pages (4 KiB) appended to the write-ahead log after which the compaction thread checkpoints it
+   * (default 1000, SQLite's own default).
+   */
+  checkpointPages?: number
 }
+
+/** SQLite's default page size, which this store keeps. */
+const PAGE_BYTES = 4096
 
 type Cursor = {
   /** The last sequence number appended (or folded into the snapshot). */
@@ -30,7 +38,9 @@ type Cursor = {
  * The embedded default store: one SQLite file in WAL mode. better-sqlite3 is synchronous: when
  * `append` resolves, the row has reached the file (the OS), which is what survives `kill -9`.
  * Compactions run in a worker thread with its own connection (compactWorker.ts): folding a whole
- * board takes the event loop tens to hundreds of milliseconds.
+ * board takes the event loop tens to hundreds of milliseconds. So do the checkpoints of the
+ * write-ahead log: SQLite would run one inside whichever append crossed its threshold, copying
+ * and fsyncing megabytes on the event loop (63–110 ms stalls in the flood benchmark).
  */
 export class SqlitePersistence implements Persistence {
   readonly db: Database.Database
@@ -38,6 +48,10 @@ export class SqlitePersistence implements Persistence {
   /** Null for `:memory:`, which no other connection can open: it compacts inline. */
   private readonly thread: CompactionThread | null
   private readonly inlineBytes: number
+  private readonly checkpointPages: number
+  /** Log pages written since the last checkpoint was asked for, estimated from the rows appended. */
+  private walPages = 0
+  private checkpointing: Promise<void> | null = null
 
   constructor(file: string, options: SqliteOptions = {}) {
     if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true })
@@ -46,6 +60,7 @@ export class SqlitePersistence implements Persistence {
     const synchronous = options.synchronous ?? 'NORMAL'
     this.db.pragma(`synchronous = ${synchronous}`)
     this.inlineBytes = options.inlineCompactionBytes ?? 64 * 1024
+    this.checkpointPages = options.checkpointPages ?? 1000
     this.thread =
       file === ':memory:'
         ? null
@@ -54,6 +69,8 @@ export class SqlitePersistence implements Persistence {
             synchronous,
             exitBeforeCommit: options.compactionCrash,
           })
+    // The thread checkpoints instead (see `append`).
+    if (this.thread) this.db.pragma('wal_autocheckpoint = 0')
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS room_snapshot (
         room TEXT PRIMARY KEY,
@@ -131,7 +148,34 @@ export class SqlitePersistence implements Persistence {
     c.seq++
     c.count++
     c.logBytes += update.byteLength
+    // The row's pages, and about three more for the b-tree around it (splits, parents).
+    this.walPages += Math.ceil(update.byteLength / PAGE_BYTES) + 3
+    if (this.walPages >= this.checkpointPages) this.checkpoint()
     return c.count
+  }
+
+  /**
+   * Has the compaction thread copy the log back into the database file while appends go on (a
+   * passive checkpoint never blocks the writer). The log only starts over once a checkpoint has
+   * copied all of it, and the rows appended while the thread's ran are left over: this connection
+   * then copies those few pages itself, between two appends, so the log always catches up. Should
+   * the thread fail, this connection checkpoints it all rather than let the log grow without end.
+   */
+  private checkpoint(): void {
+    const thread = this.thread
+    if (!thread || this.checkpointing) return
+    this.walPages = 0
+    this.checkpointing = thread
+      .checkpoint()
+      .catch(() => {})
+      .then(() => {
+        // A failure here (the file gone) is met again, and thrown, by the next append.
+        if (this.db.open) this.db.pragma('wal_checkpoint(PASSIVE)')
+      })
+      .catch(() => {})
+      .finally(() => {
+        this.checkpointing = null
+      })
   }
 
   async compact(room: string): Promise<Uint8Array | null> {
@@ -161,6 +205,7 @@ export class SqlitePersistence implements Persistence {
   }
 
   async close(): Promise<void> {
+    await this.checkpointing
     await this.thread?.close()
     this.db.close()
   }

@@ -8,8 +8,15 @@ export type CompactionWorkerData = {
   /** Fault injection for the durability tests: the thread exits inside its write transaction. */
   exitBeforeCommit?: boolean
 }
-export type CompactRequest = { id: number; room: string; upto: number }
-export type CompactReply = ({ id: number } & Compacted) | { id: number; error: string }
+/** A WAL checkpoint's outcome (SQLite's `wal_checkpoint`): frames in the log, and copied back. */
+export type Checkpointed = { busy: number; log: number; checkpointed: number }
+export type CompactRequest =
+  | { id: number; kind: 'compact'; room: string; upto: number }
+  | { id: number; kind: 'checkpoint' }
+export type CompactReply =
+  | ({ id: number } & Compacted)
+  | { id: number; checkpoint: Checkpointed }
+  | { id: number; error: string }
 
 // The server runs its TypeScript through tsx, which a worker does not inherit under every runner
 // (Vitest): the worker registers it before it loads its module.
@@ -17,24 +24,40 @@ const BOOT = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
   .then((tsx) => tsx.register())
   .then(() => import(${JSON.stringify(new URL('./compactWorker.ts', import.meta.url).href)}))`
 
+type Call = { resolve(reply: CompactReply): void; reject(e: Error): void }
+type Request = { kind: 'compact'; room: string; upto: number } | { kind: 'checkpoint' }
+
 /**
- * A worker thread that compacts rooms of one SQLite file, one request at a time, started on the
- * first request. If it dies, every request in flight fails (nothing was committed for them) and
- * the next request starts a new one.
+ * A worker thread that compacts rooms of one SQLite file and checkpoints its write-ahead log, one
+ * request at a time, started on the first request. If it dies, every request in flight fails
+ * (nothing was committed for them) and the next request starts a new one.
  */
 export class CompactionThread {
   private worker: Worker | null = null
   private nextId = 1
-  private readonly pending = new Map<number, { resolve(c: Compacted): void; reject(e: Error): void }>()
+  private readonly pending = new Map<number, Call>()
 
   constructor(private readonly data: CompactionWorkerData) {}
 
-  compact(room: string, upto: number): Promise<Compacted> {
+  async compact(room: string, upto: number): Promise<Compacted> {
+    const reply = await this.call({ kind: 'compact', room, upto })
+    if (!('snapshot' in reply)) throw new Error('compaction thread: unexpected reply')
+    return { snapshot: reply.snapshot, dropped: reply.dropped }
+  }
+
+  /** Copies the write-ahead log back into the database file (`PASSIVE`: writers never wait). */
+  async checkpoint(): Promise<Checkpointed> {
+    const reply = await this.call({ kind: 'checkpoint' })
+    if (!('checkpoint' in reply)) throw new Error('compaction thread: unexpected reply')
+    return reply.checkpoint
+  }
+
+  private call(request: Request): Promise<CompactReply> {
     const worker = this.worker ?? this.start()
     const id = this.nextId++
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject })
-      worker.postMessage({ id, room, upto } satisfies CompactRequest)
+      worker.postMessage({ id, ...request } satisfies CompactRequest)
       // Only work in flight keeps the process alive.
       worker.ref()
     })
@@ -48,8 +71,8 @@ export class CompactionThread {
       if (!call) return
       this.pending.delete(reply.id)
       if (this.pending.size === 0) worker.unref()
-      if ('error' in reply) call.reject(new Error(`compaction failed: ${reply.error}`))
-      else call.resolve({ snapshot: reply.snapshot, dropped: reply.dropped })
+      if ('error' in reply) call.reject(new Error(`compaction thread failed: ${reply.error}`))
+      else call.resolve(reply)
     })
     const fail = (err: Error) => {
       if (this.worker !== worker) return
