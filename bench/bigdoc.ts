@@ -19,7 +19,7 @@ type Sizes = { imports: number[]; joins: number[]; joinRepeats: number; memorySh
 const FULL: Sizes = {
   imports: [1_000, 10_000, 50_000],
   joins: [10_000, 50_000],
-  joinRepeats: 3,
+  joinRepeats: 5,
   memoryShapes: 10_000,
   rounds: 2,
 }
@@ -51,7 +51,8 @@ type ImportResult = {
   /** Easel only: the server's longest event-loop delay during the import (`/api/stats`). */
   loopDelayMaxMs: number | null
 }
-type JoinResult = { server: ServerKind; round: number; shapes: number; ms: number[] }
+/** Per join: ms until the replica held the board (`ms`) and until the joiner had received it. */
+type JoinResult = { server: ServerKind; round: number; shapes: number; ms: number[]; received: number[] }
 type MemoryResult = {
   server: ServerKind
   round: number
@@ -154,13 +155,29 @@ async function pushBoard(
   return { ms, loopDelayMaxMs: await started.loopDelayMax(), clients: [peer, writer] }
 }
 
-async function joinOnce(server: RunningServer, room: string, n: number): Promise<number> {
+/**
+ * One cold join: ms from connect until the joiner has received the board (the server's part: the
+ * arrival of the frame that completed it) and until its replica holds it (the joiner's decoding
+ * too, the same work for both servers).
+ */
+async function joinOnce(
+  server: RunningServer,
+  room: string,
+  n: number,
+): Promise<{ received: number; applied: number }> {
   const t0 = performance.now()
   const joiner = await ProtocolClient.connect(server.wsUrl, room, CLIENT)
+  let completedBy = 0
+  const onTransaction = () => {
+    if (completedBy === 0 && shapesMap(joiner.doc).size >= n) completedBy = joiner.frameAt
+  }
+  onTransaction()
+  joiner.doc.on('afterTransaction', onTransaction)
   try {
     const at = await whenShapes(joiner.doc, n, `${server.kind} joiner of ${room}`)
-    return at - t0
+    return { received: completedBy - t0, applied: at - t0 }
   } finally {
+    joiner.doc.off('afterTransaction', onTransaction)
     await joiner.close()
   }
 }
@@ -198,10 +215,16 @@ async function round(
       if (!sizes.joins.includes(n)) continue
       // The room stays in memory on both servers: the writer and the peer are still connected.
       const ms: number[] = []
-      for (let i = 0; i < sizes.joinRepeats; i++) ms.push(await joinOnce(started.server, room, n))
-      joins.push({ server: kind, round: r, shapes: n, ms })
+      const received: number[] = []
+      for (let i = 0; i < sizes.joinRepeats; i++) {
+        const join = await joinOnce(started.server, room, n)
+        ms.push(join.applied)
+        received.push(join.received)
+      }
+      joins.push({ server: kind, round: r, shapes: n, ms, received })
       progress(
-        `bigdoc ${kind} round ${r}: cold joins of ${n} shapes ${ms.map((m) => fixed(m, 0)).join(', ')} ms`,
+        `bigdoc ${kind} round ${r}: cold joins of ${n} shapes ${ms.map((m) => fixed(m, 0)).join(', ')} ms ` +
+          `(received after ${received.map((m) => fixed(m, 0)).join(', ')} ms)`,
       )
     }
   } finally {
@@ -294,6 +317,9 @@ async function run(options: BenchOptions) {
         fixed(ref ? median(ref.ms) : null, 0),
         fixed(easel ? median(easel.ms) : null, 0),
         ratio(easel && median(easel.ms), ref && median(ref.ms)),
+        fixed(ref ? median(ref.received) : null, 0),
+        fixed(easel ? median(easel.received) : null, 0),
+        ratio(easel && median(easel.received), ref && median(ref.received)),
       ])
     }
   }
@@ -367,7 +393,8 @@ async function run(options: BenchOptions) {
         'both). For Easel, the server’s event-loop delay max during the import (`/api/stats`).',
       `- **Cold join.** In the import room (writer and peer still connected, so the board is in memory on both ` +
         `servers), a fresh client connects ${sizes.joinRepeats} times in a row; time from connect until its ` +
-        'replica holds N shapes.',
+        'replica holds N shapes, and until it had received them (the arrival of the frame that completed the ' +
+        'board: what the server does, without the joiner’s own decoding, which is the same work for both).',
       `- **Memory.** A fresh server: VmRSS after ${MEMORY_SETTLE_MS / 1000} s idle, then with one client in an ` +
         `empty room, then with a second room of ${sizes.memoryShapes} shapes (pushed in one update; its writer ` +
         `and peer stay connected), each read ${MEMORY_SETTLE_MS / 1000} s after the step.`,
@@ -396,6 +423,9 @@ async function run(options: BenchOptions) {
           'stock median',
           'Easel median',
           'ratio',
+          'stock received median',
+          'Easel received median',
+          'ratio received',
         ],
         rows: joinRows,
       },

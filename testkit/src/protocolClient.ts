@@ -76,6 +76,8 @@ function syncFrame(write: (encoder: encoding.Encoder) => void): Uint8Array {
  * recorded with its arrival time, so tests can assert on exactly what the server said.
  */
 export class ProtocolClient {
+  /** When the frame being handled (or the last one) arrived: `performance.now()`. */
+  frameAt = 0
   readonly received: ServerMessage[] = []
   /** Called for every Easel message with its arrival time (`performance.now()`). */
   onMessage: ((message: ServerMessage, at: number) => void) | null = null
@@ -114,6 +116,7 @@ export class ProtocolClient {
     ws.on('error', () => {})
     ws.on('message', (data: Buffer) => {
       const at = performance.now()
+      this.frameAt = at
       const decoder = decoding.createDecoder(new Uint8Array(data))
       const type = decoding.readVarUint(decoder)
       if (type === MessageType.Sync) {
