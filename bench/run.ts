@@ -15,11 +15,12 @@ import { commits } from './commits.ts'
 import { fanout } from './fanout.ts'
 import { floodBench } from './flood.ts'
 import { locks } from './locks.ts'
+import { metrics } from './metrics.ts'
 import { render } from './render.ts'
 import { type Benchmark, type BenchResult, markdownTable, progress } from './report.ts'
 
 /** Every benchmark, in run order. Add new modules here. */
-const BENCHMARKS: Benchmark[] = [fanout, render, commits, locks, floodBench, bigdoc]
+const BENCHMARKS: Benchmark[] = [fanout, render, commits, locks, floodBench, bigdoc, metrics]
 
 const RESULTS_DIR = path.join(import.meta.dirname, 'results')
 /** After the last benchmark nothing should keep the process alive; if something does, say so and exit. */

@@ -62,6 +62,8 @@ export type EaselSettings = {
   budget?: 'raised' | 'defaults'
   /** Largest WebSocket frame in bytes (`--max-payload`; the server's default is 4 MiB). */
   maxPayload?: number
+  /** `false`: counters, `/metrics` and the dashboard off (`METRICS=false`); default on. */
+  metrics?: boolean
 }
 
 /** Flags that take the budget out of a load generator's way (see `EaselSettings.budget`). */
@@ -79,6 +81,8 @@ export type EaselUnderTest = RunningServer & {
   stats(): Promise<AuthorityStats>
   /** All of `GET /api/stats` (rooms, connections, RSS, limit trips, …). */
   apiStats(): Promise<Record<string, unknown>>
+  /** The bearer token of its admin endpoints (`/api/stats`, `/metrics`). */
+  adminToken: string
 }
 
 export function startServer(kind: ServerKind, options: StartOptions = {}): Promise<RunningServer> {
@@ -109,6 +113,7 @@ export async function startEasel(
   if (settings.leaseTtlMs !== undefined) env.LEASE_TTL_MS = String(settings.leaseTtlMs)
   if (settings.leaseIdleMs !== undefined) env.LEASE_IDLE_MS = String(settings.leaseIdleMs)
   if (settings.maxPayload !== undefined) env.MAX_PAYLOAD = String(settings.maxPayload)
+  if (settings.metrics === false) env.METRICS = 'false'
   const child = await spawnServer(dataDir, settings.budget === 'defaults' ? [] : RAISED_BUDGET, {
     env,
     nodeArgs: profileArgs('easel', options),
@@ -125,6 +130,7 @@ export async function startEasel(
   return {
     ...server,
     httpUrl: child.url,
+    adminToken,
     stop: async () => {
       await server.stop()
       fs.rmSync(dataDir, { recursive: true, force: true })

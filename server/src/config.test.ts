@@ -32,4 +32,14 @@ describe('loadConfig', () => {
     expect(loadConfig([], { TRUST_PROXY: 'false' }).trustProxy).toBe(false)
     expect(() => loadConfig([], { TRUST_PROXY: 'maybe' })).toThrow(/trustProxy/)
   })
+
+  it('reads the observability flags: --no-metrics, --metrics-listen host:port, the dashboard interval', () => {
+    expect(loadConfig([], {})).toMatchObject({ metrics: true, dashboardIntervalMs: 5000 })
+    expect(loadConfig(['--no-metrics'], {}).metrics).toBe(false)
+    expect(loadConfig([], { METRICS: 'false' }).metrics).toBe(false)
+    expect(loadConfig(['--metrics-listen', '127.0.0.1:9464'], {}).metricsListen).toBe('127.0.0.1:9464')
+    expect(loadConfig(['--metrics-listen', '[::1]:9464'], {}).metricsListen).toBe('[::1]:9464')
+    expect(() => loadConfig(['--metrics-listen', '9464'], {})).toThrow(/metricsListen/)
+    expect(loadConfig(['--dashboard-interval-ms', '50'], {}).dashboardIntervalMs).toBe(50)
+  })
 })

@@ -14,6 +14,7 @@ const server = await createServer(config)
 // Secrets are never logged: only whether they are set.
 server.log.info({ config: redactConfig(config) }, 'configuration')
 server.log.info(`Easel is running: open ${server.url}`)
+if (server.metricsUrl) server.log.info(`metrics at ${server.metricsUrl}/metrics`)
 // Plain line for humans and scripts waiting for readiness.
 console.log(`Easel listening on ${server.url}`)
 

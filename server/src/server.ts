@@ -34,6 +34,7 @@ import { Rooms } from './Rooms.ts'
 import { AuthorityExtension } from './authority/AuthorityExtension.ts'
 import { SqliteAuthority } from './authority/SqliteAuthority.ts'
 import { Dashboard } from './observability/dashboard.ts'
+import { PrometheusMetrics } from './observability/prometheus.ts'
 import { type Meter, NOOP_METER, Telemetry } from './observability/telemetry.ts'
 
 export type EaselServer = {
@@ -57,6 +58,8 @@ export type EaselServer = {
   readonly port: number
   /** `http://host:port` for browsers, with a loopback host when listening on all interfaces. */
   readonly url: string
+  /** `http://host:port` of the separate `/metrics` listener (`metricsListen`), or null. */
+  readonly metricsUrl: string | null
   /** Live connection count. */
   connections(): number
   /** Stops accepting, closes every socket with 1001, flushes rooms and storage. */
@@ -163,6 +166,26 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
         config.dashboardIntervalMs,
       )
     : null
+  const prometheus = telemetry
+    ? new PrometheusMetrics(telemetry, limits, () => ({ rooms: rooms.size, connections: connections.size }))
+    : null
+  const serveMetrics = async (_req: express.Request, res: express.Response) => {
+    if (!prometheus) {
+      res.status(404).type('text').send('metrics are off\n')
+      return
+    }
+    res.setHeader('Content-Type', prometheus.contentType)
+    res.send(await prometheus.text())
+  }
+  // On its own address (for a scraper on a private network) without the token; else on the
+  // main port with it.
+  let metricsServer: http.Server | null = null
+  if (config.metricsListen !== undefined) {
+    const metricsApp = express()
+    metricsApp.disable('x-powered-by')
+    metricsApp.get('/metrics', serveMetrics)
+    metricsServer = http.createServer(metricsApp)
+  }
 
   const app = express()
   app.disable('x-powered-by')
@@ -221,6 +244,7 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
       eventLoopDelayMs,
     })
   })
+  if (!metricsServer) app.get('/metrics', adminOnly(config.adminToken), serveMetrics)
   /** The admin dashboard's samples, totals and hot shapes (shared/src/admin.ts). */
   app.get('/api/admin/dashboard', adminOnly(config.adminToken), (_req, res) => {
     if (!dashboard) {
@@ -448,15 +472,17 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
   }, config.pingIntervalMs)
   keepalive.unref()
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(config.port, config.host, () => {
-      server.off('error', reject)
-      resolve()
-    })
-  })
+  await listen(server, config.port, config.host)
   const port = (server.address() as AddressInfo).port
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host
+  let metricsUrl: string | null = null
+  if (metricsServer && config.metricsListen !== undefined) {
+    const split = config.metricsListen.lastIndexOf(':')
+    const metricsHost = config.metricsListen.slice(0, split).replace(/^\[(.*)\]$/, '$1')
+    await listen(metricsServer, Number(config.metricsListen.slice(split + 1)), metricsHost)
+    const { address, port: metricsPort } = metricsServer.address() as AddressInfo
+    metricsUrl = `http://${address.includes(':') ? `[${address}]` : address}:${metricsPort}`
+  }
 
   let closing: Promise<void> | null = null
   const close = () => {
@@ -474,6 +500,11 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
       for (const ext of extensions) await ext.close?.()
       wss.close()
       await closed
+      if (metricsServer) {
+        const metricsClosed = new Promise((r) => metricsServer!.close(r))
+        metricsServer.closeAllConnections()
+        await metricsClosed
+      }
       await persistence.close()
     })()
     return closing
@@ -493,9 +524,20 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
     secret,
     port,
     url: `http://${host}:${port}`,
+    metricsUrl,
     connections: () => connections.size,
     close,
   }
+}
+
+function listen(server: http.Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
 }
 
 /**

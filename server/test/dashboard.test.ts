@@ -1,26 +1,15 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { COMMIT_OUTCOMES, type Dashboard, type DashboardSample, dashboardSchema } from '@easel/shared'
-import type { ProtocolClient } from '@easel/testkit/protocolClient.ts'
 import { tempDir } from '@easel/testkit/serverProcess.ts'
-import type { EaselServer } from '../src/index.ts'
 import { startServer } from './helpers.ts'
-import { SCRIPT, scriptedSession } from './observabilityScript.ts'
+import { ADMIN, SCRIPT, scriptedSession, serverPerTest } from './observabilityScript.ts'
 
-const ADMIN = 'admin-token-0123456789'
-
-let server: EaselServer | undefined
-let clients: ProtocolClient[] = []
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.terminate()
-  clients = []
-  await server?.close()
-  server = undefined
-})
+const t = serverPerTest()
 
 async function dashboard(token: string | null = ADMIN): Promise<Response> {
-  return fetch(`${server!.url}/api/admin/dashboard`, {
+  return fetch(`${t.server!.url}/api/admin/dashboard`, {
     headers: token === null ? {} : { authorization: `Bearer ${token}` },
   })
 }
@@ -38,8 +27,8 @@ function sum(samples: DashboardSample[], pick: (s: DashboardSample) => number | 
 
 describe('GET /api/admin/dashboard', () => {
   it('reports a scripted session: totals, samples and the hot shape first, valid under the schema', async () => {
-    server = await startServer({ adminToken: ADMIN, dashboardIntervalMs: 20 })
-    clients = await scriptedSession(server)
+    t.server = await startServer({ adminToken: ADMIN, dashboardIntervalMs: 20 })
+    t.clients = await scriptedSession(t.server)
     // Every event is in a sample once a sample ends after the last of them.
     let data = await read()
     while (sum(data.samples, (s) => s.limits.schema) < SCRIPT.schemaRefusals) {
@@ -91,19 +80,19 @@ describe('GET /api/admin/dashboard', () => {
   })
 
   it('needs the admin token: 401 without or with a wrong one, 404 when none is configured', async () => {
-    server = await startServer({ adminToken: ADMIN })
+    t.server = await startServer({ adminToken: ADMIN })
     expect((await dashboard(null)).status).toBe(401)
     expect((await dashboard('wrong-token-0123456789')).status).toBe(401)
     expect((await dashboard()).status).toBe(200)
-    await server.close()
-    server = await startServer()
+    await t.server.close()
+    t.server = await startServer()
     expect((await dashboard(null)).status).toBe(404)
     expect((await dashboard()).status).toBe(404)
   })
 
   it('keeps at most DASHBOARD_SAMPLES samples, oldest first', async () => {
-    server = await startServer({ adminToken: ADMIN, dashboardIntervalMs: 60_000 })
-    for (let i = 0; i < 400; i++) server.dashboard!.sample()
+    t.server = await startServer({ adminToken: ADMIN, dashboardIntervalMs: 60_000 })
+    for (let i = 0; i < 400; i++) t.server.dashboard!.sample()
     const data = await read()
     expect(data.samples).toHaveLength(360)
     const ats = data.samples.map((s) => s.at)
@@ -114,8 +103,8 @@ describe('GET /api/admin/dashboard', () => {
 it('serves the single-page app at /admin', async () => {
   const clientDir = tempDir()
   fs.writeFileSync(path.join(clientDir, 'index.html'), '<!doctype html><title>easel-spa</title>')
-  server = await startServer({ clientDir })
-  const res = await fetch(`${server.url}/admin`)
+  t.server = await startServer({ clientDir })
+  const res = await fetch(`${t.server.url}/admin`)
   expect(res.status).toBe(200)
   expect(await res.text()).toContain('easel-spa')
 })

@@ -1,4 +1,5 @@
 import * as encoding from 'lib0/encoding'
+import { afterEach } from 'vitest'
 import * as syncProtocol from 'y-protocols/sync'
 import * as Y from 'yjs'
 import { CloseCode, MessageType, shapesMap } from '@easel/shared'
@@ -6,6 +7,20 @@ import { newOpId, ProtocolClient } from '@easel/testkit/protocolClient.ts'
 import { waitFor } from '@easel/testkit/waitFor.ts'
 import type { EaselServer } from '../src/index.ts'
 import { wsUrl } from './helpers.ts'
+
+/** The admin token of these tests' servers. */
+export const ADMIN = 'admin-token-0123456789'
+
+/** A test's server and clients, terminated and closed after each test. */
+export function serverPerTest(): { server: EaselServer | undefined; clients: ProtocolClient[] } {
+  const t: { server: EaselServer | undefined; clients: ProtocolClient[] } = { server: undefined, clients: [] }
+  afterEach(async () => {
+    for (const c of t.clients.splice(0)) c.terminate()
+    await t.server?.close()
+    t.server = undefined
+  })
+  return t
+}
 
 /** What {@link scriptedSession} does, and so what the counters must show afterwards. */
 export const SCRIPT = {
@@ -98,4 +113,25 @@ export async function scriptedSession(server: EaselServer): Promise<ProtocolClie
   const { code } = await c.closed
   if (code !== CloseCode.InvalidContent) throw new Error(`expected 4415, got ${code}`)
   return [a!, b!]
+}
+
+/**
+ * Samples of a Prometheus text exposition, by series (`name` or `name{label="value"}`, labels as
+ * written). Checks the format as it goes: every sample's metric has a TYPE line.
+ */
+export function parseMetrics(text: string): Map<string, number> {
+  const series = new Map<string, number>()
+  const typed = new Set<string>()
+  for (const line of text.split('\n')) {
+    if (line === '') continue
+    const type = /^# TYPE (\S+) (counter|gauge|histogram|summary|untyped)$/.exec(line)
+    if (type) typed.add(type[1]!)
+    if (line.startsWith('#')) continue
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (\S+)$/.exec(line)
+    if (!m) throw new Error(`not a sample line: ${line}`)
+    const family = m[1]!.replace(/_(bucket|sum|count)$/, '')
+    if (!typed.has(m[1]!) && !typed.has(family)) throw new Error(`no TYPE for ${m[1]}`)
+    series.set(`${m[1]}${m[2] ?? ''}`, Number(m[3]))
+  }
+  return series
 }
