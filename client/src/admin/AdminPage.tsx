@@ -224,149 +224,153 @@ function Panels({ data }: { data: Dashboard }) {
         <Stat label="Rooms" value={h.rooms} testId="rooms" text={h.rooms === null ? '–' : undefined} />
       </section>
 
-      <Card
-        title="Conflicts by field"
-        unit="per minute"
-        testId="admin.conflicts"
-        wide
-        attrs={{ 'data-series': s.fields.length, 'data-total': conflictTotal }}
-      >
-        {noSamples ??
-          (anyAboveZero(s.conflictsPerMin) ? (
-            <Chart x={s.t} series={conflictSeries} unit="conflicts / min" />
-          ) : (
-            <Empty>no conflicts yet</Empty>
-          ))}
-      </Card>
+      <div className="admin-row">
+        <Card
+          title="Conflicts by field"
+          unit="per minute (trailing minute)"
+          testId="admin.conflicts"
+          attrs={{ 'data-series': s.fields.length, 'data-total': conflictTotal }}
+        >
+          {noSamples ??
+            (anyAboveZero(s.conflictsPerMin) ? (
+              <Chart x={s.t} series={conflictSeries} unit="conflicts / min" />
+            ) : (
+              <Empty>no conflicts yet</Empty>
+            ))}
+        </Card>
 
-      <Card
-        title="Lease wait"
-        unit="ms, p50 and p99 per interval"
-        testId="admin.lease-wait"
-        attrs={{ 'data-waits': waitsInSamples, 'data-points': s.leaseP50.filter((v) => v !== null).length }}
-      >
-        {noSamples ??
-          (anyAboveZero([s.leaseWaits]) ? (
+        <Card
+          title="Lease wait"
+          unit="ms, p50 and p99 per interval"
+          testId="admin.lease-wait"
+          attrs={{ 'data-waits': waitsInSamples, 'data-points': s.leaseP50.filter((v) => v !== null).length }}
+        >
+          {noSamples ??
+            (anyAboveZero([s.leaseWaits]) ? (
+              <Chart
+                x={s.t}
+                unit="ms"
+                series={[
+                  { label: 'p50', values: s.leaseP50, color: colour(0), points: true },
+                  { label: 'p99', values: s.leaseP99, color: colour(1), dash: true, points: true },
+                ]}
+              />
+            ) : (
+              <Empty>no lease waits yet</Empty>
+            ))}
+        </Card>
+      </div>
+
+      <div className="admin-row three">
+        <Card title="Rooms and users" unit="open at each sample" testId="admin.load">
+          {noSamples ?? (
             <Chart
               x={s.t}
-              unit="ms"
+              unit="count"
               series={[
-                { label: 'p50', values: s.leaseP50, color: colour(0), fill: true },
-                { label: 'p99', values: s.leaseP99, color: colour(1), dash: true },
+                { label: 'users', values: s.users, color: colour(0), fill: true },
+                { label: 'rooms', values: s.rooms, color: colour(2) },
               ]}
             />
-          ) : (
-            <Empty>no lease waits yet: nobody has waited for a text</Empty>
-          ))}
-      </Card>
+          )}
+        </Card>
 
-      <Card title="Rooms and users" unit="open at each sample" testId="admin.load">
-        {noSamples ?? (
-          <Chart
-            x={s.t}
-            unit="count"
-            series={[
-              { label: 'users', values: s.users, color: colour(0), fill: true },
-              { label: 'rooms', values: s.rooms, color: colour(2) },
-            ]}
-          />
-        )}
-      </Card>
+        <Card title="Updates" unit="per second" testId="admin.updates">
+          {noSamples ?? (
+            <Chart
+              x={s.t}
+              unit="updates / s"
+              series={[
+                { label: 'in', values: s.updatesInPerSec, color: colour(4), fill: true },
+                { label: 'out', values: s.updatesOutPerSec, color: colour(5), dash: true },
+              ]}
+            />
+          )}
+        </Card>
 
-      <Card title="Updates" unit="per second" testId="admin.updates">
-        {noSamples ?? (
-          <Chart
-            x={s.t}
-            unit="updates / s"
-            series={[
-              { label: 'in', values: s.updatesInPerSec, color: colour(4), fill: true },
-              { label: 'out', values: s.updatesOutPerSec, color: colour(5), dash: true },
-            ]}
-          />
-        )}
-      </Card>
-
-      <Card title="Traffic" unit="bytes per second" testId="admin.bytes">
-        {noSamples ?? (
-          <Chart
-            x={s.t}
-            unit="bytes / s"
-            format={bytes}
-            series={[
-              { label: 'in', values: s.bytesInPerSec, color: colour(4), fill: true },
-              { label: 'out', values: s.bytesOutPerSec, color: colour(5), dash: true },
-            ]}
-          />
-        )}
-      </Card>
+        <Card title="Traffic" unit="bytes per second" testId="admin.bytes">
+          {noSamples ?? (
+            <Chart
+              x={s.t}
+              unit="bytes / s"
+              format={bytes}
+              series={[
+                { label: 'in', values: s.bytesInPerSec, color: colour(4), fill: true },
+                { label: 'out', values: s.bytesOutPerSec, color: colour(5), dash: true },
+              ]}
+            />
+          )}
+        </Card>
+      </div>
 
       <Card
         title="Hottest shapes"
         unit="since the server started"
         testId="admin.hot-shapes"
-        wide
         attrs={{ 'data-count': data.hotShapes.length }}
       >
         {data.hotShapes.length === 0 ? (
-          <Empty>no conflicts or lease waits on any shape yet</Empty>
+          <Empty small>no conflicts or lease waits on any shape yet</Empty>
         ) : (
           <HotShapesTable shapes={data.hotShapes} />
         )}
       </Card>
 
-      <Card title="Limits tripped" unit="total · last minute" testId="admin.limits">
-        {limits.length === 0 ? (
-          <Empty>no limit tripped</Empty>
-        ) : (
-          <table className="admin-table">
-            <thead>
-              <tr>
-                <th>Limit</th>
-                <th className="num">Total</th>
-                <th className="num">Last min</th>
-              </tr>
-            </thead>
-            <tbody>
-              {limits.map((l) => (
-                <tr key={l.name} data-testid="admin.limit" data-name={l.name} data-total={l.total}>
-                  <td>
-                    <code>{l.name}</code>
-                  </td>
-                  <td className="num">{l.total}</td>
-                  <td className={`num ${l.recent > 0 ? 'hot' : ''}`}>{l.recent}</td>
+      <div className="admin-row">
+        <Card title="Limits tripped" unit="total · last minute" testId="admin.limits">
+          {limits.length === 0 ? (
+            <Empty small>no limit tripped</Empty>
+          ) : (
+            <table className="admin-table">
+              <thead>
+                <tr>
+                  <th>Limit</th>
+                  <th className="num">Total</th>
+                  <th className="num">Last min</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      </Card>
+              </thead>
+              <tbody>
+                {limits.map((l) => (
+                  <tr key={l.name} data-testid="admin.limit" data-name={l.name} data-total={l.total}>
+                    <td>
+                      <code>{l.name}</code>
+                    </td>
+                    <td className="num">{l.total}</td>
+                    <td className={`num ${l.recent > 0 ? 'hot' : ''}`}>{l.recent}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </Card>
 
-      <Card title="Sockets closed" unit="by close code, since start" testId="admin.closes">
-        {closes.length === 0 ? (
-          <Empty>the server has closed no socket</Empty>
-        ) : (
-          <table className="admin-table">
-            <thead>
-              <tr>
-                <th>Code</th>
-                <th>Meaning</th>
-                <th className="num">Count</th>
-              </tr>
-            </thead>
-            <tbody>
-              {closes.map((c) => (
-                <tr key={c.code} data-testid="admin.close" data-code={c.code} data-count={c.count}>
-                  <td>
-                    <code>{c.code}</code>
-                  </td>
-                  <td>{c.name}</td>
-                  <td className="num">{c.count}</td>
+        <Card title="Sockets closed" unit="by close code, since start" testId="admin.closes">
+          {closes.length === 0 ? (
+            <Empty small>the server has closed no socket</Empty>
+          ) : (
+            <table className="admin-table">
+              <thead>
+                <tr>
+                  <th>Code</th>
+                  <th>Meaning</th>
+                  <th className="num">Count</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      </Card>
+              </thead>
+              <tbody>
+                {closes.map((c) => (
+                  <tr key={c.code} data-testid="admin.close" data-code={c.code} data-count={c.count}>
+                    <td>
+                      <code>{c.code}</code>
+                    </td>
+                    <td>{c.name}</td>
+                    <td className="num">{c.count}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </Card>
+      </div>
     </main>
   )
 }
@@ -459,14 +463,13 @@ type CardProps = {
   title: string
   unit: string
   testId: string
-  wide?: boolean
   attrs?: Record<`data-${string}`, number>
   children: ReactNode
 }
 
-function Card({ title, unit, testId, wide, attrs, children }: CardProps) {
+function Card({ title, unit, testId, attrs, children }: CardProps) {
   return (
-    <section className={`admin-card admin-panel ${wide ? 'wide' : ''}`} data-testid={testId} {...attrs}>
+    <section className="admin-card admin-panel" data-testid={testId} {...attrs}>
       <h2>
         {title} <span className="admin-unit">{unit}</span>
       </h2>
@@ -475,9 +478,10 @@ function Card({ title, unit, testId, wide, attrs, children }: CardProps) {
   )
 }
 
-function Empty({ children }: { children: ReactNode }) {
+/** What a panel shows instead of an empty chart or table (`small`: in place of a table). */
+function Empty({ children, small }: { children: ReactNode; small?: boolean }) {
   return (
-    <div className="admin-empty" data-testid="admin.empty">
+    <div className={`admin-empty ${small ? 'small' : ''}`} data-testid="admin.empty">
       {children}
     </div>
   )

@@ -12,6 +12,8 @@ export type ChartSeries = {
   dash?: boolean
   /** A filled area under the line. */
   fill?: boolean
+  /** Dots at the values (a sparse series: an interval alone between gaps is a dot, not nothing). */
+  points?: boolean
 }
 
 type ChartProps = {
@@ -38,7 +40,7 @@ export function Chart({ x, series, unit, format = compact, height = 200 }: Chart
   const box = useRef<HTMLDivElement>(null)
   const plot = useRef<uPlot | null>(null)
   const { theme } = useTheme()
-  const shape = series.map((s) => `${s.label}|${s.color}|${s.dash}|${s.fill}`).join(',')
+  const shape = series.map((s) => `${s.label}|${s.color}|${s.dash}|${s.fill}|${s.points}`).join(',')
   const data = [x, ...series.map((s) => s.values)] as uPlot.AlignedData
   const latest = useRef(data)
   latest.current = data
@@ -61,10 +63,10 @@ export function Chart({ x, series, unit, format = compact, height = 200 }: Chart
       width: Math.max(200, el.clientWidth),
       height,
       cursor: { drag: { x: false, y: false } },
-      legend: { show: true, live: true },
+      legend: { show: true, live: false },
       scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
       axes: [
-        { ...axis, space: 60 },
+        { ...axis, space: 80, values: (_u, ticks) => ticks.map(clock) },
         {
           ...axis,
           label: unit,
@@ -82,8 +84,7 @@ export function Chart({ x, series, unit, format = compact, height = 200 }: Chart
           dash: s.dash ? [6, 4] : undefined,
           fill: s.fill ? `${s.color}22` : undefined,
           spanGaps: false,
-          points: { show: false },
-          value: (_u: uPlot, v: number | null) => (v === null ? '–' : format(v)),
+          points: { show: !!s.points, size: 6, fill: s.color },
         })),
       ],
     }
@@ -106,4 +107,14 @@ export function Chart({ x, series, unit, format = compact, height = 200 }: Chart
   })
 
   return <div className="admin-chart" ref={box} />
+}
+
+/** A tick of the time axis: the wall-clock time, to the second (one line, whatever the span). */
+function clock(t: number): string {
+  return new Date(t * 1000).toLocaleTimeString([], {
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
+  })
 }

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest'
-import { buildSeries, closeRows, headline, intervalsMs, keyUnion, limitRows, rate } from './series.ts'
+import {
+  buildSeries,
+  closeRows,
+  headline,
+  intervalsMs,
+  keyUnion,
+  limitRows,
+  rate,
+  trailingSums,
+} from './series.ts'
 import { EMPTY_DASHBOARD, sample } from './testDashboard.ts'
 
 describe('series from samples', () => {
@@ -14,15 +23,20 @@ describe('series from samples', () => {
     }),
   ]
 
-  it('fields are the union over all samples, sorted, and a field missing in a sample counts 0', () => {
-    const s = buildSeries(samples, 2000)
+  it('fields are those that lost a race in any sample, sorted; a field missing in a sample counts 0', () => {
+    const s = buildSeries([...samples, sample(16_000, { conflictsByField: { parent: 0 } })], 2000)
     expect(s.fields).toEqual(['deleted', 'text'])
-    // Per minute: 2 conflicts in 2 s = 60/min.
+    // Conflicts of the trailing minute at each sample.
     expect(s.conflictsPerMin).toEqual([
-      [0, 30, 90],
-      [60, 0, 30],
+      [0, 1, 4, 4],
+      [2, 2, 3, 3],
     ])
-    expect(s.conflictsTotalPerMin).toEqual([60, 30, 120])
+  })
+
+  it('the per-minute rate is a trailing minute: old conflicts leave it', () => {
+    const at = [0, 30_000, 59_999, 60_000, 90_000, 200_000]
+    expect(trailingSums(at, [1, 2, 4, 8, 16, 32], 60_000)).toEqual([1, 3, 7, 14, 28, 32])
+    expect(trailingSums([], [], 60_000)).toEqual([])
   })
 
   it('x is in seconds, rates are per second, percentiles keep their gaps', () => {
@@ -72,7 +86,7 @@ describe('headline and tables', () => {
     expect(headline(EMPTY_DASHBOARD)).toMatchObject({ conflictRate: null, users: null, rooms: null })
   })
 
-  it('limits: totals and trips in the last minute, most tripped first', () => {
+  it('limits: totals and trips in the last minute, most tripped first, none never tripped', () => {
     const d = {
       ...EMPTY_DASHBOARD,
       now: 100_000,
@@ -80,7 +94,10 @@ describe('headline and tables', () => {
         sample(20_000, { limits: { frame_size: 4 } }),
         sample(90_000, { limits: { connect_rate: 2, frame_size: 1 } }),
       ],
-      totals: { ...EMPTY_DASHBOARD.totals, limits: { frame_size: 7, connect_rate: 2, awareness: 1 } },
+      totals: {
+        ...EMPTY_DASHBOARD.totals,
+        limits: { frame_size: 7, connect_rate: 2, awareness: 1, rooms: 0 },
+      },
     }
     expect(limitRows(d)).toEqual([
       { name: 'frame_size', total: 7, recent: 1 },
@@ -90,7 +107,7 @@ describe('headline and tables', () => {
   })
 
   it('closes by code carry the protocol name of the code', () => {
-    expect(closeRows({ '4400': 2, '1009': 5, '4999': 1 })).toEqual([
+    expect(closeRows({ '4400': 2, '1009': 5, '4999': 1, '1000': 0 })).toEqual([
       { code: '1009', name: 'MessageTooBig', count: 5 },
       { code: '4400', name: 'MalformedMessage', count: 2 },
       { code: '4999', name: 'unknown', count: 1 },

@@ -7,12 +7,17 @@ import { CloseCode, COMMIT_OUTCOMES, type Dashboard, type DashboardSample } from
 export type Series = {
   /** Sample ends, in seconds since the epoch (uPlot's time axis). */
   t: number[]
-  /** Every field that lost a race in any sample, sorted by name (so a field keeps its colour). */
+  /**
+   * Every field that lost at least one race in the samples, sorted by name (so a field keeps its
+   * colour); the server lists every versioned field, also those at 0.
+   */
   fields: string[]
-  /** Conflicts per minute, one column per field of `fields`. */
+  /**
+   * Conflicts per minute, one column per field of `fields`: at each sample, the conflicts of the
+   * minute up to it. A trailing minute, not one interval scaled up: a single conflict in a 250 ms
+   * interval is 1 / min for a minute, not a 240 / min spike.
+   */
   conflictsPerMin: number[][]
-  /** Conflicts per minute over all fields. */
-  conflictsTotalPerMin: number[]
   /** Lease-wait percentiles in ms; null where the interval had no wait (a gap in the line). */
   leaseP50: (number | null)[]
   leaseP99: (number | null)[]
@@ -53,18 +58,36 @@ export function rate(count: number, ms: number, perMs: number): number {
   return ms > 0 ? (count * perMs) / ms : 0
 }
 
+/** At each time of `at` (ascending), the sum of `values` whose time is within `windowMs` up to it. */
+export function trailingSums(at: readonly number[], values: readonly number[], windowMs: number): number[] {
+  const out: number[] = []
+  let from = 0
+  let sum = 0
+  for (let i = 0; i < at.length; i++) {
+    sum += values[i]!
+    while (at[from]! <= at[i]! - windowMs) sum -= values[from++]!
+    out.push(sum)
+  }
+  return out
+}
+
 export function buildSeries(samples: readonly DashboardSample[], intervalMs: number): Series {
   const dts = intervalsMs(samples, intervalMs)
-  const fields = keyUnion(samples, (s) => s.conflictsByField)
+  const fields = keyUnion(samples, (s) => s.conflictsByField).filter((f) =>
+    samples.some((s) => (s.conflictsByField[f] ?? 0) > 0),
+  )
   const perSec = (pick: (s: DashboardSample) => number) => samples.map((s, i) => rate(pick(s), dts[i]!, 1000))
   const conflictsPerMin = fields.map((f) =>
-    samples.map((s, i) => rate(s.conflictsByField[f] ?? 0, dts[i]!, 60_000)),
+    trailingSums(
+      samples.map((s) => s.at),
+      samples.map((s) => s.conflictsByField[f] ?? 0),
+      60_000,
+    ),
   )
   return {
     t: samples.map((s) => s.at / 1000),
     fields,
     conflictsPerMin,
-    conflictsTotalPerMin: samples.map((_, i) => conflictsPerMin.reduce((sum, col) => sum + col[i]!, 0)),
     leaseP50: samples.map((s) => s.leaseWaitP50Ms),
     leaseP99: samples.map((s) => s.leaseWaitP99Ms),
     leaseWaits: samples.map((s) => s.leaseWaits),
@@ -120,7 +143,10 @@ export function headline(d: Dashboard, windowMs = 60_000): Headline {
 
 export type LimitRow = { name: string; total: number; recent: number }
 
-/** Every limit tripped since start, with its trips in the last `windowMs`; most tripped first. */
+/**
+ * Every limit tripped since start, with its trips in the last `windowMs`; most tripped first. The
+ * server lists every limit, also those never tripped: those are left out.
+ */
 export function limitRows(d: Dashboard, windowMs = 60_000): LimitRow[] {
   const names = new Set([...Object.keys(d.totals.limits), ...keyUnion(d.samples, (s) => s.limits)])
   return [...names]
@@ -129,6 +155,7 @@ export function limitRows(d: Dashboard, windowMs = 60_000): LimitRow[] {
       total: d.totals.limits[name] ?? 0,
       recent: countSince(d.samples, d.now, windowMs, (s) => s.limits[name] ?? 0),
     }))
+    .filter((r) => r.total > 0 || r.recent > 0)
     .sort((a, b) => b.total - a.total || a.name.localeCompare(b.name))
 }
 
@@ -136,9 +163,10 @@ const CLOSE_NAMES = new Map<number, string>(Object.entries(CloseCode).map(([name
 
 export type CloseRow = { code: string; name: string; count: number }
 
-/** Sockets the server closed, by code with the code's name from the protocol; most first. */
+/** Sockets the server closed, by code with the code's name from the protocol; most first; none at 0. */
 export function closeRows(closes: Record<string, number>): CloseRow[] {
   return Object.entries(closes)
+    .filter(([, count]) => count > 0)
     .map(([code, count]) => ({ code, name: CLOSE_NAMES.get(Number(code)) ?? 'unknown', count }))
     .sort((a, b) => b.count - a.count || Number(a.code) - Number(b.code))
 }
