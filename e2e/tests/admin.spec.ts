@@ -111,6 +111,14 @@ test('the admin dashboard: sign-in, a hot shape from a conflict and a lease wait
   await expect(admin.getByTestId('admin.hot-shapes')).toHaveAttribute('data-count', '0')
   await expect(admin.getByTestId('admin.lease-wait')).toHaveAttribute('data-waits', '0')
   await expect(admin.getByTestId('admin.closes').getByTestId('admin.empty')).toBeVisible()
+  // The network drops: a banner, the last numbers stay, and it comes back by itself.
+  await adminContext.setOffline(true)
+  await expect(admin.getByTestId('admin.offline')).toContainText('Cannot reach the server')
+  await expect(admin.getByTestId('admin.live')).toHaveAttribute('data-status', 'offline')
+  await expect(admin.getByTestId('admin.hot-shapes')).toBeVisible()
+  await adminContext.setOffline(false)
+  await expect(admin.getByTestId('admin.live')).toHaveAttribute('data-status', 'live')
+  await expect(admin.getByTestId('admin.offline')).toHaveCount(0)
   // The token is kept for the tab: a reload stays signed in.
   await admin.reload()
   await expect(admin.getByTestId('admin.live')).toHaveAttribute('data-status', 'live')

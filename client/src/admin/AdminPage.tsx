@@ -321,26 +321,17 @@ function Panels({ data }: { data: Dashboard }) {
           {limits.length === 0 ? (
             <Empty small>no limit tripped</Empty>
           ) : (
-            <table className="admin-table">
-              <thead>
-                <tr>
-                  <th>Limit</th>
-                  <th className="num">Total</th>
-                  <th className="num">Last min</th>
+            <Table head={[['Limit'], ['Total', true], ['Last min', true]]}>
+              {limits.map((l) => (
+                <tr key={l.name} data-testid="admin.limit" data-name={l.name} data-total={l.total}>
+                  <td>
+                    <code>{l.name}</code>
+                  </td>
+                  <td className="num">{l.total}</td>
+                  <td className={`num ${l.recent > 0 ? 'hot' : ''}`}>{l.recent}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {limits.map((l) => (
-                  <tr key={l.name} data-testid="admin.limit" data-name={l.name} data-total={l.total}>
-                    <td>
-                      <code>{l.name}</code>
-                    </td>
-                    <td className="num">{l.total}</td>
-                    <td className={`num ${l.recent > 0 ? 'hot' : ''}`}>{l.recent}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </Table>
           )}
         </Card>
 
@@ -348,26 +339,17 @@ function Panels({ data }: { data: Dashboard }) {
           {closes.length === 0 ? (
             <Empty small>the server has closed no socket</Empty>
           ) : (
-            <table className="admin-table">
-              <thead>
-                <tr>
-                  <th>Code</th>
-                  <th>Meaning</th>
-                  <th className="num">Count</th>
+            <Table head={[['Code'], ['Meaning'], ['Count', true]]}>
+              {closes.map((c) => (
+                <tr key={c.code} data-testid="admin.close" data-code={c.code} data-count={c.count}>
+                  <td>
+                    <code>{c.code}</code>
+                  </td>
+                  <td>{c.name}</td>
+                  <td className="num">{c.count}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {closes.map((c) => (
-                  <tr key={c.code} data-testid="admin.close" data-code={c.code} data-count={c.count}>
-                    <td>
-                      <code>{c.code}</code>
-                    </td>
-                    <td>{c.name}</td>
-                    <td className="num">{c.count}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </Table>
           )}
         </Card>
       </div>
@@ -377,60 +359,75 @@ function Panels({ data }: { data: Dashboard }) {
 
 function HotShapesTable({ shapes }: { shapes: HotShape[] }) {
   return (
+    <Table
+      head={[
+        ['Room'],
+        ['Shape'],
+        ['Conflicts', true],
+        ['Lease waits', true],
+        ['Max wait', true],
+        ['Fields lost'],
+        ['Board', true],
+      ]}
+    >
+      {shapes.map((s) => (
+        <tr
+          key={`${s.room}/${s.shape}`}
+          data-testid="admin.hot-shape"
+          data-room={s.room}
+          data-shape={s.shape}
+          data-conflicts={s.conflicts}
+          data-lease-waits={s.leaseWaits}
+        >
+          <td>
+            <code>{s.room}</code>
+          </td>
+          <td>
+            <code>{s.shape}</code>
+          </td>
+          <td className={`num ${s.conflicts > 0 ? 'hot' : ''}`}>{s.conflicts}</td>
+          <td className={`num ${s.leaseWaits > 0 ? 'hot' : ''}`}>{s.leaseWaits}</td>
+          <td className="num">{s.leaseWaits > 0 ? `${compact(s.leaseWaitMaxMs)} ms` : '–'}</td>
+          <td>
+            {Object.entries(s.fields)
+              .sort((a, b) => b[1] - a[1])
+              .map(([f, n]) => (
+                <span key={f} className="admin-chip">
+                  {f} <b>{n}</b>
+                </span>
+              ))}
+          </td>
+          <td className="num">
+            <a
+              href={shapeLink(s.room, s.shape)}
+              target="_blank"
+              rel="noreferrer"
+              data-testid="admin.hot-shape.open"
+            >
+              Open ↗
+            </a>
+          </td>
+        </tr>
+      ))}
+    </Table>
+  )
+}
+
+/** A table of the dashboard: column heads (`true`: a number column, right-aligned) and rows. */
+function Table({ head, children }: { head: [label: string, numeric?: boolean][]; children: ReactNode }) {
+  return (
     <div className="admin-table-wrap">
       <table className="admin-table">
         <thead>
           <tr>
-            <th>Room</th>
-            <th>Shape</th>
-            <th className="num">Conflicts</th>
-            <th className="num">Lease waits</th>
-            <th className="num">Max wait</th>
-            <th>Fields lost</th>
-            <th />
+            {head.map(([label, numeric]) => (
+              <th key={label} className={numeric ? 'num' : undefined}>
+                {label}
+              </th>
+            ))}
           </tr>
         </thead>
-        <tbody>
-          {shapes.map((s) => (
-            <tr
-              key={`${s.room}/${s.shape}`}
-              data-testid="admin.hot-shape"
-              data-room={s.room}
-              data-shape={s.shape}
-              data-conflicts={s.conflicts}
-              data-lease-waits={s.leaseWaits}
-            >
-              <td>
-                <code>{s.room}</code>
-              </td>
-              <td>
-                <code>{s.shape}</code>
-              </td>
-              <td className={`num ${s.conflicts > 0 ? 'hot' : ''}`}>{s.conflicts}</td>
-              <td className={`num ${s.leaseWaits > 0 ? 'hot' : ''}`}>{s.leaseWaits}</td>
-              <td className="num">{s.leaseWaits > 0 ? `${compact(s.leaseWaitMaxMs)} ms` : '–'}</td>
-              <td>
-                {Object.entries(s.fields)
-                  .sort((a, b) => b[1] - a[1])
-                  .map(([f, n]) => (
-                    <span key={f} className="admin-chip">
-                      {f} <b>{n}</b>
-                    </span>
-                  ))}
-              </td>
-              <td className="num">
-                <a
-                  href={shapeLink(s.room, s.shape)}
-                  target="_blank"
-                  rel="noreferrer"
-                  data-testid="admin.hot-shape.open"
-                >
-                  Open ↗
-                </a>
-              </td>
-            </tr>
-          ))}
-        </tbody>
+        <tbody>{children}</tbody>
       </table>
     </div>
   )
