@@ -1,5 +1,5 @@
 import { Suspense, useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react'
-import { shapesMap, WS_PATH_PREFIX } from '@easel/shared'
+import { shapeFromHash, shapesMap, WS_PATH_PREFIX } from '@easel/shared'
 import { Canvas } from './canvas/Canvas.tsx'
 import { type Board, createBoard } from './board.ts'
 import type { EaselDebug } from './debug.ts'
@@ -90,6 +90,7 @@ export function App({ room }: { room: string }) {
         connection: () => ({ ...sync.getState(), pendingCommits: queue.size }),
         invalid: () => [...editor.invalid].map(([id, error]) => ({ id, error })),
         camera: () => ({ ...editor.camera }),
+        selection: () => [...editor.selectedIds],
         notices: () => editor.noticeLog.map((n) => ({ kind: n.kind, shapeId: n.shapeId, text: n.text })),
         locks: () =>
           leases.leases().map((l) => ({
@@ -125,6 +126,42 @@ export function App({ room }: { room: string }) {
   return <BoardView board={opened.board} room={room} token={opened.token} ownerToken={opened.ownerToken} />
 }
 
+/**
+ * A `#shape=<id>` link (the admin dashboard's hot shapes): once the board has synced, centres the
+ * camera on that shape and selects it, or says it is not there. Also when the fragment changes.
+ */
+function revealLinkedShape({ editor, sync }: Board): () => void {
+  let target = shapeFromHash(location.hash)
+  let frame = 0
+  const tryReveal = () => {
+    if (target === null || !sync.getState().synced) return
+    const id = target
+    target = null
+    // One frame later: the canvas has measured the viewport the camera centres in.
+    frame = requestAnimationFrame(() => {
+      if (editor.revealShape(id)) return
+      editor.notify({
+        kind: 'info',
+        shapeId: null,
+        text: `The linked shape (${id}) is not on this board: it was deleted, or the link is for another board.`,
+        actions: [],
+      })
+    })
+  }
+  const onHash = () => {
+    target = shapeFromHash(location.hash)
+    tryReveal()
+  }
+  const off = sync.subscribe(tryReveal)
+  window.addEventListener('hashchange', onHash)
+  tryReveal()
+  return () => {
+    off()
+    cancelAnimationFrame(frame)
+    window.removeEventListener('hashchange', onHash)
+  }
+}
+
 type BoardViewProps = { board: Board; room: string; token: string | null; ownerToken: string | null }
 
 function BoardView({ board, room, token, ownerToken }: BoardViewProps) {
@@ -145,6 +182,7 @@ function BoardView({ board, room, token, ownerToken }: BoardViewProps) {
   }, [room, token, editor])
   useEffect(askAccess, [askAccess])
   useEffect(prefetchLazy, [])
+  useEffect(() => revealLinkedShape(board), [board])
   const startText = useCallback(
     (id: string) => {
       if (!editor.readOnly) text.start(id)

@@ -20,6 +20,8 @@ export type EaselDebug = {
   connection(): ConnectionState & { pendingCommits: number }
   invalid(): { id: string; error: string }[]
   camera(): { x: number; y: number; z: number }
+  /** Ids of the shapes this user has selected. */
+  selection(): string[]
   /** Notices shown so far (also dismissed ones): kind, shape id, text. */
   notices(): DebugNotice[]
   /** Live leases: shape id, holder name, token (0 unless this user holds it), and whether this user holds it. */

@@ -1,4 +1,4 @@
-import { StrictMode } from 'react'
+import { lazy, StrictMode, Suspense } from 'react'
 import { createRoot } from 'react-dom/client'
 import { isValidRoomId } from '@easel/shared'
 import { App } from './App.tsx'
@@ -6,7 +6,7 @@ import { markCreated, newRoomId } from './identity.ts'
 import { themeStore } from './ui/theme.ts'
 import './styles.css'
 
-/** `/` opens a new board; `/b/<room>` opens that board. */
+/** `/` opens a new board; `/b/<room>` opens that board; `/admin` is the dashboard. */
 function roomFromUrl(): string {
   const m = /^\/b\/([^/]+)\/?$/.exec(location.pathname)
   const room = m ? decodeURIComponent(m[1]!) : null
@@ -18,9 +18,19 @@ function roomFromUrl(): string {
   return fresh
 }
 
+/** `/admin`: the dashboard, a chunk of its own (with uPlot) that a board never loads. */
+const AdminPage = lazy(() => import('./admin/AdminPage.tsx').then((m) => ({ default: m.AdminPage })))
+const isAdmin = /^\/admin\/?$/.test(location.pathname)
+
 themeStore.start()
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <App room={roomFromUrl()} />
+    {isAdmin ? (
+      <Suspense fallback={null}>
+        <AdminPage />
+      </Suspense>
+    ) : (
+      <App room={roomFromUrl()} />
+    )}
   </StrictMode>,
 )

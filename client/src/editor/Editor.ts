@@ -446,6 +446,14 @@ export class Editor implements ToolContext {
   readonly pinch = (from: [Vec, Vec], to: [Vec, Vec]): void => this.view.pinch(from, to)
   readonly zoomIn = (): void => this.zoomTo(this.camera.z * 1.25)
   readonly zoomOut = (): void => this.zoomTo(this.camera.z / 1.25)
+  /** Centres the camera on a shape and selects it (a hot-shape link); false if it is not on the board. */
+  revealShape(id: string): boolean {
+    const shape = this.getShape(id)
+    if (!shape) return false
+    this.view.reveal(shapeBounds(shape))
+    this.select([id])
+    return true
+  }
   readonly zoomToFit = (): void => this.view.fit(this.getShapes().map(shapeBounds))
   /** Peer this user follows (their viewport drives our camera), by awareness client id. */
   get followingId(): number | null {

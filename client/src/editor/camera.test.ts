@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { CameraState, pinchCamera, wheelZoomFactor } from './camera.ts'
-import { MAX_ZOOM, MIN_ZOOM, screenToPage } from './geometry.ts'
+import { shapeBounds } from '../shapes/index.ts'
+import { CameraState, pinchCamera, revealCamera, wheelZoomFactor } from './camera.ts'
+import { MAX_ZOOM, MIN_ZOOM, pageToScreen, screenToPage } from './geometry.ts'
 
 function camera() {
   const c = new CameraState(() => {})
@@ -93,5 +94,47 @@ describe('two-finger pinch', () => {
   it('fingers on one point do not zoom', () => {
     const p = { x: 5, y: 5 }
     expect(pinchCamera({ x: 0, y: 0, z: 1 }, [p, p], [p, { x: 300, y: 5 }]).z).toBe(1)
+  })
+})
+
+describe('reveal a shape (a hot-shape link: /b/<room>#shape=<id>)', () => {
+  const size = { w: 1000, h: 800 }
+  const centreOnScreen = (
+    box: { x: number; y: number; w: number; h: number },
+    c: ReturnType<typeof revealCamera>,
+  ) => pageToScreen(c, { x: box.x + box.w / 2, y: box.y + box.h / 2 })
+
+  it('centres a small shape far from the origin at 100 %', () => {
+    const box = shapeBounds({ kind: 'rect', x: 5000, y: -3000, w: 120, h: 80, rotation: 0 })
+    const c = revealCamera(box, size)
+    expect(c.z).toBe(1)
+    const p = centreOnScreen(box, c)
+    expect(p.x).toBeCloseTo(500, 6)
+    expect(p.y).toBeCloseTo(400, 6)
+  })
+
+  it('zooms out until a large shape fits, centred, and never zooms in past 100 %', () => {
+    const box = shapeBounds({ kind: 'rect', x: -200, y: 100, w: 4000, h: 1000, rotation: 0 })
+    const c = revealCamera(box, size)
+    expect(c.z).toBeLessThan(1)
+    const tl = pageToScreen(c, { x: box.x, y: box.y })
+    const br = pageToScreen(c, { x: box.x + box.w, y: box.y + box.h })
+    expect(tl.x).toBeGreaterThanOrEqual(0)
+    expect(br.x).toBeLessThanOrEqual(size.w)
+    expect(tl.y).toBeGreaterThanOrEqual(0)
+    expect(br.y).toBeLessThanOrEqual(size.h)
+    const p = centreOnScreen(box, c)
+    expect(p.x).toBeCloseTo(500, 6)
+    expect(p.y).toBeCloseTo(400, 6)
+  })
+
+  it('a rotated shape is revealed by its rotated bounds', () => {
+    const box = shapeBounds({ kind: 'rect', x: 0, y: 0, w: 1600, h: 10, rotation: 90 })
+    expect(box.h).toBeGreaterThan(1000)
+    const c = revealCamera(box, size)
+    const top = pageToScreen(c, { x: box.x, y: box.y })
+    const bottom = pageToScreen(c, { x: box.x, y: box.y + box.h })
+    expect(top.y).toBeGreaterThanOrEqual(0)
+    expect(bottom.y).toBeLessThanOrEqual(size.h)
   })
 })

@@ -46,6 +46,15 @@ export function pinchCamera(camera: Camera, from: [Vec, Vec], to: [Vec, Vec]): C
   return { z, x: m.x / z - anchor.x, y: m.y / z - anchor.y }
 }
 
+/**
+ * The camera that brings `box` into view: centred on it, zoomed out as far as it needs to fit
+ * (with fitCamera's padding), never zoomed in past 100 % (a small shape is shown at its real size).
+ */
+export function revealCamera(box: Box, size: { w: number; h: number }): Camera {
+  const z = Math.min(1, fitCamera(box, size).z)
+  return { z, x: size.w / 2 / z - (box.x + box.w / 2), y: size.h / 2 / z - (box.y + box.h / 2) }
+}
+
 /** The view onto the page: camera and viewport size; `onChange` runs after every change. */
 export class CameraState {
   camera: Camera = { x: 0, y: 0, z: 1 }
@@ -94,11 +103,9 @@ export class CameraState {
     this.setCamera(box ? fitCamera(box, this.viewportSize) : { x: 0, y: 0, z: 1 })
   }
 
-  /** Brings `box` into view: centred, zoomed out as far as it needs to fit, never in past 100 %. */
+  /** Brings `box` into view (see {@link revealCamera}). */
   reveal(box: Box): void {
-    const { w, h } = this.viewportSize
-    const z = Math.min(1, fitCamera(box, this.viewportSize).z)
-    this.setCamera({ z, x: w / 2 / z - (box.x + box.w / 2), y: h / 2 / z - (box.y + box.h / 2) })
+    this.setCamera(revealCamera(box, this.viewportSize))
   }
 
   /** Shows the page rectangle another user sees, centred and as large as it fits. */
