@@ -51,7 +51,10 @@ function nodesOf(user: BoardPage, id: string): Promise<number> {
   }, id)
 }
 
-/** Starts counting Konva bitmap renders (`Node#cache`) in the page; returns a reader of the count. */
+/**
+ * Starts counting Konva bitmap renders (`Node#cache`) in the page once none is pending; returns a
+ * reader of the count since.
+ */
 async function countBitmapRenders(user: BoardPage): Promise<() => Promise<number>> {
   await user.page.evaluate(() => {
     type Proto = { cache(...args: unknown[]): unknown }
@@ -64,7 +67,23 @@ async function countBitmapRenders(user: BoardPage): Promise<() => Promise<number
       return original.apply(this, args)
     }
   })
-  return () => user.page.evaluate(() => (window as unknown as { __caches: number }).__caches)
+  const count = () => user.page.evaluate(() => (window as unknown as { __caches: number }).__caches)
+  // A render still due (a zoom settling, or a throttled refresh after the import; later under load)
+  // is not the drag's: count from when none has come for a while.
+  let last = -1
+  await expect
+    .poll(
+      async () => {
+        const now = await count()
+        const settled = now === last
+        last = now
+        return settled
+      },
+      { intervals: [700] },
+    )
+    .toBe(true)
+  const base = last
+  return async () => (await count()) - base
 }
 
 test('a big board zoomed out shows a shape a peer drags where it is, once, while it moves and after', async ({
@@ -114,7 +133,11 @@ test('a big board zoomed out shows a shape a peer drags where it is, once, while
   await alice.waitForShapes((all) => all.some((s) => s.id === target.id && moved(s)), 'the drag at Alice')
   await alice.frame()
   // The bitmap of the other shapes was re-rendered once, when the shape became hot, not per write.
-  expect(await recaches()).toBe(1)
+  // (On a loaded machine a pause of Bob's of more than the cooling time cools it, and it heats up
+  // again in the same render: at most one more.)
+  const during = await recaches()
+  expect(during).toBeGreaterThanOrEqual(1)
+  expect(during).toBeLessThanOrEqual(2)
   // While it moves: drawn at the new place, nothing left at the old one, one node for it.
   expect(await shapeLayerAlpha(alice, to)).toBeGreaterThan(200)
   expect(await shapeLayerAlpha(alice, from)).toBe(0)
@@ -127,7 +150,21 @@ test('a big board zoomed out shows a shape a peer drags where it is, once, while
   await bob.page.keyboard.up('Control')
   // Once it cooled (no change for a while), the bitmap is re-rendered once more to take it back in,
   // and the picture is the same.
-  await expect.poll(recaches).toBe(2)
+  // (If it had already cooled during the drag, it cooled once more after the last write.)
+  let total = -1
+  await expect
+    .poll(
+      async () => {
+        const now = await recaches()
+        const settled = now === total && now >= 2
+        total = now
+        return settled
+      },
+      { intervals: [2000], timeout: 15_000 },
+    )
+    .toBe(true)
+  expect(total).toBeGreaterThanOrEqual(2)
+  expect(total).toBeLessThanOrEqual(during + 1)
   await alice.frame()
   expect(await shapeLayerAlpha(alice, to)).toBeGreaterThan(200)
   expect(await shapeLayerAlpha(alice, from)).toBe(0)
