@@ -234,7 +234,9 @@ class Reader {
       rows[at + CLIENT] = client
       rows[at + CLOCK] = clock
       rows[at + REF] = info === Ref.Skip ? Ref.Skip : Ref.GC
-      return (rows[at + LENGTH] = decoding.readVarUint(decoder))
+      const length = decoding.readVarUint(decoder)
+      rows[at + LENGTH] = length
+      return length
     }
     let originClient = -1
     let originClock = -1
