@@ -1,5 +1,6 @@
 import * as Y from 'yjs'
 import { crdtProps, SHAPE_ID_PATTERN } from '@easel/shared'
+import { Ref, readUpdateStructs, TypeRef, type UpdateStructs } from './updateStructs.ts'
 
 /** Which parts of a room's document a client's plain Yjs update may not change. */
 export type ProtectionRules = {
@@ -30,6 +31,9 @@ const REQUIRED_PROPS: ReadonlySet<string> = new Set(
     .filter(([, schema]) => !schema.safeParse(undefined).success)
     .map(([key]) => key),
 )
+/** Each required property's bit in `Shape.propsSet`. */
+const REQUIRED_BIT: ReadonlyMap<string, number> = new Map([...REQUIRED_PROPS].map((key, i) => [key, 2 ** i]))
+if (REQUIRED_PROPS.size > 30) throw new Error('more required shape properties than bits')
 const PROP_SCHEMAS: ReadonlyMap<string, (typeof crdtProps.shape)[keyof typeof crdtProps.shape]> = new Map(
   Object.entries(crdtProps.shape),
 )
@@ -51,10 +55,6 @@ export type UpdateVerdict =
   | { kind: 'malformed'; reason: string }
   | { kind: 'incomplete'; reason: string }
 
-type Decoded = ReturnType<typeof Y.decodeUpdate>
-type DecodedStruct = Decoded['structs'][number]
-/** A decoded item before integration: `parent` is a root key, the id of a type's item, or null. */
-type DecodedItem = Y.Item & { parent: Y.ID | string | null }
 type StoreStruct = Y.Item | Y.GC
 
 /**
@@ -65,21 +65,29 @@ type StoreStruct = Y.Item | Y.GC
  */
 type Location = { root: string | null; depth: 0 | 1 | 2; key: string | null; holder: Shape | null }
 const DISCARDED: Location = Object.freeze({ root: null, depth: 0, key: null, holder: null })
+/** A location being resolved (a second visit means the item is its own ancestor). */
+const RESOLVING = Symbol('resolving')
 
 /**
  * A struct holding a shape's map (a direct entry of a root), one record per struct so that
- * locations compare by identity: the store's struct when the document has it, else the update's.
+ * locations compare by identity: the store's struct when the document has it, else the index of
+ * the update's.
  */
 type Shape = {
-  struct: StoreStruct | DecodedStruct
+  struct: StoreStruct | number
   /** Whether `struct` is the document's (else the update's own). */
   stored: boolean
   /** Set when the update creates this shape: its shape id. */
   newId: string | null
-  /** Properties the update sets (and does not itself delete). */
-  props: Set<string> | null
-  /** The update's items for each required property it touches. */
-  groups: Map<string, RequiredGroup> | null
+  /** Required properties the update sets with a checked value and does not itself delete (bits). */
+  propsSet: number
+  /** The update's items for required properties (indices), and each one's key. */
+  items: number[] | null
+  keys: string[] | null
+  /** Required properties whose live value the update deletes outright. */
+  deletesLive: Set<string> | null
+  /** Whether the shape is in `Inspection.touched`. */
+  touched: boolean
 }
 const deeper = (depth: 0 | 1 | 2): 1 | 2 => (depth === 0 ? 1 : 2)
 
@@ -156,9 +164,9 @@ export async function inspectUpdateInSteps(
 export const STEP_WORK = 512
 
 function* inspection(doc: Y.Doc, update: Uint8Array, rules: ProtectionRules): Generator<void, UpdateVerdict> {
-  const decoded = Y.decodeUpdate(update)
+  const read = readUpdateStructs(update)
   try {
-    yield* new Inspection(doc, decoded, rules).steps()
+    yield* new Inspection(doc, read, rules).steps()
     return { kind: 'ok' }
   } catch (err) {
     if (err instanceof Verdict) return err.verdict
@@ -166,19 +174,26 @@ function* inspection(doc: Y.Doc, update: Uint8Array, rules: ProtectionRules): Ge
   }
 }
 
+/** An item id as two numbers, for the update's own structs (no ID objects are built for them). */
+const idOf = (client: number, clock: number) => `${client}:${clock}`
+
 class Inspection {
-  /** The update's structs per client, in clock order (the encoding guarantees the order). */
-  private readonly own = new Map<number, DecodedStruct[]>()
+  /** Per client: the update's run of structs (the update holds at most one per client). */
+  private readonly own = new Map<number, { start: number; end: number }>()
   /** Per client: the clock up to which the server has, or this update supplies, every struct. */
   private readonly available = new Map<number, number>()
-  private readonly locationOfStruct = new Map<DecodedStruct, Location | 'resolving'>()
+  /**
+   * Per struct: its location, kept for the items others can name (types, and items placed by an
+   * origin); an item naming its parent directly is located again in constant time.
+   */
+  private readonly locations: (Location | typeof RESOLVING | undefined)[]
   private readonly rootOfType = new Map<Y.AbstractType<unknown>, string | null>()
   /** Every struct holding a shape's map that the update touches (see {@link Shape}). */
-  private readonly shapes = new Map<StoreStruct | DecodedStruct, Shape>()
+  private readonly shapes = new Map<StoreStruct | number, Shape>()
   /** Shapes the update creates, in update order. */
   private readonly newShapes: Shape[] = []
-  /** The update's items for a required property, and explicit deletions of its live value. */
-  private readonly required: RequiredGroup[] = []
+  /** Shapes whose required properties the update sets or deletes, or creates. */
+  private readonly touched: Shape[] = []
   /** Per client, the clocks the update's new items name as their left origin. */
   private readonly origins = new Map<number, Set<number>>()
   /** Steps left for replaying Yjs's conflict resolution against the document (see `landsRight`). */
@@ -188,24 +203,27 @@ class Inspection {
 
   constructor(
     private readonly doc: Y.Doc,
-    private readonly decoded: Decoded,
+    private readonly u: UpdateStructs,
     private readonly rules: ProtectionRules,
-  ) {}
+  ) {
+    this.locations = new Array(u.count)
+  }
 
   /** The inspection, yielding after every {@link STEP_WORK} units of work; throws a Verdict. */
   *steps(): Generator<void, void> {
+    const u = this.u
     yield* this.indexStructs()
-    for (const s of this.decoded.structs) {
+    for (let i = 0; i < u.count; i++) {
       if (++this.work >= STEP_WORK) {
         this.work = 0
         yield
       }
-      if (!(s instanceof Y.Item)) continue
-      const known = this.state(s.id.client)
-      if (s.id.clock + s.length <= known) continue // Yjs ignores what the document already has
-      this.checkReferences(s as DecodedItem)
-      if (s.content instanceof Y.ContentDoc) refuse('forbidden', 'subdocuments are not supported')
-      const loc = this.locate(s)
+      if (!u.isItem(i)) continue
+      const known = this.state(u.client(i))
+      if (u.clock(i) + u.length(i) <= known) continue // Yjs ignores what the document already has
+      this.checkReferences(i)
+      if (u.ref(i) === Ref.Doc) refuse('forbidden', 'subdocuments are not supported')
+      const loc = this.locate(i)
       if (loc.root === null) continue
       if (this.rules.protectedRoots.has(loc.root))
         refuse('forbidden', `update writes to protected root "${loc.root}"`)
@@ -221,8 +239,8 @@ class Inspection {
         }
       }
       if (this.rules.schema) {
-        this.noteRequired(s, loc, this.rules.schema)
-        this.checkSchema(s, loc, this.rules.schema)
+        this.noteRequired(i, loc, this.rules.schema)
+        this.checkSchema(i, loc, this.rules.schema)
       }
     }
     yield* this.checkDeletions()
@@ -232,10 +250,12 @@ class Inspection {
     }
   }
 
-  /** The left origin Yjs integrates a new item with (a partly known struct continues its own). */
-  private effectiveOrigin(s: Y.Item): Y.ID | null {
-    const known = this.state(s.id.client)
-    return s.id.clock < known ? Y.createID(s.id.client, known - 1) : s.origin
+  /** The left origin Yjs integrates the update's item `i` with (a partly known struct continues its own). */
+  private effectiveOrigin(i: number): Y.ID | null {
+    const u = this.u
+    const known = this.state(u.client(i))
+    if (u.clock(i) < known) return Y.createID(u.client(i), known - 1)
+    return u.hasOrigin(i) ? Y.createID(u.originClient(i), u.originClock(i)) : null
   }
 
   /**
@@ -243,10 +263,10 @@ class Inspection {
    * key's place). Yjs never gives a map entry a right origin; one placed left of the live value is
    * deleted on arrival, so it can only hide a deletion.
    */
-  private noteRequired(s: Y.Item, loc: Location, schema: SchemaRules): void {
+  private noteRequired(i: number, loc: Location, schema: SchemaRules): void {
     if (loc.root !== schema.shapesRoot || loc.depth !== 1 || loc.key === null || loc.holder === null) return
-    if (s.rightOrigin) refuse('invalid', `shape property "${loc.key}" has a right origin`)
-    const origin = this.effectiveOrigin(s)
+    if (this.u.hasRightOrigin(i)) refuse('invalid', `shape property "${loc.key}" has a right origin`)
+    const origin = this.effectiveOrigin(i)
     if (origin) {
       let clocks = this.origins.get(origin.client)
       if (!clocks) {
@@ -256,47 +276,63 @@ class Inspection {
       clocks.add(origin.clock)
     }
     if (!REQUIRED_PROPS.has(loc.key)) return
-    this.group(loc.holder, loc.key).items.push(s)
+    const holder = loc.holder
+    holder.items ??= []
+    holder.keys ??= []
+    holder.items.push(i)
+    holder.keys.push(loc.key)
+    this.touch(holder)
   }
 
-  /** Whether one of the update's new items names `id` as its left origin. */
-  private isOrigin(id: Y.ID): boolean {
-    return this.origins.get(id.client)?.has(id.clock) ?? false
+  private touch(shape: Shape): void {
+    if (shape.touched) return
+    shape.touched = true
+    this.touched.push(shape)
   }
 
-  private group(holder: Shape, key: string): RequiredGroup {
-    holder.groups ??= new Map()
-    let g = holder.groups.get(key)
-    if (!g) {
-      g = { holder, key, items: [], deletesLive: false }
-      holder.groups.set(key, g)
-      this.required.push(g)
-    }
-    return g
+  /** Whether one of the update's new items names `client:clock` as its left origin. */
+  private isOrigin(client: number, clock: number): boolean {
+    return this.origins.get(client)?.has(clock) ?? false
+  }
+
+  /** Whether the update's item `i`'s last clock is named as a left origin by one of its new items. */
+  private isOriginOwn(i: number): boolean {
+    return this.isOrigin(this.u.client(i), this.u.lastClock(i))
   }
 
   /** The record of the struct holding a shape's map. */
-  private shape(struct: StoreStruct | DecodedStruct, stored: boolean): Shape {
+  private shape(struct: StoreStruct | number, stored: boolean): Shape {
     let shape = this.shapes.get(struct)
     if (!shape) {
-      shape = { struct, stored, newId: null, props: null, groups: null }
+      shape = {
+        struct,
+        stored,
+        newId: null,
+        propsSet: 0,
+        items: null,
+        keys: null,
+        deletesLive: null,
+        touched: false,
+      }
       this.shapes.set(struct, shape)
     }
     return shape
   }
 
-  /** Whether the update deletes every clock of `s` itself (then what it holds is never seen). */
-  private deletesItself(s: DecodedStruct): boolean {
-    const ranges = this.decoded.ds.clients.get(s.id.client)
+  /** Whether the update deletes every clock of its struct `i` itself (then what it holds is never seen). */
+  private deletesItself(i: number): boolean {
+    const u = this.u
+    const ranges = u.ds.get(u.client(i))
     if (!ranges) return false
+    const clock = u.clock(i)
     let lo = 0
     let hi = ranges.length - 1
     while (lo <= hi) {
       const mid = (lo + hi) >> 1
       const r = ranges[mid]!
-      if (s.id.clock < r.clock) hi = mid - 1
-      else if (s.id.clock >= r.clock + r.len) lo = mid + 1
-      else return s.id.clock + s.length <= r.clock + r.len
+      if (clock < r.clock) hi = mid - 1
+      else if (clock >= r.clock + r.len) lo = mid + 1
+      else return clock + u.length(i) <= r.clock + r.len
     }
     return false
   }
@@ -305,20 +341,21 @@ class Inspection {
    * A new item, checked against the shape schema. What the update deletes itself, and deleted
    * content, are not checked: a sync step 2 carries old history, overwritten values included.
    */
-  private checkSchema(s: Y.Item, loc: Location, schema: SchemaRules): void {
-    if (loc.root === null || s.content instanceof Y.ContentDeleted || this.deletesItself(s)) return
+  private checkSchema(i: number, loc: Location, schema: SchemaRules): void {
+    const u = this.u
+    if (loc.root === null || u.ref(i) === Ref.Deleted || this.deletesItself(i)) return
     if (!schema.roots.has(loc.root)) refuse('invalid', `update writes to unknown root "${loc.root}"`)
     if (loc.root !== schema.shapesRoot) return
-    const at = `${s.id.client}:${s.id.clock}`
+    const at = idOf(u.client(i), u.clock(i))
     const { key, holder } = loc
-    const content = s.content
     if (loc.depth === 0) {
       if (key === null || !SHAPE_ID_PATTERN.test(key)) refuse('invalid', `invalid shape id at ${at}`)
-      if (!(content instanceof Y.ContentType) || !(content.type instanceof Y.Map))
+      if (u.ref(i) !== Ref.Type || u.typeRef(i) !== TypeRef.Map)
         refuse('invalid', `shape "${key}" is not a map`)
-      const shape = this.shape(s, false)
+      const shape = this.shape(i, false)
       shape.newId = key
       this.newShapes.push(shape)
+      this.touch(shape)
       return
     }
     if (loc.depth === 2 || holder === null)
@@ -326,13 +363,11 @@ class Inspection {
     const prop = key === null ? undefined : PROP_SCHEMAS.get(key)
     if (key === null || prop === undefined)
       refuse('invalid', `unknown shape property "${key ?? ''}" at ${at}`)
-    if (!(content instanceof Y.ContentAny))
-      refuse('invalid', `shape property "${key}" must be a plain value at ${at}`)
-    for (const value of content.arr) {
+    if (u.ref(i) !== Ref.Any) refuse('invalid', `shape property "${key}" must be a plain value at ${at}`)
+    for (const value of u.values(i)) {
       if (!prop.safeParse(value).success) refuse('invalid', `invalid value for shape property "${key}"`)
     }
-    holder.props ??= new Set()
-    holder.props.add(key)
+    holder.propsSet |= REQUIRED_BIT.get(key) ?? 0
   }
 
   /**
@@ -346,11 +381,9 @@ class Inspection {
         this.work = 0
         yield
       }
-      for (const key of REQUIRED_PROPS) {
-        if (!shape.props?.has(key))
+      for (const [key, bit] of REQUIRED_BIT) {
+        if ((shape.propsSet & bit) === 0)
           refuse('invalid', `new shape "${shape.newId}" is invalid or incomplete (${key})`)
-        // Every required key of a new shape is checked for a good value afterwards.
-        this.group(shape, key)
       }
     }
   }
@@ -371,55 +404,77 @@ class Inspection {
    * For a shape the update creates, every required key needs tips, all good.
    */
   private *checkRequiredKept(): Generator<void, void> {
-    if (this.required.length === 0) return
-    this.replayBudget = 64 + 16 * this.decoded.structs.length
-    for (const g of this.required) {
-      if (++this.work >= STEP_WORK) {
-        this.work = 0
-        yield
-      }
-      const isNew = g.holder.newId !== null
-      if (isNew) {
-        // The common case (an import, a paste): tips checked without building lists.
-        let tips = 0
-        for (const s of g.items) {
-          if (this.isOrigin(lastId(s))) continue
-          tips++
-          if (!(s.content instanceof Y.ContentAny) || this.deletesItself(s))
-            refuse('invalid', `update leaves required shape property "${g.key}" of a new shape unset`)
+    if (this.touched.length === 0) return
+    this.replayBudget = 64 + 16 * this.u.count
+    for (const shape of this.touched) {
+      const keys: Iterable<string> =
+        shape.newId !== null ? REQUIRED_PROPS : new Set([...(shape.keys ?? []), ...(shape.deletesLive ?? [])])
+      for (const key of keys) {
+        if (++this.work >= STEP_WORK) {
+          this.work = 0
+          yield
         }
-        if (tips === 0)
-          refuse('invalid', `update leaves required shape property "${g.key}" of a new shape unset`)
-        continue
+        this.checkKept(shape, key)
       }
-      const map = this.liveShapeMap(g.holder)
-      if (map === null) continue // a deleted shape (or none): nothing of it is seen
-      const tips = g.items.filter((s) => !this.isOrigin(lastId(s)))
-      const bad = tips.filter((s) => !(s.content instanceof Y.ContentAny) || this.deletesItself(s))
-      const what = `required shape property "${g.key}"`
-      const live = map._map.get(g.key)
-      // The key is unset already (only a broken document has that): the update cannot make it worse.
-      if (live === undefined || live.deleted) continue
-      const heads = new Map<Y.Item, Y.ID | null>()
-      for (const s of g.items) {
-        const origin = this.effectiveOrigin(s)
-        if (origin === null || !this.isOwnItem(origin)) heads.set(s, origin)
-      }
-      const fromLive = [...heads.values()].some((o) => o !== null && sameId(o, lastId(live)))
-      if (bad.length === 0) {
-        if (g.deletesLive && !fromLive) refuse('invalid', `update deletes ${what}`)
-        continue
-      }
-      const [only] = heads
-      if (g.deletesLive || heads.size !== 1 || fromLive || only === undefined || this.landsRight(only, live))
-        refuse('invalid', `update deletes ${what}`)
     }
+  }
+
+  /** The update's items (indices) for the required property `key` of `shape`. */
+  private itemsFor(shape: Shape, key: string): number[] {
+    const items: number[] = []
+    const keys = shape.keys ?? []
+    for (let j = 0; j < keys.length; j++) if (keys[j] === key) items.push(shape.items![j]!)
+    return items
+  }
+
+  /** Whether `i`'s content is a value that stays: a plain value the update does not delete. */
+  private isGoodTip(i: number): boolean {
+    return this.u.ref(i) === Ref.Any && !this.deletesItself(i)
+  }
+
+  private checkKept(shape: Shape, key: string): void {
+    const items = this.itemsFor(shape, key)
+    if (shape.newId !== null) {
+      // The common case (an import, a paste): tips checked without building lists.
+      let tips = 0
+      for (const i of items) {
+        if (this.isOriginOwn(i)) continue
+        tips++
+        if (!this.isGoodTip(i))
+          refuse('invalid', `update leaves required shape property "${key}" of a new shape unset`)
+      }
+      if (tips === 0) refuse('invalid', `update leaves required shape property "${key}" of a new shape unset`)
+      return
+    }
+    const map = this.liveShapeMap(shape)
+    if (map === null) return // a deleted shape (or none): nothing of it is seen
+    const tips = items.filter((i) => !this.isOriginOwn(i))
+    const bad = tips.filter((i) => !this.isGoodTip(i))
+    const what = `required shape property "${key}"`
+    const live = map._map.get(key)
+    // The key is unset already (only a broken document has that): the update cannot make it worse.
+    if (live === undefined || live.deleted) return
+    const heads = new Map<number, Y.ID | null>()
+    for (const i of items) {
+      const origin = this.effectiveOrigin(i)
+      if (origin === null || !this.isOwnItem(origin)) heads.set(i, origin)
+    }
+    const fromLive = [...heads.values()].some((o) => o !== null && sameId(o, lastId(live)))
+    const deletesLive = shape.deletesLive?.has(key) ?? false
+    if (bad.length === 0) {
+      if (deletesLive && !fromLive) refuse('invalid', `update deletes ${what}`)
+      return
+    }
+    const [only] = heads
+    if (deletesLive || heads.size !== 1 || fromLive || only === undefined || this.landsRight(only, live))
+      refuse('invalid', `update deletes ${what}`)
   }
 
   /** Whether the update holds an item (not a GC or skip) at `id`. */
   private isOwnItem(id: Y.ID): boolean {
     if (storeFind(this.doc, id) !== undefined) return false
-    return this.findOwn(id) instanceof Y.Item
+    const own = this.findOwn(id.client, id.clock)
+    return own >= 0 && this.u.isItem(own)
   }
 
   /** The live shape map held by the stored entry `holder`, or null. */
@@ -431,12 +486,13 @@ class Inspection {
   }
 
   /**
-   * Replays Yjs's conflict resolution (`Item.integrate`) for a new map item with left origin
-   * `[head, origin]` against the document's items for its key: whether it ends right of `live`
-   * (and so replaces it). Unclear cases (an origin inside a merged struct, too long a history)
-   * count as replacing.
+   * Replays Yjs's conflict resolution (`Item.integrate`) for the update's map item `head` with
+   * left origin `originId` against the document's items for its key: whether it ends right of
+   * `live` (and so replaces it). Unclear cases (an origin inside a merged struct, too long a
+   * history) count as replacing.
    */
-  private landsRight([head, originId]: [Y.Item, Y.ID | null], live: Y.Item): boolean {
+  private landsRight([head, originId]: [number, Y.ID | null], live: Y.Item): boolean {
+    const headClient = this.u.client(head)
     let left: Y.Item | null = null
     let o: Y.Item | null
     if (originId !== null) {
@@ -456,7 +512,7 @@ class Inspection {
       conflicting.add(o)
       const oOrigin = o.origin ? storeFind(this.doc, o.origin) : undefined
       if (sameOrigin(originId, o.origin)) {
-        if (o.id.client < head.id.client) {
+        if (o.id.client < headClient) {
           left = o
           conflicting.clear()
         } else if (o.rightOrigin === null) break
@@ -472,32 +528,28 @@ class Inspection {
   }
 
   private *indexStructs(): Generator<void, void> {
-    for (const s of this.decoded.structs) {
-      if (++this.work >= STEP_WORK) {
-        this.work = 0
-        yield
+    const u = this.u
+    for (const block of u.blocks) {
+      const { client } = block
+      // Yjs keeps one run per client (a second replaces the first): the update is not what it seems.
+      if (this.own.has(client)) refuse('malformed', `client ${client} appears twice`)
+      this.own.set(client, block)
+      let upTo = this.state(client)
+      for (let i = block.start; i < block.end; i++) {
+        if (++this.work >= STEP_WORK) {
+          this.work = 0
+          yield
+        }
+        const clock = u.clock(i)
+        if (clock + u.length(i) <= upTo) continue
+        if (clock > upTo || u.ref(i) === Ref.Skip) {
+          // A gap: Yjs would keep this and every later struct of the client pending.
+          refuse('incomplete', `update misses structs of client ${client} from clock ${upTo}`)
+        }
+        if (client === this.doc.clientID) refuse('forbidden', 'update uses the server’s client id')
+        upTo = clock + u.length(i)
       }
-      const client = s.id.client
-      let list = this.own.get(client)
-      if (!list) {
-        list = []
-        this.own.set(client, list)
-        this.available.set(client, this.state(client))
-      }
-      const prev = list.at(-1)
-      // Within one client's run, clocks are contiguous; a second run of the same client would make
-      // Yjs drop the first one (it keeps one run per client), so the update is not what it seems.
-      if (prev && prev.id.clock + prev.length !== s.id.clock)
-        refuse('malformed', `client ${client} appears twice`)
-      list.push(s)
-      const upTo = this.available.get(client)!
-      if (s.id.clock + s.length <= upTo) continue
-      if (s.id.clock > upTo || s instanceof Y.Skip) {
-        // A gap: Yjs would keep this and every later struct of the client pending.
-        refuse('incomplete', `update misses structs of client ${client} from clock ${upTo}`)
-      }
-      if (client === this.doc.clientID) refuse('forbidden', 'update uses the server’s client id')
-      this.available.set(client, s.id.clock + s.length)
+      this.available.set(client, upTo)
     }
   }
 
@@ -505,55 +557,54 @@ class Inspection {
     return Y.getState(this.doc.store, client)
   }
 
-  /** True when the server has, or this update brings, the struct at `id`. */
-  private has(id: Y.ID): boolean {
-    return id.clock < (this.available.get(id.client) ?? this.state(id.client))
+  /** True when the server has, or this update brings, the struct at `client:clock`. */
+  private has(client: number, clock: number): boolean {
+    return clock < (this.available.get(client) ?? this.state(client))
   }
 
-  private checkReferences(item: DecodedItem): void {
-    const refs = [item.origin, item.rightOrigin, item.parent instanceof Y.ID ? item.parent : null]
-    for (const ref of refs) {
-      if (!ref) continue
+  private checkReferences(i: number): void {
+    const u = this.u
+    const client = u.client(i)
+    const clock = u.clock(i)
+    const check = (refClient: number, refClock: number) => {
+      if (refClient < 0) return
       // Yjs resolves same-client references without looking: they must point backwards.
-      if (ref.client === item.id.client && ref.clock >= item.id.clock) {
-        refuse(
-          'malformed',
-          `item ${item.id.client}:${item.id.clock} refers forward to its own clock ${ref.clock}`,
-        )
+      if (refClient === client && refClock >= clock) {
+        refuse('malformed', `item ${idOf(client, clock)} refers forward to its own clock ${refClock}`)
       }
-      if (!this.has(ref))
-        refuse(
-          'incomplete',
-          `item ${item.id.client}:${item.id.clock} depends on unknown ${ref.client}:${ref.clock}`,
-        )
+      if (!this.has(refClient, refClock))
+        refuse('incomplete', `item ${idOf(client, clock)} depends on unknown ${idOf(refClient, refClock)}`)
     }
+    check(u.originClient(i), u.originClock(i))
+    check(u.rightClient(i), u.rightClock(i))
+    check(u.parentClient(i), u.parentClock(i))
   }
 
-  /** The update's own struct containing `id`, by binary search. */
-  private findOwn(id: Y.ID): DecodedStruct | undefined {
-    const list = this.own.get(id.client)
-    if (!list) return undefined
-    let lo = 0
-    let hi = list.length - 1
+  /** The index of the update's own struct containing `client:clock`, by binary search; -1 if none. */
+  private findOwn(client: number, clock: number): number {
+    const block = this.own.get(client)
+    if (!block) return -1
+    const u = this.u
+    let lo = block.start
+    let hi = block.end - 1
     while (lo <= hi) {
       const mid = (lo + hi) >> 1
-      const s = list[mid]!
-      if (id.clock < s.id.clock) hi = mid - 1
-      else if (id.clock >= s.id.clock + s.length) lo = mid + 1
-      else return s
+      if (clock < u.clock(mid)) hi = mid - 1
+      else if (clock >= u.clock(mid) + u.length(mid)) lo = mid + 1
+      else return mid
     }
-    return undefined
+    return -1
   }
 
   /**
-   * Where the struct at `id` lives. The document's copy wins over the update's: structs the
-   * document already has are the ones Yjs integrates against.
+   * Where the struct at `client:clock` lives. The document's copy wins over the update's: structs
+   * the document already has are the ones Yjs integrates against.
    */
-  private locateId(id: Y.ID): Location {
-    const stored = storeFind(this.doc, id)
+  private locateId(client: number, clock: number): Location {
+    const stored = storeFindAt(this.doc, client, clock)
     if (stored !== undefined) return this.locateStored(stored)
-    const own = this.findOwn(id)
-    if (own === undefined) return refuse('incomplete', `unknown struct ${id.client}:${id.clock}`)
+    const own = this.findOwn(client, clock)
+    if (own < 0) return refuse('incomplete', `unknown struct ${idOf(client, clock)}`)
     return this.locate(own)
   }
 
@@ -592,20 +643,22 @@ class Inspection {
     return root ?? null
   }
 
-  /** Where a decoded struct will be integrated, mirroring `Item.getMissing`. */
-  private locate(s: DecodedStruct): Location {
-    if (!(s instanceof Y.Item)) return DISCARDED // GC and Skip carry no content
-    const memo = this.locationOfStruct.get(s)
-    if (memo === 'resolving')
-      return refuse('malformed', `item ${s.id.client}:${s.id.clock} is its own ancestor`)
+  /** Where the update's struct `i` will be integrated, mirroring `Item.getMissing`. */
+  private locate(i: number): Location {
+    const u = this.u
+    if (!u.isItem(i)) return DISCARDED // GC and Skip carry no content
+    const memo = this.locations[i]
+    if (memo === RESOLVING)
+      return refuse('malformed', `item ${idOf(u.client(i), u.clock(i))} is its own ancestor`)
     if (memo) return memo
-    this.locationOfStruct.set(s, 'resolving')
-    const item = s as DecodedItem
+    this.locations[i] = RESOLVING
     let loc: Location
-    if (item.origin || item.rightOrigin) {
-      const left = item.origin ? this.locateId(item.origin) : null
-      const right = item.rightOrigin ? this.locateId(item.rightOrigin) : null
-      if ((item.origin && left === DISCARDED) || (item.rightOrigin && right === DISCARDED)) loc = DISCARDED
+    let keep = u.ref(i) === Ref.Type
+    if (u.hasOrigin(i) || u.hasRightOrigin(i)) {
+      keep = true
+      const left = u.hasOrigin(i) ? this.locateId(u.originClient(i), u.originClock(i)) : null
+      const right = u.hasRightOrigin(i) ? this.locateId(u.rightClient(i), u.rightClock(i)) : null
+      if (left === DISCARDED || right === DISCARDED) loc = DISCARDED
       else {
         loc = (left ?? right)!
         if (
@@ -616,23 +669,26 @@ class Inspection {
             left.key !== right.key ||
             left.holder !== right.holder)
         ) {
-          refuse('malformed', `item ${s.id.client}:${s.id.clock} has neighbours in different types`)
+          refuse('malformed', `item ${idOf(u.client(i), u.clock(i))} has neighbours in different types`)
         }
       }
-    } else if (typeof item.parent === 'string') {
-      loc = { root: item.parent, depth: 0, key: item.parentSub, holder: null }
-    } else if (item.parent instanceof Y.ID) {
-      loc = this.locateTypeItem(item.parent, item.parentSub)
+    } else if (u.parentKey(i) !== null) {
+      loc = { root: u.parentKey(i), depth: 0, key: u.parentSub(i), holder: null }
+    } else if (u.parentClient(i) >= 0) {
+      loc = this.locateTypeItem(u.parentClient(i), u.parentClock(i), u.parentSub(i))
     } else {
       loc = DISCARDED
     }
-    this.locationOfStruct.set(s, loc)
+    this.locations[i] = keep ? loc : undefined
     return loc
   }
 
-  /** Location of a child of the type held by the item at `id` (Yjs discards it if there is none). */
-  private locateTypeItem(id: Y.ID, key: string | null): Location {
-    const stored = storeFind(this.doc, id)
+  /**
+   * Location of a child of the type held by the item at `client:clock` (Yjs discards it if there
+   * is none).
+   */
+  private locateTypeItem(client: number, clock: number, key: string | null): Location {
+    const stored = storeFindAt(this.doc, client, clock)
     if (stored !== undefined) {
       if (!(stored instanceof Y.Item) || !(stored.content instanceof Y.ContentType)) return DISCARDED
       const root = this.rootOf(stored.content.type as Y.AbstractType<unknown>)
@@ -645,10 +701,9 @@ class Inspection {
         holder: held.depth === 0 ? this.shape(stored, true) : null,
       }
     }
-    const own = this.findOwn(id)
-    if (!(own instanceof Y.Item) || !(own.content instanceof Y.ContentType) || own.id.clock !== id.clock) {
-      return DISCARDED
-    }
+    const u = this.u
+    const own = this.findOwn(client, clock)
+    if (own < 0 || u.ref(own) !== Ref.Type || u.clock(own) !== clock) return DISCARDED
     const held = this.locate(own)
     if (held.root === null) return DISCARDED
     return {
@@ -662,11 +717,14 @@ class Inspection {
   /** The update deletes a live item outright: if it is a required property's value, note it. */
   private noteDeletion(loc: Location, schema: SchemaRules): void {
     if (loc.root !== schema.shapesRoot || loc.depth !== 1 || loc.key === null || loc.holder === null) return
-    if (REQUIRED_PROPS.has(loc.key)) this.group(loc.holder, loc.key).deletesLive = true
+    if (!REQUIRED_PROPS.has(loc.key)) return
+    loc.holder.deletesLive ??= new Set()
+    loc.holder.deletesLive.add(loc.key)
+    this.touch(loc.holder)
   }
 
   private *checkDeletions(): Generator<void, void> {
-    for (const [client, ranges] of this.decoded.ds.clients) {
+    for (const [client, ranges] of this.u.ds) {
       for (const { clock, len } of ranges) {
         if (len <= 0) continue
         if (clock + len > (this.available.get(client) ?? this.state(client))) {
@@ -696,9 +754,6 @@ class Inspection {
   }
 }
 
-/** A required property of a shape: the update's items for it, and whether it deletes its live value. */
-type RequiredGroup = { holder: Shape; key: string; items: Y.Item[]; deletesLive: boolean }
-
 const lastId = (s: Y.Item) => Y.createID(s.id.client, s.id.clock + s.length - 1)
 const sameId = (a: Y.ID, b: Y.ID) => a.client === b.client && a.clock === b.clock
 const sameOrigin = (a: Y.ID | null, b: Y.ID | null) => (a === null ? b === null : b !== null && sameId(a, b))
@@ -722,9 +777,13 @@ function storeIndex(structs: StoreStruct[], clock: number): number {
 }
 
 function storeFind(doc: Y.Doc, id: Y.ID): StoreStruct | undefined {
-  const structs = clientStructs(doc, id.client)
+  return storeFindAt(doc, id.client, id.clock)
+}
+
+function storeFindAt(doc: Y.Doc, client: number, clock: number): StoreStruct | undefined {
+  const structs = clientStructs(doc, client)
   if (!structs) return undefined
-  const i = storeIndex(structs, id.clock)
+  const i = storeIndex(structs, clock)
   return i < 0 ? undefined : structs[i]
 }
 
