@@ -36,9 +36,7 @@ test('A deletes a note while B has just changed its text: A is told, the note st
   // Bob edits the text meanwhile.
   await bob.page.mouse.dblclick(...(await bob.at(640, 400).then((p) => [p.x, p.y] as const)))
   await expect(bob.textEditor).toBeFocused()
-  await bob.page.keyboard.press('End')
-  await bob.page.keyboard.type(' — final')
-  await bob.press('Escape')
+  await bob.appendText(' — final')
   await bob.waitForShapes((s) => s.some((x) => x.id === note.id && x.text === 'Draft agenda — final'))
   // Bob's lease is given back once his text is saved; until the server has it back, Alice's delete
   // would rightly be refused as "Bob is editing" rather than as a conflict with his text.

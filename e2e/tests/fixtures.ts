@@ -199,6 +199,13 @@ export class BoardPage {
       cdp.send('Input.dispatchTouchEvent', { type, touchPoints: points.map(([x, y], id) => ({ x, y, id })) })
   }
 
+  /** In the open text editor: types `text` at the end, then leaves the editor (Escape). */
+  async appendText(text: string): Promise<void> {
+    await this.page.keyboard.press('End')
+    await this.page.keyboard.type(text)
+    await this.page.keyboard.press('Escape')
+  }
+
   async press(key: string): Promise<void> {
     await this.page.keyboard.press(key)
   }

@@ -472,9 +472,7 @@ test('the server restarts (SIGTERM) while a user types: no keystroke is lost and
   // She goes on typing into the same note (the editor may still be open) and leaves it.
   if ((await alice.textEditor.count()) === 0) await alice.dblclick(...at)
   await expect(editorStatus(alice)).toHaveAttribute('data-status', 'editing')
-  await alice.page.keyboard.press('End')
-  await alice.page.keyboard.type(' 4')
-  await alice.press('Escape')
+  await alice.appendText(' 4')
   await waitForText([alice, bob], note.id, 'Minutes 1 2 3 4')
   await expect(alice.page.getByTestId('notice')).toHaveCount(0)
   // And Bob can take the note over afterwards.

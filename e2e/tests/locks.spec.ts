@@ -68,9 +68,7 @@ test('A goes offline while editing; B takes over; A’s offline text is not writ
   await expect.poll(() => locks(bob)).toEqual([])
   await bob.dblclick(640, 400)
   await expect(bob.textEditor).toBeFocused()
-  await bob.page.keyboard.press('End')
-  await bob.page.keyboard.type(': green (Bob)')
-  await bob.press('Escape')
+  await bob.appendText(': green (Bob)')
   await bob.waitForShapes((s) => s.some((x) => x.id === note.id && x.text === 'Status: green (Bob)'))
 
   // Alice comes back: she asks for the lock again, sees that Bob changed the note meanwhile, and
@@ -112,13 +110,9 @@ test('three users waiting for one sticky get it in the order they asked', async 
   await alice.press('Escape')
   await expect(bob.textEditor).toBeFocused()
   await expect(carol.textEditor).toHaveCount(0)
-  await bob.page.keyboard.press('End')
-  await bob.page.keyboard.type(' B')
-  await bob.press('Escape')
+  await bob.appendText(' B')
   await expect(carol.textEditor).toBeFocused()
-  await carol.page.keyboard.press('End')
-  await carol.page.keyboard.type(' C')
-  await carol.press('Escape')
+  await carol.appendText(' C')
   for (const u of [alice, bob, carol]) {
     await u.waitForShapes((s) => s.some((x) => x.id === note.id && x.text === 'Queue A B C'))
   }
