@@ -133,3 +133,33 @@ test('commits made offline replay on reconnect, also after a reload, without dou
   )
   expect(await notices(alice)).toEqual([])
 })
+
+test('delete, undo, redo and undo again before any answer: each goes after the one before, and the shape is back', async ({
+  openUser,
+}) => {
+  const alice = await openUser('Alice')
+  const bob = await openUser('Bob')
+  await alice.draw('rect', [400, 300], [500, 400])
+  await alice.draw('ellipse', [700, 300], [800, 400])
+  const [rect] = await waitForConvergence([alice, bob], (s) => s.length === 2)
+  // Offline, no answer comes back: every step is made while the one before is still in flight.
+  await alice.setOffline(true)
+  await expect(alice.page.getByTestId('connection-status')).toHaveAttribute('data-status', 'offline')
+  await alice.clickShape(rect!)
+  await alice.press('Delete')
+  await alice.waitForShapes((s) => s.length === 1, 'hidden for Alice at once')
+  await alice.press('Control+z')
+  await alice.waitForShapes((s) => s.length === 2, 'back for Alice at once')
+  await alice.press('Control+Shift+z')
+  await alice.waitForShapes((s) => s.length === 1, 'hidden again')
+  await alice.press('Control+z')
+  await alice.waitForShapes((s) => s.length === 2, 'back again')
+  expect(await pending(alice)).toBe(4)
+
+  await alice.setOffline(false)
+  await expect.poll(() => pending(alice)).toBe(0)
+  const shapes = await waitForConvergence([alice, bob], (s) => s.length === 2)
+  // Four commits, applied in order, none refused: version 4 of `deleted`, and it is false.
+  expect(shapes.find((s) => s.id === rect!.id)).toMatchObject({ deleted: false, versions: { deleted: 4 } })
+  expect(await notices(alice)).toEqual([])
+})

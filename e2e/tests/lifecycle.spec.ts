@@ -660,7 +660,9 @@ test('one long session: edits, a reload, a blip, kill -9 and SIGTERM restarts, t
   await alice.click(375, 250)
   await alice.press('Delete')
   await alice.waitForShapes((s) => s.length === 3)
+  // Undone at once, before the delete's answer may have come: the undo goes after it.
   await alice.press('Control+z')
+  await waitForConvergence(both, (s) => s.length === 4)
   await healthy()
 
   // Bob reloads and goes on.

@@ -32,6 +32,28 @@ describe('versioned delete', () => {
     expect(b.editor.getShape(id)).toBeUndefined()
   })
 
+  it('undo and redo pressed before the delete is answered are not lost: each goes after the one before', async () => {
+    const { room, users } = setup(['A', 'B'])
+    const [a, b] = users as [(typeof users)[0], (typeof users)[0]]
+    const id = a.editor.createShape('rect', { x: 0, y: 0, w: 50, h: 50 })
+    await settle(room)
+    a.editor.deleteShapes([id])
+    a.editor.undo() // at once: the delete is still in flight
+    expect(a.editor.getShape(id)).toBeDefined()
+    await settle(room)
+    for (const u of [a, b])
+      expect(u.editor.getShape(id)).toMatchObject({ deleted: false, versions: { deleted: 2 } })
+    expect(a.editor.notices).toEqual([])
+    a.editor.redo()
+    a.editor.undo()
+    a.editor.redo()
+    expect(a.editor.getShape(id)).toBeUndefined()
+    await settle(room)
+    for (const u of [a, b]) expect(u.editor.getShape(id)).toBeUndefined()
+    expect(a.editor.readCommitted(id)).toMatchObject({ deleted: true, versions: { deleted: 5 } })
+    expect(a.editor.notices).toEqual([])
+  })
+
   it('a delete racing a text change is refused: the shape stays, the deleter is told who changed what', async () => {
     const { room, users } = setup(['A', 'B'])
     const [a, b] = users as [(typeof users)[0], (typeof users)[0]]

@@ -55,6 +55,17 @@ export class VersionedOps {
     return this.pendingValues.get(id)
   }
 
+  /**
+   * The shape as the server confirmed it, with the values of this user's commits in flight on top
+   * (what they see and act on); the versions stay the confirmed ones, which the commit queue moves
+   * past those commits when they are applied.
+   */
+  private committedOrPending(id: string): Shape | undefined {
+    const s = this.ctx.shapes.readCommitted(id)
+    const p = this.pendingValues.get(id)
+    return s && p ? ({ ...s, ...p } as Shape) : s
+  }
+
   private readonly onPendingChanged = () => {
     const before = new Set(this.pendingValues.keys())
     this.recomputePending()
@@ -134,7 +145,7 @@ export class VersionedOps {
   /** Commits `deleted = value` for shapes, expecting the versions of their other fields the user saw. */
   private setDeleted(ids: string[], value: boolean, label: string): void {
     const shapes = ids
-      .map((id) => this.ctx.shapes.readCommitted(id))
+      .map((id) => this.committedOrPending(id))
       .filter((s): s is Shape => !!s && s.deleted !== value)
     if (shapes.length === 0) return
     this.commit(
@@ -276,11 +287,9 @@ export class VersionedOps {
   }
 
   private setParents(ids: string[], parent: string | null, label: string): void {
-    const before = new Map(ids.map((id) => [id, this.ctx.shapes.readCommitted(id)?.parent ?? null]))
+    const before = new Map(ids.map((id) => [id, this.committedOrPending(id)?.parent ?? null]))
     const apply = (target: (id: string) => string | null, what: string) => {
-      const shapes = ids
-        .map((id) => this.ctx.shapes.readCommitted(id))
-        .filter((s): s is Shape => !!s && !s.deleted)
+      const shapes = ids.map((id) => this.committedOrPending(id)).filter((s): s is Shape => !!s && !s.deleted)
       if (shapes.length === 0) return
       this.commit(
         {
@@ -316,7 +325,7 @@ export class VersionedOps {
     let retries = ids.length
     const apply = (value: boolean, what: string): boolean => {
       const shapes = ids
-        .map((id) => this.ctx.shapes.readCommitted(id))
+        .map((id) => this.committedOrPending(id))
         .filter((s): s is Shape => !!s && !s.deleted && s.locked !== value)
       if (shapes.length === 0 || !this.ctx.commits) return false
       void this.commit(

@@ -37,9 +37,9 @@ function memoryStorage() {
   }
 }
 
-const req = (opId: string): CommitRequest => ({
+const req = (opId: string, shapeId = 's1'): CommitRequest => ({
   opId,
-  ops: [{ shapeId: 's1', field: 'deleted', baseVersion: 0, value: true }],
+  ops: [{ shapeId, field: 'deleted', baseVersion: 0, value: true }],
 })
 const ok: CommitResult = { status: 'ok', versions: [1] }
 
@@ -111,7 +111,7 @@ describe('CommitQueue', () => {
     const t = fakeTimers()
     const first = new CommitQueue({ send: () => false }, { storage, storageKey: 'room', ...t })
     void first.submit(req('op-a'), 'delete the note')
-    void first.submit(req('op-b'), 'delete the arrow')
+    void first.submit(req('op-b', 's2'), 'delete the arrow')
     first.destroy()
 
     const sent: string[] = []
@@ -148,11 +148,95 @@ describe('CommitQueue', () => {
       { send: (r, s) => sent.push([r.opId, s]) > 0 },
       { storage, storageKey: 'room', session: () => session, ...t },
     )
-    void second.submit(req('op-b'), 'delete the arrow')
+    void second.submit(req('op-b', 's2'), 'delete the arrow')
     second.resume()
     expect(new Set(sent.map((e) => e.join(' ')))).toEqual(
       new Set(['op-b new-tab.secret', 'op-a old-tab.secret']),
     )
+  })
+
+  /** Deleting s1 (from version 0), then undoing it at once, expecting the text the user saw. */
+  const deleteThenUndo = (q: CommitQueue) => {
+    const del = q.submit(req('op-del'), 'delete the note')
+    const undo = q.submit(
+      {
+        opId: 'op-undo',
+        ops: [{ shapeId: 's1', field: 'deleted', baseVersion: 0, value: false }],
+        expect: [
+          { shapeId: 's1', field: 'text', version: 3 },
+          { shapeId: 's2', field: 'deleted', version: 0 },
+        ],
+      },
+      'restore the note',
+    )
+    return { del, undo }
+  }
+
+  it('an undo made while its delete is in flight waits for it, then goes from the version it made', async () => {
+    const sent: CommitRequest[] = []
+    const t = fakeTimers()
+    const q = new CommitQueue({ send: (r) => sent.push(r) > 0 }, { storageKey: 'k', ...t })
+    const { undo } = deleteThenUndo(q)
+    void q.submit(req('op-other', 's2'), 'delete the arrow') // another shape: not held back
+    expect(sent.map((r) => r.opId)).toEqual(['op-del', 'op-other'])
+    expect(q.size).toBe(3)
+    t.advance(60_000) // the others' answers are late: they are resent, the undo still waits
+    expect(new Set(sent.map((r) => r.opId))).toEqual(new Set(['op-del', 'op-other']))
+    q.resume() // a reconnect does not send it either
+    expect(new Set(sent.map((r) => r.opId))).toEqual(new Set(['op-del', 'op-other']))
+    q.handleResult('op-del', { status: 'ok', versions: [4] })
+    expect(sent.at(-1)).toEqual({
+      opId: 'op-undo',
+      ops: [{ shapeId: 's1', field: 'deleted', baseVersion: 4, value: false }],
+      // Only what the delete wrote moves; s2 is still in flight, and was not written by the delete.
+      expect: [
+        { shapeId: 's1', field: 'text', version: 3 },
+        { shapeId: 's2', field: 'deleted', version: 0 },
+      ],
+    })
+    q.handleResult('op-undo', { status: 'ok', versions: [5] })
+    expect(await undo).toEqual({ status: 'ok', versions: [5] })
+  })
+
+  it('a commit waiting for one that was refused goes as it was made', () => {
+    const sent: CommitRequest[] = []
+    const q = new CommitQueue({ send: (r) => sent.push(r) > 0 }, { storageKey: 'k', ...fakeTimers() })
+    deleteThenUndo(q)
+    q.handleResult('op-del', {
+      status: 'conflict',
+      shapeId: 's1',
+      field: 'deleted',
+      version: 1,
+      value: false,
+      by: 'Bob',
+      at: 0,
+    })
+    expect(sent.map((r) => [r.opId, r.ops[0]!.baseVersion])).toEqual([
+      ['op-del', 0],
+      ['op-undo', 0],
+    ])
+  })
+
+  it('a commit waiting for another still waits after a reload, and the orphan answer frees it', () => {
+    const storage = memoryStorage()
+    const t = fakeTimers()
+    const first = new CommitQueue({ send: () => false }, { storage, storageKey: 'room', ...t })
+    deleteThenUndo(first)
+    first.destroy()
+    const sent: CommitRequest[] = []
+    const orphans: string[] = []
+    const second = new CommitQueue(
+      { send: (r) => sent.push(r) > 0 },
+      { storage, storageKey: 'room', onOrphanResult: (p) => orphans.push(p.label), ...t },
+    )
+    second.resume()
+    expect(sent.map((r) => r.opId)).toEqual(['op-del'])
+    second.handleResult('op-del', { status: 'ok', versions: [1] })
+    expect(orphans).toEqual(['delete the note'])
+    expect(sent.map((r) => [r.opId, r.ops[0]!.baseVersion])).toEqual([
+      ['op-del', 0],
+      ['op-undo', 1],
+    ])
   })
 
   it('ignores corrupt stored state instead of failing to start', () => {

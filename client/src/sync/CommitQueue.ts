@@ -1,4 +1,4 @@
-import type { CommitRequest, CommitResult } from '@easel/shared'
+import type { CommitOp, CommitRequest, CommitResult } from '@easel/shared'
 import { type BackoffOptions, backoffDelay } from './backoff.ts'
 import type { KeyValueStorage } from './roomStorage.ts'
 
@@ -9,6 +9,11 @@ export type PendingCommit = {
   queuedAt: number
   /** The resume secret of the session that made it (see the `as` of the commit message). */
   session?: string
+  /**
+   * Earlier commits of this queue, still unanswered, that write a field this one writes or expects:
+   * it is sent once they are answered, with its versions moved past theirs (see {@link rebase}).
+   */
+  after?: string[]
 }
 
 export type CommitTransport = {
@@ -30,11 +35,41 @@ export type CommitQueueOptions = {
   clearTimer?: (t: unknown) => void
 }
 
+const fieldKey = (f: { shapeId: string; field: string }) => `${f.shapeId}\u0000${f.field}`
+
+/**
+ * Moves a commit made while `done` was in flight past it: where `done` (now applied) wrote a field
+ * at the version this commit also started from, this commit starts from the version `done` made.
+ * The user saw their own change in flight, so what they did next builds on it.
+ */
+function rebase(
+  request: CommitRequest,
+  done: readonly CommitOp[],
+  versions: readonly number[],
+): CommitRequest {
+  const made = new Map(done.map((op, i) => [fieldKey(op), { from: op.baseVersion, to: versions[i]! }]))
+  const moved = (f: { shapeId: string; field: string }, v: number) => {
+    const m = made.get(fieldKey(f))
+    return m && m.from === v ? m.to : v
+  }
+  return {
+    ...request,
+    ops: request.ops.map((op) => ({ ...op, baseVersion: moved(op, op.baseVersion) })),
+    ...(request.expect
+      ? { expect: request.expect.map((e) => ({ ...e, version: moved(e, e.version) })) }
+      : {}),
+  }
+}
+
 /**
  * The client's outbox of versioned commits. Commits are kept (and persisted) until the server
  * answers; transport failures are retried with the same opId, so the server applies each at most
  * once; retries back off exponentially with full jitter. Conflicts are never retried here: the
  * caller decides what the user's intent still allows.
+ *
+ * A commit touching a field that an earlier commit in flight writes (an undo right after a delete)
+ * waits for that one's answer, then goes with the versions it made: sent at once, it would be
+ * judged against the state before the user's own change and refused as a conflict with it.
  */
 export class CommitQueue {
   private readonly pending = new Map<string, PendingCommit>()
@@ -62,6 +97,11 @@ export class CommitQueue {
       } catch {
         options.storage?.removeItem(options.storageKey)
       }
+      // Only what is still kept can be waited for.
+      for (const p of this.pending.values()) {
+        p.after = p.after?.filter((id) => this.pending.has(id))
+        if (!p.after?.length) delete p.after
+      }
     }
   }
 
@@ -81,7 +121,17 @@ export class CommitQueue {
   /** Queues a commit and resolves with the server's answer (however many retries it takes). */
   submit(request: CommitRequest, label: string): Promise<CommitResult> {
     const session = this.options.session?.() ?? undefined
-    this.pending.set(request.opId, { request, label, queuedAt: Date.now(), ...(session ? { session } : {}) })
+    const touched = new Set([...request.ops, ...(request.expect ?? [])].map(fieldKey))
+    const after = [...this.pending.values()]
+      .filter((p) => p.request.ops.some((op) => touched.has(fieldKey(op))))
+      .map((p) => p.request.opId)
+    this.pending.set(request.opId, {
+      request,
+      label,
+      queuedAt: Date.now(),
+      ...(session ? { session } : {}),
+      ...(after.length > 0 ? { after } : {}),
+    })
     this.persist()
     const answer = new Promise<CommitResult>((resolve) => this.waiters.set(request.opId, resolve))
     this.trySend(request.opId)
@@ -111,16 +161,34 @@ export class CommitQueue {
     const t = this.timers.get(opId)
     if (t !== undefined) this.clearTimer(t)
     this.timers.delete(opId)
+    const released = this.release(p, result)
     this.persist()
+    for (const next of released) this.trySend(next)
     const waiter = this.waiters.get(opId)
     this.waiters.delete(opId)
     if (waiter) waiter(result)
     else this.options.onOrphanResult?.(p, result)
   }
 
+  /** `answered` is done: commits waiting for it are rebased; returns those free to go now. */
+  private release(answered: PendingCommit, result: CommitResult): string[] {
+    const free: string[] = []
+    const opId = answered.request.opId
+    for (const p of this.pending.values()) {
+      if (!p.after?.includes(opId)) continue
+      if (result.status === 'ok') p.request = rebase(p.request, answered.request.ops, result.versions)
+      p.after = p.after.filter((id) => id !== opId && this.pending.has(id))
+      if (p.after.length === 0) {
+        delete p.after
+        free.push(p.request.opId)
+      }
+    }
+    return free
+  }
+
   private trySend(opId: string): void {
     const p = this.pending.get(opId)
-    if (!p) return
+    if (!p || p.after) return
     const t = this.timers.get(opId)
     if (t !== undefined) this.clearTimer(t)
     this.timers.delete(opId)

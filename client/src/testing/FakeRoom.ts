@@ -13,6 +13,7 @@ import {
   versionedMap,
 } from '@easel/shared'
 import type { CommitPort } from '../editor/Editor.ts'
+import { CommitQueue } from '../sync/CommitQueue.ts'
 import type { LeaseClientEvent, LeasePort } from '../sync/LeaseClient.ts'
 
 const ROOM = 'fake-room'
@@ -123,10 +124,8 @@ export class FakeRoom {
 export class FakePeer implements LeasePort {
   readonly doc = new Y.Doc()
   readonly clientId: string
-  private pendingOps: { req: CommitRequest; resolve: (r: CommitResult) => void }[] = []
   private readonly eventListeners = new Set<(e: LeaseClientEvent) => void>()
   private readonly changeListeners = new Set<() => void>()
-  private readonly commitListeners = new Set<() => void>()
   /** While false, commits wait (as if offline) until `online = true; resume()`. */
   online = true
 
@@ -137,38 +136,31 @@ export class FakePeer implements LeasePort {
     this.clientId = `client-${name}`
   }
 
-  readonly commits: CommitPort = {
-    submit: (req) =>
-      new Promise<CommitResult>((resolve) => {
-        this.pendingOps.push({ req, resolve })
-        this.commitChanged()
-        if (this.online) this.sendOne(this.pendingOps.at(-1)!)
-      }),
-    pending: (): CommitOp[] => this.pendingOps.flatMap((p) => p.req.ops),
-    subscribe: (l) => {
-      this.commitListeners.add(l)
-      return () => this.commitListeners.delete(l)
-    },
-  }
-
-  private sendOne(p: { req: CommitRequest; resolve: (r: CommitResult) => void }): void {
-    this.room.later(() => {
-      void this.room.commit(this, p.req).then((result) =>
+  /** The browser's own commit queue, its socket the fake room (sending fails while offline). */
+  private readonly queue = new CommitQueue(
+    {
+      send: (req) => {
+        if (!this.online) return false
         this.room.later(() => {
-          this.pendingOps = this.pendingOps.filter((x) => x !== p)
-          this.commitChanged()
-          p.resolve(result)
-        }),
-      )
-    })
+          void this.room
+            .commit(this, req)
+            .then((result) => this.room.later(() => this.queue.handleResult(req.opId, result)))
+        })
+        return true
+      },
+    },
+    // No frame is lost here, so no answer is waited for in vain.
+    { storageKey: 'commits', setTimer: () => null, clearTimer: () => {} },
+  )
+
+  readonly commits: CommitPort = {
+    submit: (req, label) => this.queue.submit(req, label),
+    pending: (): CommitOp[] => this.queue.list().flatMap((p) => p.request.ops),
+    subscribe: (l) => this.queue.subscribe(l),
   }
 
   resume(): void {
-    for (const p of this.pendingOps) this.sendOne(p)
-  }
-
-  private commitChanged(): void {
-    for (const l of this.commitListeners) l()
+    this.queue.resume()
   }
 
   // LeasePort
