@@ -16,6 +16,19 @@ async function sticky(u: BoardPage, at: [number, number], text: string): Promise
   return shapes.find((x) => x.kind === 'sticky' && x.text === text)!
 }
 
+/** Alice draws a rectangle and an ellipse, Bob has both, then Alice's network drops. */
+async function twoShapesThenOffline(openUser: (name: string) => Promise<BoardPage>) {
+  const alice = await openUser('Alice')
+  const bob = await openUser('Bob')
+  await alice.draw('rect', [400, 300], [500, 400])
+  await alice.draw('ellipse', [700, 300], [800, 400])
+  const [rect, ellipse] = await waitForConvergence([alice, bob], (s) => s.length === 2)
+  await alice.setOffline(true)
+  // The socket must really be down, or the commits would reach the server at once.
+  await expect(alice.page.getByTestId('connection-status')).toHaveAttribute('data-status', 'offline')
+  return { alice, bob, rect: rect!, ellipse: ellipse! }
+}
+
 test('A deletes a note while B has just changed its text: A is told, the note stays for both', async ({
   openUser,
 }) => {
@@ -101,16 +114,10 @@ test('an arrow attached to two shapes follows them when either moves', async ({ 
 test('commits made offline replay on reconnect, also after a reload, without doubling', async ({
   openUser,
 }) => {
-  const alice = await openUser('Alice')
-  const bob = await openUser('Bob')
-  await alice.draw('rect', [400, 300], [500, 400])
-  await alice.draw('ellipse', [700, 300], [800, 400])
-  const [rect, ellipse] = await waitForConvergence([alice, bob], (s) => s.length === 2)
-  await alice.setOffline(true)
-  await expect(alice.page.getByTestId('connection-status')).toHaveAttribute('data-status', 'offline')
-  await alice.clickShape(rect!)
+  const { alice, bob, rect, ellipse } = await twoShapesThenOffline(openUser)
+  await alice.clickShape(rect)
   await alice.press('Delete')
-  await alice.clickShape(ellipse!)
+  await alice.clickShape(ellipse)
   await alice.press('Delete')
   await alice.waitForShapes((s) => s.length === 0, 'hidden for alice')
   expect(await pending(alice)).toBe(2)
@@ -127,8 +134,8 @@ test('commits made offline replay on reconnect, also after a reload, without dou
   const deleted = await bob.page.evaluate(() => window.__easel!.deletedShapes())
   expect(deleted.map((d) => [d.id, d.versions.deleted]).sort()).toEqual(
     [
-      [rect!.id, 1],
-      [ellipse!.id, 1],
+      [rect.id, 1],
+      [ellipse.id, 1],
     ].sort(),
   )
   expect(await notices(alice)).toEqual([])
@@ -137,15 +144,9 @@ test('commits made offline replay on reconnect, also after a reload, without dou
 test('delete, undo, redo and undo again before any answer: each goes after the one before, and the shape is back', async ({
   openUser,
 }) => {
-  const alice = await openUser('Alice')
-  const bob = await openUser('Bob')
-  await alice.draw('rect', [400, 300], [500, 400])
-  await alice.draw('ellipse', [700, 300], [800, 400])
-  const [rect] = await waitForConvergence([alice, bob], (s) => s.length === 2)
   // Offline, no answer comes back: every step is made while the one before is still in flight.
-  await alice.setOffline(true)
-  await expect(alice.page.getByTestId('connection-status')).toHaveAttribute('data-status', 'offline')
-  await alice.clickShape(rect!)
+  const { alice, bob, rect } = await twoShapesThenOffline(openUser)
+  await alice.clickShape(rect)
   await alice.press('Delete')
   await alice.waitForShapes((s) => s.length === 1, 'hidden for Alice at once')
   await alice.press('Control+z')
@@ -160,6 +161,6 @@ test('delete, undo, redo and undo again before any answer: each goes after the o
   await expect.poll(() => pending(alice)).toBe(0)
   const shapes = await waitForConvergence([alice, bob], (s) => s.length === 2)
   // Four commits, applied in order, none refused: version 4 of `deleted`, and it is false.
-  expect(shapes.find((s) => s.id === rect!.id)).toMatchObject({ deleted: false, versions: { deleted: 4 } })
+  expect(shapes.find((s) => s.id === rect.id)).toMatchObject({ deleted: false, versions: { deleted: 4 } })
   expect(await notices(alice)).toEqual([])
 })
