@@ -75,7 +75,7 @@ export function createBoard(room: string, env: BoardEnvironment): Board {
     awareness: sync.provider.awareness,
     commits: {
       submit: (req, label) => queue.submit(req, label),
-      pending: () => queue.list().flatMap((p) => p.request.ops),
+      pending: () => queue.pendingOps(),
       subscribe: (l) => queue.subscribe(l),
     },
   })

@@ -113,6 +113,11 @@ export class CommitQueue {
     return [...this.pending.values()]
   }
 
+  /** The ops of every commit not answered yet, in the order they were made (shown optimistically). */
+  pendingOps(): CommitOp[] {
+    return this.list().flatMap((p) => p.request.ops)
+  }
+
   subscribe(listener: () => void): () => void {
     this.listeners.add(listener)
     return () => this.listeners.delete(listener)

@@ -1,6 +1,5 @@
 import * as Y from 'yjs'
 import {
-  type CommitOp,
   type CommitRequest,
   type CommitResult,
   type FieldState,
@@ -155,7 +154,7 @@ export class FakePeer implements LeasePort {
 
   readonly commits: CommitPort = {
     submit: (req, label) => this.queue.submit(req, label),
-    pending: (): CommitOp[] => this.queue.list().flatMap((p) => p.request.ops),
+    pending: () => this.queue.pendingOps(),
     subscribe: (l) => this.queue.subscribe(l),
   }
 
