@@ -76,6 +76,8 @@ export type ServerDeps = {
   persistence?: Persistence
   authority?: Authority
   log?: Logger
+  /** The monotonic clock leases are timed on, in ms (default `performance.now`). */
+  leaseClock?: () => number
 }
 
 type Storage = {
@@ -131,6 +133,7 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
     maxLeasesPerSession: config.maxLeasesPerSession,
     meter,
     log,
+    now: deps.leaseClock,
   })
   // Access first: a socket is admitted (or made view-only) before anything else sees it.
   const extensions: Extension[] = [

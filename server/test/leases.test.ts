@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { readShapes, type ServerMessage } from '@easel/shared'
-import type { EaselServer } from '../src/index.ts'
+import type { EaselServer, ServerDeps } from '../src/index.ts'
 import { ProtocolClient } from '@easel/testkit/protocolClient.ts'
 import { spawnServer, tempDir } from '@easel/testkit/serverProcess.ts'
 import { waitFor } from '@easel/testkit/waitFor.ts'
@@ -24,8 +24,8 @@ type Granted = Extract<ServerMessage, { t: 'lock.granted' }>
 const granted = (c: ProtocolClient, shapeId = 's1') =>
   c.next((m) => m.t === 'lock.granted' && m.shapeId === shapeId) as Promise<Granted>
 
-async function room(names: string[], config = {}) {
-  server = await startServer({ leaseTtlMs: 400, leaseIdleMs: 5000, ...config })
+async function room(names: string[], config = {}, deps: ServerDeps = {}) {
+  server = await startServer({ leaseTtlMs: 400, leaseIdleMs: 5000, ...config }, deps)
   const cs = await Promise.all(names.map((n) => connect(wsUrl(server!), 'locks', n)))
   cs[0]!.addShape('s1')
   for (const c of cs) await waitFor(() => c.doc.getMap('shapes').has('s1'), 'shape everywhere')
@@ -73,22 +73,22 @@ describe('leases over the wire', () => {
   })
 
   it('the holder’s socket closes: the lock frees at once and a waiter gets it', async () => {
-    const [a, b] = await room(['Ada', 'Bo'], { leaseTtlMs: 60_000 })
+    // The lease clock stands still: no lease can expire, so only the closed socket frees it.
+    const [a, b] = await room(['Ada', 'Bo'], {}, { leaseClock: () => 0 })
     const ga = granted(a!)
     a!.send({ t: 'lock.acquire', shapeId: 's1', wait: false })
     const first = await ga
     const gb = granted(b!)
     b!.send({ t: 'lock.acquire', shapeId: 's1', wait: true })
     await b!.next((m) => m.t === 'lock.denied' && m.position === 1)
-    const closedAt = Date.now()
     a!.close()
     const second = await gb
-    expect(Date.now() - closedAt).toBeLessThan(1000) // not the 60 s TTL
     expect(second.token).toBeGreaterThan(first.token)
   })
 
   it('a holder that stops renewing loses the lock after the TTL; its old token cannot write', async () => {
-    const [a, b] = await room(['Ada', 'Bo'])
+    let now = 0
+    const [a, b] = await room(['Ada', 'Bo'], {}, { leaseClock: () => now })
     const ga = granted(a!)
     a!.send({ t: 'lock.acquire', shapeId: 's1', wait: false })
     const tokenA = (await ga).token
@@ -99,6 +99,7 @@ describe('leases over the wire', () => {
       }),
     ).toEqual({ status: 'ok', versions: [1] })
     // Ada freezes (no renewals). After the TTL she is told she lost it, and Bo can take it.
+    now += 401
     const lost = await a!.next((m) => m.t === 'lock.lost', 3000)
     expect(lost).toMatchObject({ shapeId: 's1', token: tokenA, reason: 'expired' })
     const gb = granted(b!)
@@ -124,40 +125,53 @@ describe('leases over the wire', () => {
     expect(readShapes(server!.rooms.get('locks')!.doc).shapes[0]!.text).toBe('from Bo')
   })
 
-  it('renewals keep a lease past its TTL; release frees it', async () => {
-    const [a, b] = await room(['Ada', 'Bo'])
+  it('renewals keep a lease past its TTL; a lease not renewed within it is lost and passes on', async () => {
+    // The server's lease clock is the test's: six renewals 130 ms apart on it span twice the
+    // 400 ms TTL, however long the machine takes to deliver them.
+    let now = 0
+    const [a, b] = await room(['Ada', 'Bo'], {}, { leaseClock: () => now })
     const ga = granted(a!)
     a!.send({ t: 'lock.acquire', shapeId: 's1', wait: false })
     const { token } = await ga
     for (let i = 0; i < 6; i++) {
-      await new Promise((r) => setTimeout(r, 130))
+      now += 130
       a!.send({ t: 'lock.renew', shapeId: 's1', token, activity: true })
-      await a!.next((m) => m.t === 'lock.renewed')
+      expect(await a!.next((m) => m.t === 'lock.renewed' || m.t === 'lock.lost')).toMatchObject({
+        t: 'lock.renewed',
+        expiresIn: 400,
+      })
     }
     b!.send({ t: 'lock.acquire', shapeId: 's1', wait: false })
     expect(await b!.next((m) => m.t === 'lock.denied' || m.t === 'lock.granted')).toMatchObject({
       t: 'lock.denied',
     })
+    // One TTL without a renewal on the same clock, and the lease is gone.
+    now += 401
+    a!.send({ t: 'lock.renew', shapeId: 's1', token, activity: true })
+    expect(await a!.next((m) => m.t === 'lock.renewed' || m.t === 'lock.lost')).toMatchObject({
+      t: 'lock.lost',
+    })
     const gb = granted(b!)
-    a!.send({ t: 'lock.release', shapeId: 's1', token })
     b!.send({ t: 'lock.acquire', shapeId: 's1', wait: true })
     expect((await gb).token).toBe(token + 1)
   })
 
   it('a lease is released when its holder stops typing for the idle time', async () => {
-    const [a] = await room(['Ada'], { leaseTtlMs: 200, leaseIdleMs: 600 })
+    let now = 0
+    const [a] = await room(['Ada'], { leaseTtlMs: 200, leaseIdleMs: 600 }, { leaseClock: () => now })
     const ga = granted(a!)
     a!.send({ t: 'lock.acquire', shapeId: 's1', wait: false })
     const { token } = await ga
-    const stop = Date.now() + 2000
     let reason: string | undefined
-    while (Date.now() < stop && !reason) {
-      await new Promise((r) => setTimeout(r, 60))
+    // Renewals without typing every 60 ms on the lease clock, until the lease goes idle at 600 ms.
+    while (now < 2000 && !reason) {
+      now += 60
       a!.send({ t: 'lock.renew', shapeId: 's1', token, activity: false })
       const m = await a!.next((x) => x.t === 'lock.renewed' || x.t === 'lock.lost')
       if (m.t === 'lock.lost') reason = m.reason
     }
     expect(reason).toBeDefined()
+    expect(now).toBeGreaterThanOrEqual(600)
     // The first notice of the loss names the cause (later renewals just hear it is gone).
     expect(a!.received.find((m) => m.t === 'lock.lost')).toMatchObject({ reason: 'idle', token })
   })
