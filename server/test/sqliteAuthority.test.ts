@@ -1,10 +1,14 @@
 import fs from 'node:fs'
+import { createRequire } from 'node:module'
 import path from 'node:path'
+import { Worker } from 'node:worker_threads'
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { SqliteAuthority, SqlitePersistence } from '../src/index.ts'
 import { runAuthorityTests } from './authoritySuite.ts'
 import { tempDir } from '@easel/testkit/serverProcess.ts'
+
+const require = createRequire(import.meta.url)
 
 runAuthorityTests('SQLite', async () => {
   const dir = tempDir()
@@ -71,6 +75,43 @@ describe('SQLite authority: a database from before session-scoped idempotency re
         p.close()
       }
     } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('SQLite authority: another connection writing (the compaction thread)', () => {
+  it('a commit waits for the other connection’s write transaction instead of failing “database is locked”', async () => {
+    const dir = tempDir()
+    const file = path.join(dir, 'easel.sqlite')
+    const p = new SqlitePersistence(file)
+    const authority = new SqliteAuthority(p.db, { ttlMs: 10_000, idleMs: 30_000 })
+    // A second connection in another thread holds the write lock for 300 ms, as the compaction
+    // thread does while it writes a big room's snapshot.
+    const holder = new Worker(
+      `const Database = require(${JSON.stringify(require.resolve('better-sqlite3'))})
+       const { parentPort, workerData } = require('node:worker_threads')
+       const db = new Database(workerData)
+       db.exec('BEGIN IMMEDIATE')
+       db.prepare("INSERT INTO room_update (room, seq, data) VALUES ('other', 1, x'00')").run()
+       parentPort.postMessage('locked')
+       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300)
+       db.exec('COMMIT')
+       db.close()`,
+      { eval: true, workerData: file },
+    )
+    try {
+      await new Promise((resolve) => holder.once('message', resolve))
+      const env = { sessionId: 'ada', by: 'Ada', shapeExists: () => true, now: 0, at: 10 }
+      const req = {
+        opId: 'op-waits001',
+        ops: [{ shapeId: 's1', field: 'deleted' as const, baseVersion: 0, value: true }],
+      }
+      expect((await authority.commit('r', req, env)).result).toEqual({ status: 'ok', versions: [1] })
+      expect((await authority.fieldStates('r')).get('s1:deleted')).toMatchObject({ version: 1, value: true })
+    } finally {
+      await holder.terminate()
+      p.close()
       fs.rmSync(dir, { recursive: true, force: true })
     }
   })

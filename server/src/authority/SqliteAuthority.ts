@@ -1,4 +1,3 @@
-import type Database from 'better-sqlite3'
 import {
   type Authority,
   type CommitDecision,
@@ -16,6 +15,7 @@ import {
   recordsAnswer,
   type VersionedField,
 } from '@easel/shared'
+import type Database from 'better-sqlite3'
 
 /** Idempotency records are per session: the same opId from two sessions is two requests. */
 const COMMIT_RECORD_COLUMNS = `
@@ -136,52 +136,57 @@ export class SqliteAuthority implements Authority {
   async commit(room: string, req: CommitRequest, env: CommitEnv): Promise<CommitDecision> {
     // Read-only view: expiries found here are announced by the room's lease timer, not by a commit.
     const leases = new LeaseTable(structuredClone(this.leaseState(room)), this.leaseConfig)
-    return this.db.transaction((): CommitDecision => {
-      const rec = this.stmts.record.get(room, env.sessionId, req.opId)
-      const decision = decideCommit(req, {
-        record: rec ? { hash: rec.hash, result: JSON.parse(rec.result) as CommitResult } : null,
-        field: (shapeId, field) => this.readField(room, shapeId, field),
-        shapeExists: env.shapeExists,
-        lease: (shapeId) => {
-          const l = leases.get(shapeId, env.now)
-          return l ? { holderId: l.holder.id, holderName: l.holder.name, token: l.token } : null
-        },
-        clientId: env.sessionId,
-        maxAddedBytes: env.maxAddedBytes,
-      })
-      const at = env.at
-      if (decision.apply) {
-        for (const a of decision.apply) {
-          const value = JSON.stringify(a.value)
-          const changed = this.stmts.update.run(
-            a.version,
-            value,
-            env.by,
-            at,
-            room,
-            a.shapeId,
-            a.field,
-            a.version - 1,
-          )
-          if (changed.changes === 0) {
-            // First version of this field: the row must not exist yet (PRIMARY KEY enforces it).
-            if (a.version !== 1) throw new Error(`version race on ${a.shapeId}:${a.field}`)
-            this.stmts.insert.run(room, a.shapeId, a.field, a.version, value, env.by, at)
+    // IMMEDIATE takes the write lock up front, waiting (busy timeout) while another connection holds
+    // it: a deferred transaction that has read cannot wait to upgrade, so it failed with "database is
+    // locked" whenever the compaction thread was writing a snapshot.
+    return this.db
+      .transaction((): CommitDecision => {
+        const rec = this.stmts.record.get(room, env.sessionId, req.opId)
+        const decision = decideCommit(req, {
+          record: rec ? { hash: rec.hash, result: JSON.parse(rec.result) as CommitResult } : null,
+          field: (shapeId, field) => this.readField(room, shapeId, field),
+          shapeExists: env.shapeExists,
+          lease: (shapeId) => {
+            const l = leases.get(shapeId, env.now)
+            return l ? { holderId: l.holder.id, holderName: l.holder.name, token: l.token } : null
+          },
+          clientId: env.sessionId,
+          maxAddedBytes: env.maxAddedBytes,
+        })
+        const at = env.at
+        if (decision.apply) {
+          for (const a of decision.apply) {
+            const value = JSON.stringify(a.value)
+            const changed = this.stmts.update.run(
+              a.version,
+              value,
+              env.by,
+              at,
+              room,
+              a.shapeId,
+              a.field,
+              a.version - 1,
+            )
+            if (changed.changes === 0) {
+              // First version of this field: the row must not exist yet (PRIMARY KEY enforces it).
+              if (a.version !== 1) throw new Error(`version race on ${a.shapeId}:${a.field}`)
+              this.stmts.insert.run(room, a.shapeId, a.field, a.version, value, env.by, at)
+            }
           }
         }
-      }
-      if (recordsAnswer(req, rec?.hash ?? null, decision)) {
-        this.stmts.putRecord.run(
-          room,
-          env.sessionId,
-          req.opId,
-          commitPayloadKey(req),
-          JSON.stringify(decision.result),
-          at,
-        )
-      }
-      return decision
-    })()
+        if (recordsAnswer(req, rec?.hash ?? null, decision)) {
+          this.stmts.putRecord.run(
+            room,
+            env.sessionId,
+            req.opId,
+            commitPayloadKey(req),
+            JSON.stringify(decision.result),
+            at,
+          )
+        }
+        return decision
+      })
+      .immediate()
   }
 
   async fieldStates(room: string): Promise<Map<string, FieldState>> {
