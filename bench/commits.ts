@@ -11,7 +11,7 @@
  *     `backoffDelay`), once retrying immediately.
  */
 import { performance } from 'node:perf_hooks'
-import * as Y from 'yjs'
+import { backoffDelay } from '@easel/client/sync/backoff.ts'
 import {
   type CommitResult,
   type CrdtProps,
@@ -20,9 +20,9 @@ import {
   shapesMap,
   versionedMap,
 } from '@easel/shared'
-import { backoffDelay } from '@easel/client/sync/backoff.ts'
 import { connectMany, ProtocolClient, RECT } from '@easel/testkit/protocolClient.ts'
 import { sleep, waitFor } from '@easel/testkit/waitFor.ts'
+import * as Y from 'yjs'
 import {
   BUSY_OTHER_PCT,
   CPU_COLUMNS,
@@ -35,7 +35,14 @@ import {
   type WindowSample,
 } from './measure.ts'
 import { type Benchmark, type BenchOptions, type BenchResult, type Cell, fixed, progress } from './report.ts'
-import { type EaselUnderTest, LOAD_CLIENT, OBSERVER, serverVersions, startEasel } from './servers.ts'
+import {
+  EASEL_BUILD,
+  type EaselUnderTest,
+  LOAD_CLIENT,
+  OBSERVER,
+  serverVersions,
+  startEasel,
+} from './servers.ts'
 
 type Config = {
   /** Rounds of part (a); tiers alternate which goes first. */
@@ -690,7 +697,7 @@ async function run(options: BenchOptions): Promise<BenchResult> {
   return {
     title: 'Versioned commits: round trip at 1 000 commits/s, and a hot key under contention',
     description: [
-      `- **Server.** Easel (\`server/src/main.ts\` via the tsx loader, SQLite in a fresh temp dir, ` +
+      `- **Server.** Easel (${EASEL_BUILD}, SQLite in a fresh temp dir, ` +
         `\`--rate-limit-per-sec 100000\`, log level warn; yjs ${versions.yjs}, ws ${versions.ws}), one ` +
         'child process on 127.0.0.1, fresh for part (a) and for every hot-key run. Clients are raw `ws` ' +
         'sockets (`@easel/testkit/protocolClient.ts`: y-websocket sync + `hello`); they ignore the room’s later Yjs ' +

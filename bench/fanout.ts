@@ -5,9 +5,9 @@
  */
 import { performance } from 'node:perf_hooks'
 import { Worker } from 'node:worker_threads'
+import { sleep } from '@easel/testkit/waitFor.ts'
 import type { WorkerReply, WorkerRequest } from './fanout-worker.ts'
 import { BUSY_OTHER_PCT, SETTLE_WAIT_MS, sampleWindow, settleMachine } from './measure.ts'
-import { sleep } from '@easel/testkit/waitFor.ts'
 import {
   type Benchmark,
   type BenchOptions,
@@ -18,7 +18,7 @@ import {
   progress,
   type Table,
 } from './report.ts'
-import { type RunningServer, type ServerKind, serverVersions, startServer } from './servers.ts'
+import { EASEL_BUILD, type RunningServer, type ServerKind, serverVersions, startServer } from './servers.ts'
 
 type Scenario = {
   clients: number
@@ -412,7 +412,7 @@ async function run(options: BenchOptions) {
       '- Both servers run on this machine, in the same run, one at a time. The client driver is a single ' +
         'Node process on the same machine: its own processing time is part of every measured latency, ' +
         'equally for both servers, and it competes with the server for the same cores.',
-      `- **Servers.** Easel (\`server/src/main.ts\` via the tsx loader, SQLite in a fresh temp dir, ` +
+      `- **Servers.** Easel (${EASEL_BUILD}, SQLite in a fresh temp dir, ` +
         `\`--rate-limit-per-sec 100000 --rate-limit-burst 100000\`, log level warn; ` +
         `${fmtVersions(versions.easel)}) and the reference \`@y/websocket-server\` ` +
         `(its own \`src/server.js\`, in memory, no YPERSISTENCE; ${fmtVersions(versions.reference)}). ` +

@@ -23,7 +23,14 @@ import {
   type WindowSample,
 } from './measure.ts'
 import { type Benchmark, type BenchOptions, type BenchResult, fixed, progress } from './report.ts'
-import { type EaselUnderTest, LOAD_CLIENT, OBSERVER, serverVersions, startEasel } from './servers.ts'
+import {
+  EASEL_BUILD,
+  type EaselUnderTest,
+  LOAD_CLIENT,
+  OBSERVER,
+  serverVersions,
+  startEasel,
+} from './servers.ts'
 
 type Config = {
   acquireWarmupMs: number
@@ -495,7 +502,7 @@ async function run(options: BenchOptions): Promise<BenchResult> {
   return {
     title: 'Leased locks: acquire round trip, handover after a holder failure, wait under contention',
     description: [
-      `- **Server.** Easel (\`server/src/main.ts\` via the tsx loader, SQLite in a fresh temp dir, ` +
+      `- **Server.** Easel (${EASEL_BUILD}, SQLite in a fresh temp dir, ` +
         `\`--rate-limit-per-sec 100000\`, log level warn; yjs ${versions.yjs}, ws ${versions.ws}), a fresh ` +
         'child process on 127.0.0.1 for each part. Clients are raw `ws` sockets ' +
         '(`@easel/testkit/protocolClient.ts`: y-websocket sync + `hello`); timing with `performance.now()` in one process.',

@@ -8,6 +8,7 @@ import path from 'node:path'
 import type { AuthorityStats } from '@easel/server'
 import type { ConnectOptions } from '@easel/testkit/protocolClient.ts'
 import {
+  builtServer,
   freePort,
   type ReadyProcess,
   SERVER_DIR,
@@ -101,7 +102,10 @@ function running(kind: ServerKind, wsUrl: string, child: ReadyProcess): RunningS
   return { kind, wsUrl, pid, cpuMs: () => processCpuMs(pid), stop: () => child.stop() }
 }
 
-/** Easel from source, SQLite in a fresh temp dir, the budget out of the way unless asked for. */
+/** How the reports name the Easel under test. */
+export const EASEL_BUILD = 'the production build `server/dist/main.js`, as `pnpm start` runs it'
+
+/** Easel's production build, SQLite in a fresh temp dir, the budget out of the way unless asked for. */
 export async function startEasel(
   settings: EaselSettings = {},
   options: StartOptions = {},
@@ -117,6 +121,7 @@ export async function startEasel(
   const child = await spawnServer(dataDir, settings.budget === 'defaults' ? [] : RAISED_BUDGET, {
     env,
     nodeArgs: profileArgs('easel', options),
+    main: builtServer(),
   })
   const server = running('easel', child.wsUrl, child)
   const apiStats = async () => {

@@ -44,7 +44,7 @@ if (
   ])
 )
   failedSteps++
-if (!run('build client', 'pnpm', ['run', '-s', 'build'])) failedSteps++
+if (!run('build client and server', 'pnpm', ['run', '-s', 'build'])) failedSteps++
 if (
   !run(
     'end-to-end tests (playwright)',

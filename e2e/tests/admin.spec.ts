@@ -1,7 +1,7 @@
 import path from 'node:path'
-import type { Page } from '@playwright/test'
 import { ServerProcess } from '@easel/testkit/serverProcess.ts'
-import { e2eServerEnv } from '../globalSetup.ts'
+import type { Page } from '@playwright/test'
+import { e2eServer } from '../globalSetup.ts'
 import { type BoardPage, test as base, expect, type ShapeJson } from './fixtures.ts'
 
 /**
@@ -17,9 +17,7 @@ const ADMIN_TOKEN = 'admin-e2e-token-0123456789'
 const test = base.extend<{ adminServer: ServerProcess }>({
   // biome-ignore lint/correctness/noEmptyPattern: Playwright fixtures must destructure their dependencies
   adminServer: async ({}, use, testInfo) => {
-    const server = await ServerProcess.start({
-      env: { ...e2eServerEnv(), ADMIN_TOKEN, DASHBOARD_INTERVAL_MS: '250' },
-    })
+    const server = await ServerProcess.start(e2eServer({ ADMIN_TOKEN, DASHBOARD_INTERVAL_MS: '250' }))
     await use(server)
     if (testInfo.status !== testInfo.expectedStatus) {
       await testInfo.attach('admin server output', { body: server.output, contentType: 'text/plain' })

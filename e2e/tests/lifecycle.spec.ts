@@ -1,7 +1,9 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { type Browser, chromium, type Page, type WebSocketRoute } from '@playwright/test'
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '@easel/testkit/chromium.ts'
+import { ServerProcess } from '@easel/testkit/serverProcess.ts'
+import { type Browser, chromium, type Page, type WebSocketRoute } from '@playwright/test'
+import { e2eServer } from '../globalSetup.ts'
 import {
   type BoardPage,
   test as base,
@@ -10,8 +12,6 @@ import {
   type OpenOptions,
   waitForConvergence,
 } from './fixtures.ts'
-import { ServerProcess } from '@easel/testkit/serverProcess.ts'
-import { e2eServerEnv } from '../globalSetup.ts'
 
 /**
  * Lifecycles: commits then a blip and a reload, typing during the lease round trip, a tab closed
@@ -31,7 +31,7 @@ type Fixtures = {
 const test = base.extend<Fixtures>({
   // biome-ignore lint/correctness/noEmptyPattern: Playwright fixtures must destructure their dependencies
   ownServer: async ({}, use, testInfo) => {
-    const server = await ServerProcess.start({ env: e2eServerEnv() })
+    const server = await ServerProcess.start(e2eServer())
     await use(server)
     if (testInfo.status !== testInfo.expectedStatus) {
       await testInfo.attach('own server output', { body: server.output, contentType: 'text/plain' })

@@ -1,4 +1,3 @@
-#!/usr/bin/env -S npx tsx
 import { loadConfig, redactConfig } from './config.ts'
 import { createServer } from './server.ts'
 

@@ -16,6 +16,13 @@ export const SERVER_MAIN =
 /** The server package's directory: where its own dependencies (tsx among them) resolve. */
 export const SERVER_DIR = path.dirname(path.dirname(SERVER_MAIN))
 
+/** The production build's entry point (`pnpm build`): what `pnpm start` runs. Throws when it is not built. */
+export function builtServer(): string {
+  const main = path.join(SERVER_DIR, 'dist', 'main.js')
+  if (!fs.existsSync(main)) throw new Error(`${main} is missing: run \`pnpm build\` first`)
+  return main
+}
+
 const READY_TIMEOUT_MS = 30_000
 const STOP_TIMEOUT_MS = 5_000
 /** Output kept per process, for failure messages. */
@@ -112,6 +119,8 @@ export type SpawnOptions = {
   env?: Record<string, string>
   /** Node flags before the entry point (`--cpu-prof`). */
   nodeArgs?: string[]
+  /** The entry point: {@link SERVER_MAIN} (TypeScript, run through tsx) by default, or a built `.js` one. */
+  main?: string
 }
 
 export type SpawnedServer = ReadyProcess & {
@@ -134,12 +143,12 @@ export async function spawnServer(
 ): Promise<SpawnedServer> {
   const port = options.port ?? (await freePort())
   const url = `http://127.0.0.1:${port}`
+  const main = options.main ?? SERVER_MAIN
   const server = await spawnReady(
     [
-      '--import',
-      'tsx',
+      ...(main.endsWith('.ts') ? ['--import', 'tsx'] : []),
       ...(options.nodeArgs ?? []),
-      SERVER_MAIN,
+      main,
       ...['--port', String(port), '--host', '127.0.0.1', '--data', dataDir, '--log-level', 'warn'],
       ...args,
     ],
@@ -153,6 +162,8 @@ export type ServerProcessOptions = {
   args?: string[]
   /** Extra environment variables (`LEASE_TTL_MS`). */
   env?: Record<string, string>
+  /** The entry point (see {@link SpawnOptions.main}). */
+  main?: string
 }
 
 /**
@@ -205,6 +216,7 @@ export class ServerProcess {
         const server = await spawnServer(this.dataDir, this.options.args, {
           port: this.port,
           env: this.options.env,
+          main: this.options.main,
         })
         this.current = server
         this.stopping = false

@@ -1,3 +1,4 @@
+import fs from 'node:fs'
 import { Worker } from 'node:worker_threads'
 import type { Compacted } from './compactRows.ts'
 
@@ -18,11 +19,20 @@ export type CompactReply =
   | { id: number; checkpoint: Checkpointed }
   | { id: number; error: string }
 
-// The server runs its TypeScript through tsx, which a worker does not inherit under every runner
-// (Vitest): the worker registers it before it loads its module.
-const BOOT = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
+/**
+ * Where the thread's module is. In the production build (build.mjs) it is `compactWorker.js` beside
+ * this bundle, plain JavaScript. From source, the server runs its TypeScript through tsx, which a
+ * worker does not inherit under every runner (Vitest): the worker registers tsx before it loads its
+ * module (and so boots far slower).
+ */
+function workerSource(): { source: string | URL; eval: boolean } {
+  const compiled = new URL('./compactWorker.js', import.meta.url)
+  if (fs.existsSync(compiled)) return { source: compiled, eval: false }
+  const source = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
   .then((tsx) => tsx.register())
   .then(() => import(${JSON.stringify(new URL('./compactWorker.ts', import.meta.url).href)}))`
+  return { source, eval: true }
+}
 
 type Call = { resolve(reply: CompactReply): void; reject(e: Error): void }
 type Request = { kind: 'compact'; room: string; upto: number } | { kind: 'checkpoint' }
@@ -64,7 +74,8 @@ export class CompactionThread {
   }
 
   private start(): Worker {
-    const worker = new Worker(BOOT, { eval: true, workerData: this.data })
+    const { source, eval: evaluate } = workerSource()
+    const worker = new Worker(source, { eval: evaluate, workerData: this.data })
     worker.unref()
     worker.on('message', (reply: CompactReply) => {
       const call = this.pending.get(reply.id)
