@@ -4,6 +4,8 @@
  * atomically; the rules themselves live only here.
  */
 
+import type { LeaseView } from './commit.ts'
+
 /** Lease timings in milliseconds. */
 export type LeaseConfig = {
   /** A lease not renewed within this time expires. */
@@ -77,6 +79,12 @@ export class LeaseTable {
   get(shapeId: string, now: number): Lease | null {
     this.expire(now)
     return this.state.leases[shapeId] ?? null
+  }
+
+  /** The live lease on a shape as a commit sees it (holder and token), if any. */
+  view(shapeId: string, now: number): LeaseView | null {
+    const l = this.get(shapeId, now)
+    return l ? { holderId: l.holder.id, holderName: l.holder.name, token: l.token } : null
   }
 
   all(now: number): Lease[] {

@@ -146,10 +146,7 @@ export class SqliteAuthority implements Authority {
           record: rec ? { hash: rec.hash, result: JSON.parse(rec.result) as CommitResult } : null,
           field: (shapeId, field) => this.readField(room, shapeId, field),
           shapeExists: env.shapeExists,
-          lease: (shapeId) => {
-            const l = leases.get(shapeId, env.now)
-            return l ? { holderId: l.holder.id, holderName: l.holder.name, token: l.token } : null
-          },
+          lease: (shapeId) => leases.view(shapeId, env.now),
           clientId: env.sessionId,
           maxAddedBytes: env.maxAddedBytes,
         })

@@ -52,10 +52,7 @@ export class MemoryAuthority implements Authority {
       record: rec,
       field: (shapeId, field) => r.fields.get(versionedKey(shapeId, field)) ?? null,
       shapeExists: env.shapeExists,
-      lease: (shapeId) => {
-        const l = leases.get(shapeId, env.now)
-        return l ? { holderId: l.holder.id, holderName: l.holder.name, token: l.token } : null
-      },
+      lease: (shapeId) => leases.view(shapeId, env.now),
       clientId: env.sessionId,
       maxAddedBytes: env.maxAddedBytes,
     })
