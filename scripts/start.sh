@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One command from a fresh clone to a running board: installs, builds the client, starts the
+# One command from a fresh clone to a running board: installs, builds client and server, starts the
 # server with embedded defaults (SQLite under ./data) and prints the URL to open.
 set -euo pipefail
 cd "$(dirname "$0")/.."
