@@ -433,8 +433,11 @@ export class ClientFrames {
   private handleEasel(conn: Connection, decoder: decoding.Decoder): void {
     const message = readEaselPayload(decoder, clientMessage)
     if (message.t === 'hello') {
+      const hello = JSON.stringify(message)
       if (conn.easel) {
-        // The session is fixed once chosen: a second hello would let a socket become another.
+        // The same hello again changes nothing (a frame delivered twice): it is dropped. The session
+        // is fixed once chosen: a different one would let a socket become another.
+        if (hello === conn.hello) return
         throw new MalformedMessageError('hello sent twice')
       }
       if (message.protocol !== PROTOCOL_VERSION) {
@@ -446,6 +449,7 @@ export class ClientFrames {
         (message.resume === undefined ? null : sessions.resume(this.room.name, message.resume)) ??
         sessions.issue(this.room.name)
       conn.easel = true
+      conn.hello = hello
       conn.sessionId = session.sessionId
       conn.resume = session.resume
       conn.name = normaliseName(message.name)

@@ -131,11 +131,27 @@ describe('sessions the server vouches for', () => {
     }
   })
 
-  it('a second hello on a socket closes it: the session cannot change once set', async () => {
+  it('a different second hello on a socket closes it: the session cannot change once set', async () => {
     server = await startServer()
     const ada = await connect('r', { name: 'Ada' })
-    ada.send({ t: 'hello', protocol: PROTOCOL_VERSION, name: 'Ada' })
+    const other = await connect('r', { name: 'Bo' })
+    ada.send({ t: 'hello', protocol: PROTOCOL_VERSION, name: 'Ada', resume: other.resume! })
     expect(await ada.closed).toEqual({ code: 4400, reason: 'hello sent twice' })
+    const renamed = await connect('r', { name: 'Cy' })
+    renamed.send({ t: 'hello', protocol: PROTOCOL_VERSION, name: 'Mallory' })
+    expect(await renamed.closed).toEqual({ code: 4400, reason: 'hello sent twice' })
+  })
+
+  it('the same hello delivered twice is dropped: the socket and its session go on', async () => {
+    server = await startServer()
+    const ada = await connect('r', { name: 'Ada' })
+    const { sessionId } = ada
+    ada.send({ t: 'hello', protocol: PROTOCOL_VERSION, name: 'Ada' })
+    ada.addShape('s1')
+    expect(await acquire(ada, 's1')).toMatchObject({ t: 'lock.granted' })
+    expect(ada.received.filter((m) => m.t === 'welcome')).toHaveLength(1)
+    expect(ada.sessionId).toBe(sessionId)
+    expect(ada.ws.readyState).toBe(ada.ws.OPEN)
   })
 
   it('lease broadcasts carry no token, and each recipient its own `mine`', async () => {
