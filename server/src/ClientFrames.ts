@@ -431,12 +431,14 @@ export class ClientFrames {
   }
 
   private handleEasel(conn: Connection, decoder: decoding.Decoder): void {
+    const start = decoder.pos
     const message = readEaselPayload(decoder, clientMessage)
     if (message.t === 'hello') {
-      const hello = JSON.stringify(message)
+      // As sent, byte for byte (fields the schema does not know included).
+      const hello = Buffer.from(decoder.arr.subarray(start, decoder.pos)).toString('latin1')
       if (conn.easel) {
-        // The same hello again changes nothing (a frame delivered twice): it is dropped. The session
-        // is fixed once chosen: a different one would let a socket become another.
+        // The very same hello again changes nothing (a frame delivered twice): it is dropped. The
+        // session is fixed once chosen: any other would let a socket become another.
         if (hello === conn.hello) return
         throw new MalformedMessageError('hello sent twice')
       }

@@ -18,7 +18,7 @@ export class Connection {
   readonly id = nextId++
   /** True once the client sent `hello`: only then does it receive Easel messages. */
   easel = false
-  /** That hello as it was read (JSON), to tell a repeat of it from an attempt to change the session. */
+  /** That hello's bytes, to tell a repeat of it from an attempt to change the session. */
   hello: string | null = null
   /**
    * Display name from `hello`, normalised by the server; what others see in commits, lease badges
