@@ -73,11 +73,7 @@ export function createBoard(room: string, env: BoardEnvironment): Board {
   editor = new Editor(sync.doc, {
     user: env.user,
     awareness: sync.provider.awareness,
-    commits: {
-      submit: (req, label) => queue.submit(req, label),
-      pending: () => queue.pendingOps(),
-      subscribe: (l) => queue.subscribe(l),
-    },
+    commits: queue,
   })
   // The unsynced count is what the user did (one per undo step), not how many Yjs updates it made.
   editor.onLocalAction = () => sync.countLocalChange()

@@ -1,4 +1,5 @@
 import type { CommitOp, CommitRequest, CommitResult } from '@easel/shared'
+import type { CommitPort } from '../editor/types.ts'
 import { type BackoffOptions, backoffDelay } from './backoff.ts'
 import type { KeyValueStorage } from './roomStorage.ts'
 
@@ -71,8 +72,8 @@ function rebase(
  * waits for that one's answer, then goes with the versions it made: sent at once, it would be
  * judged against the state before the user's own change and refused as a conflict with it.
  */
-export class CommitQueue {
-  private readonly pending = new Map<string, PendingCommit>()
+export class CommitQueue implements CommitPort {
+  private readonly byOpId = new Map<string, PendingCommit>()
   private readonly waiters = new Map<string, (r: CommitResult) => void>()
   private readonly attempts = new Map<string, number>()
   private readonly timers = new Map<string, unknown>()
@@ -93,28 +94,28 @@ export class CommitQueue {
     const stored = options.storage?.getItem(options.storageKey)
     if (stored) {
       try {
-        for (const p of JSON.parse(stored) as PendingCommit[]) this.pending.set(p.request.opId, p)
+        for (const p of JSON.parse(stored) as PendingCommit[]) this.byOpId.set(p.request.opId, p)
       } catch {
         options.storage?.removeItem(options.storageKey)
       }
       // Only what is still kept can be waited for.
-      for (const p of this.pending.values()) {
-        p.after = p.after?.filter((id) => this.pending.has(id))
+      for (const p of this.byOpId.values()) {
+        p.after = p.after?.filter((id) => this.byOpId.has(id))
         if (!p.after?.length) delete p.after
       }
     }
   }
 
   get size(): number {
-    return this.pending.size
+    return this.byOpId.size
   }
 
   list(): PendingCommit[] {
-    return [...this.pending.values()]
+    return [...this.byOpId.values()]
   }
 
   /** The ops of every commit not answered yet, in the order they were made (shown optimistically). */
-  pendingOps(): CommitOp[] {
+  pending(): CommitOp[] {
     return this.list().flatMap((p) => p.request.ops)
   }
 
@@ -127,10 +128,10 @@ export class CommitQueue {
   submit(request: CommitRequest, label: string): Promise<CommitResult> {
     const session = this.options.session?.() ?? undefined
     const touched = new Set([...request.ops, ...(request.expect ?? [])].map(fieldKey))
-    const after = [...this.pending.values()]
+    const after = [...this.byOpId.values()]
       .filter((p) => p.request.ops.some((op) => touched.has(fieldKey(op))))
       .map((p) => p.request.opId)
-    this.pending.set(request.opId, {
+    this.byOpId.set(request.opId, {
       request,
       label,
       queuedAt: Date.now(),
@@ -145,7 +146,7 @@ export class CommitQueue {
 
   /** The socket is (again) ready: send everything still unanswered, in the order it was made. */
   resume(): void {
-    for (const opId of this.pending.keys()) {
+    for (const opId of this.byOpId.keys()) {
       this.attempts.delete(opId)
       this.trySend(opId)
     }
@@ -153,7 +154,7 @@ export class CommitQueue {
 
   /** The server answered. Unknown opIds (answered twice, or not ours) are ignored. */
   handleResult(opId: string, result: CommitResult): void {
-    const p = this.pending.get(opId)
+    const p = this.byOpId.get(opId)
     if (!p) return
     if (result.status === 'error' && result.code === 'unavailable') {
       // Refused because the authority is unreachable: same opId, later.
@@ -161,7 +162,7 @@ export class CommitQueue {
       return
     }
     this.counters.answered++
-    this.pending.delete(opId)
+    this.byOpId.delete(opId)
     this.attempts.delete(opId)
     const t = this.timers.get(opId)
     if (t !== undefined) this.clearTimer(t)
@@ -179,10 +180,10 @@ export class CommitQueue {
   private release(answered: PendingCommit, result: CommitResult): string[] {
     const free: string[] = []
     const opId = answered.request.opId
-    for (const p of this.pending.values()) {
+    for (const p of this.byOpId.values()) {
       if (!p.after?.includes(opId)) continue
       if (result.status === 'ok') p.request = rebase(p.request, answered.request.ops, result.versions)
-      p.after = p.after.filter((id) => id !== opId && this.pending.has(id))
+      p.after = p.after.filter((id) => this.byOpId.has(id))
       if (p.after.length === 0) {
         delete p.after
         free.push(p.request.opId)
@@ -192,7 +193,7 @@ export class CommitQueue {
   }
 
   private trySend(opId: string): void {
-    const p = this.pending.get(opId)
+    const p = this.byOpId.get(opId)
     if (!p || p.after) return
     const t = this.timers.get(opId)
     if (t !== undefined) this.clearTimer(t)
@@ -207,7 +208,7 @@ export class CommitQueue {
   }
 
   private retryLater(opId: string): void {
-    if (!this.pending.has(opId)) return
+    if (!this.byOpId.has(opId)) return
     const attempt = this.attempts.get(opId) ?? 0
     this.attempts.set(opId, attempt + 1)
     this.counters.retries++
@@ -222,8 +223,8 @@ export class CommitQueue {
   private persist(): void {
     const s = this.options.storage
     if (s) {
-      if (this.pending.size === 0) s.removeItem(this.options.storageKey)
-      else s.setItem(this.options.storageKey, JSON.stringify([...this.pending.values()]))
+      if (this.byOpId.size === 0) s.removeItem(this.options.storageKey)
+      else s.setItem(this.options.storageKey, JSON.stringify([...this.byOpId.values()]))
     }
     for (const l of this.listeners) l()
   }

@@ -152,11 +152,7 @@ export class FakePeer implements LeasePort {
     { storageKey: 'commits', setTimer: () => null, clearTimer: () => {} },
   )
 
-  readonly commits: CommitPort = {
-    submit: (req, label) => this.queue.submit(req, label),
-    pending: () => this.queue.pendingOps(),
-    subscribe: (l) => this.queue.subscribe(l),
-  }
+  readonly commits: CommitPort = this.queue
 
   resume(): void {
     this.queue.resume()
