@@ -38,6 +38,40 @@ const PROP_SCHEMAS: ReadonlyMap<string, (typeof crdtProps.shape)[keyof typeof cr
   Object.entries(crdtProps.shape),
 )
 
+/** Per property: what its schema said of primitive values (a board repeats colours, sizes, kinds). */
+const VERDICTS = new Map<string, Map<unknown, boolean>>()
+/** Values remembered per property, and the longest string among them. */
+const VERDICTS_KEPT = 512
+const VERDICT_STRING_MAX = 64
+
+/**
+ * Whether `value` passes the schema of shape property `key`. The schemas are pure, so a primitive
+ * value's verdict is remembered (up to VERDICTS_KEPT per property, first come): most of an import's
+ * values are then a map lookup instead of a parse.
+ */
+function validProp(
+  key: string,
+  schema: { safeParse(v: unknown): { success: boolean } },
+  value: unknown,
+): boolean {
+  const primitive =
+    value === null ||
+    typeof value === 'boolean' ||
+    (typeof value === 'number' && !Object.is(value, -0)) ||
+    (typeof value === 'string' && value.length <= VERDICT_STRING_MAX)
+  if (!primitive) return schema.safeParse(value).success
+  let verdicts = VERDICTS.get(key)
+  if (verdicts === undefined) {
+    verdicts = new Map()
+    VERDICTS.set(key, verdicts)
+  }
+  const known = verdicts.get(value)
+  if (known !== undefined) return known
+  const ok = schema.safeParse(value).success
+  if (verdicts.size < VERDICTS_KEPT) verdicts.set(value, ok)
+  return ok
+}
+
 /**
  * What the server should do with a client's update:
  * - `ok`: integrate it; it touches only unprotected state and every dependency is known.
@@ -346,10 +380,11 @@ class Inspection {
     if (loc.root === null || u.ref(i) === Ref.Deleted || this.deletesItself(i)) return
     if (!schema.roots.has(loc.root)) refuse('invalid', `update writes to unknown root "${loc.root}"`)
     if (loc.root !== schema.shapesRoot) return
-    const at = idOf(u.client(i), u.clock(i))
+    // Only a refusal names the item: its id is spelled out then, not for every property.
+    const at = (): string => idOf(u.client(i), u.clock(i))
     const { key, holder } = loc
     if (loc.depth === 0) {
-      if (key === null || !SHAPE_ID_PATTERN.test(key)) refuse('invalid', `invalid shape id at ${at}`)
+      if (key === null || !SHAPE_ID_PATTERN.test(key)) refuse('invalid', `invalid shape id at ${at()}`)
       if (u.ref(i) !== Ref.Type || u.typeRef(i) !== TypeRef.Map)
         refuse('invalid', `shape "${key}" is not a map`)
       const shape = this.shape(i, false)
@@ -359,13 +394,13 @@ class Inspection {
       return
     }
     if (loc.depth === 2 || holder === null)
-      refuse('invalid', `update writes inside a shape property at ${at}`)
+      refuse('invalid', `update writes inside a shape property at ${at()}`)
     const prop = key === null ? undefined : PROP_SCHEMAS.get(key)
     if (key === null || prop === undefined)
-      refuse('invalid', `unknown shape property "${key ?? ''}" at ${at}`)
-    if (u.ref(i) !== Ref.Any) refuse('invalid', `shape property "${key}" must be a plain value at ${at}`)
+      refuse('invalid', `unknown shape property "${key ?? ''}" at ${at()}`)
+    if (u.ref(i) !== Ref.Any) refuse('invalid', `shape property "${key}" must be a plain value at ${at()}`)
     for (const value of u.values(i)) {
-      if (!prop.safeParse(value).success) refuse('invalid', `invalid value for shape property "${key}"`)
+      if (!validProp(key, prop, value)) refuse('invalid', `invalid value for shape property "${key}"`)
     }
     holder.propsSet |= REQUIRED_BIT.get(key) ?? 0
   }

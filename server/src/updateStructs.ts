@@ -54,8 +54,10 @@ const PARENT_CLOCK = 10
 const VALUES_AT = 11
 const FIELDS = 12
 
-/** Strings kept once each per update (map keys repeat for every shape), up to this many. */
-const INTERNED = 1024
+/** Most slots of the cache of short strings read (map keys repeat for every shape); a power of two. */
+const STRING_SLOTS = 1024
+/** Builds the string of ASCII bytes `start` to `end` of `bytes` (latin-1 is ASCII there), natively. */
+const asciiSlice = Buffer.prototype.latin1Slice as (this: Uint8Array, start: number, end: number) => string
 
 export type DeleteRange = { clock: number; len: number }
 
@@ -76,6 +78,7 @@ export class UpdateStructs {
   readonly ds = new Map<number, DeleteRange[]>()
   /** The update's runs of structs, one per client as encoded: structs `start` to `end - 1`. */
   readonly blocks: { client: number; start: number; end: number }[] = []
+  private rereader: Reader | null = null
 
   constructor(private readonly update: Uint8Array) {
     // A struct takes 27 bytes on average in a board's import: rarely grown, never much too large.
@@ -143,7 +146,9 @@ export class UpdateStructs {
   /** The values of a `ContentAny` item, read again from the update (they are not kept). */
   values(i: number): unknown[] {
     if (this.ref(i) !== Ref.Any) return []
-    const reader = new Reader(this.update, null)
+    // One reader for every re-read: a decoder and a DataView per item were most of the garbage.
+    this.rereader ??= new Reader(this.update, false)
+    const reader = this.rereader
     reader.decoder.pos = this.table[i * FIELDS + VALUES_AT]!
     const values: unknown[] = []
     for (let n = this.length(i); n > 0; n--) values.push(reader.any(true))
@@ -172,7 +177,7 @@ export class UpdateStructs {
 
 /** Reads a v1 update; throws where `Y.decodeUpdate` throws. */
 export function readUpdateStructs(update: Uint8Array): UpdateStructs {
-  const reader = new Reader(update, new Map())
+  const reader = new Reader(update, true)
   const { decoder } = reader
   const read = new UpdateStructs(update)
   const clients = decoding.readVarUint(decoder)
@@ -213,14 +218,21 @@ const SHORT_STRING = 32
 class Reader {
   readonly decoder: decoding.Decoder
   private readonly floats: DataView
+  /**
+   * Short ASCII strings read, by a hash of their bytes, so that a key used 10 000 times is built
+   * once and matched against its bytes from then on; null, when no string is kept for long.
+   */
+  private readonly recent: (string | undefined)[] | null
+  /** Slots of `recent` less one: a power of two, about one per 32 bytes of update, up to STRING_SLOTS. */
+  private readonly slotMask: number
 
-  /** `strings`: short strings seen, by their text, to hand out one copy of a key used 10 000 times. */
-  constructor(
-    update: Uint8Array,
-    private readonly strings: Map<string, string> | null,
-  ) {
+  constructor(update: Uint8Array, cacheStrings: boolean) {
     this.decoder = decoding.createDecoder(update)
     this.floats = new DataView(update.buffer, update.byteOffset, update.byteLength)
+    let slots = 16
+    while (slots < STRING_SLOTS && slots * 32 < update.byteLength) slots *= 2
+    this.slotMask = slots - 1
+    this.recent = cacheStrings ? new Array(slots) : null
   }
 
   /** Reads one struct of `client` at `clock` into a new row of `read`; returns its length. */
@@ -342,17 +354,24 @@ class Reader {
     const decoder = this.decoder
     const len = decoding.readVarUint(decoder)
     const { arr, pos } = decoder
-    if (len <= SHORT_STRING && pos + len <= arr.length) {
+    const end = pos + len
+    if (len <= SHORT_STRING && end <= arr.length) {
       let i = pos
-      while (i < pos + len && arr[i]! < 0x80) i++
-      if (i === pos + len) {
-        decoder.pos = i
+      let hash = len
+      while (i < end && arr[i]! < 0x80) hash = (Math.imul(hash, 31) + arr[i++]!) | 0
+      if (i === end) {
+        decoder.pos = end
         if (!keep) return ''
-        const str = String.fromCharCode.apply(null, arr.subarray(pos, i) as unknown as number[])
-        if (this.strings === null) return str
-        const known = this.strings.get(str)
-        if (known !== undefined) return known
-        if (this.strings.size < INTERNED) this.strings.set(str, str)
+        if (this.recent === null) return asciiSlice.call(arr, pos, end)
+        const slot = hash & this.slotMask
+        const cached = this.recent[slot]
+        if (cached !== undefined && cached.length === len) {
+          let j = 0
+          while (j < len && cached.charCodeAt(j) === arr[pos + j]) j++
+          if (j === len) return cached
+        }
+        const str = asciiSlice.call(arr, pos, end)
+        this.recent[slot] = str
         return str
       }
     }

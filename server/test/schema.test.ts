@@ -367,6 +367,29 @@ describe('inspectUpdate with the shape schema', () => {
     })
   }
 
+  it('gives a value the same verdict every time, per property (verdicts are remembered)', () => {
+    const server = serverDoc()
+    const verdict = (key: string, value: unknown) =>
+      inspectUpdate(
+        server,
+        clientUpdate(server, (c) => s1(c).set(key, value)),
+        PROTECTION,
+      ).kind
+    for (let round = 0; round < 3; round++) {
+      // One value, one property it fits and one it does not, asked in both orders.
+      expect(verdict('createdBy', 'importer')).toBe('ok')
+      expect(verdict('x', 'importer')).toBe('invalid')
+      expect(verdict('x', 5)).toBe('ok')
+      expect(verdict('kind', 5)).toBe('invalid')
+      expect(verdict('kind', 'ellipse')).toBe('ok')
+      expect(verdict('kind', 'hexagon')).toBe('invalid')
+      expect(verdict('createdBy', 'y'.repeat(65))).toBe('invalid')
+      expect(verdict('x', null)).toBe('invalid')
+      expect(verdict('x', Number.NaN)).toBe('invalid')
+      expect(verdict('x', -0)).toBe('ok')
+    }
+  })
+
   it('checks 20 000 shapes in one update, and finds the one invalid shape among them', () => {
     const server = serverDoc()
     const many = (last: Partial<CrdtProps>) =>

@@ -275,6 +275,27 @@ describe('readUpdateStructs against Y.decodeUpdate', () => {
     )
   })
 
+  it('reads thousands of short keys, repeated and near-alike, exactly as Yjs does', () => {
+    // The reader keeps short strings in a cache of 1 024 slots by a hash of their bytes: more keys
+    // than slots, keys one character apart, ASCII beside non-ASCII, and each key used again.
+    const doc = new Y.Doc()
+    const keys: string[] = []
+    for (let i = 0; i < 3000; i++) keys.push(`k${i}`, `k${i}x`, `K${i}`)
+    keys.push('', 'é', 'ké1', 'a'.repeat(32), 'a'.repeat(33), `${'a'.repeat(31)}b`)
+    doc.transact(() => {
+      for (const [i, key] of keys.entries()) {
+        const map = new Y.Map<unknown>()
+        doc.getMap('shapes').set(key, map)
+        map.set(key, key)
+        map.set(keys[(i * 7) % keys.length]!, { [key]: [key, i] })
+      }
+    })
+    const update = Y.encodeStateAsUpdate(doc)
+    const expected = viaYjs(update)
+    expect(expected).not.toBeNull()
+    expect(viaReader(update)).toEqual(expected)
+  })
+
   it('has every kind of struct in its generated updates', () => {
     const refs = new Set<number>()
     const types = new Set<number>()
