@@ -230,7 +230,7 @@ class Reader {
     this.decoder = decoding.createDecoder(update)
     this.floats = new DataView(update.buffer, update.byteOffset, update.byteLength)
     let slots = 16
-    while (slots < STRING_SLOTS && slots * 32 < update.byteLength) slots *= 2
+    while (cacheStrings && slots < STRING_SLOTS && slots * 32 < update.byteLength) slots *= 2
     this.slotMask = slots - 1
     this.recent = cacheStrings ? new Array(slots) : null
   }
@@ -357,12 +357,14 @@ class Reader {
     const end = pos + len
     if (len <= SHORT_STRING && end <= arr.length) {
       let i = pos
-      let hash = len
-      while (i < end && arr[i]! < 0x80) hash = (Math.imul(hash, 31) + arr[i++]!) | 0
+      while (i < end && arr[i]! < 0x80) i++
       if (i === end) {
         decoder.pos = end
         if (!keep) return ''
         if (this.recent === null) return asciiSlice.call(arr, pos, end)
+        // Hashed only when kept: a value's strings are checked and dropped.
+        let hash = len
+        for (let j = pos; j < end; j++) hash = (Math.imul(hash, 31) + arr[j]!) | 0
         const slot = hash & this.slotMask
         const cached = this.recent[slot]
         if (cached !== undefined && cached.length === len) {
