@@ -99,11 +99,13 @@ describe('SQLite compaction thread', () => {
       }
       // Without checkpoints the log would hold every row (~54 MB, about 4 pages a row): it restarts
       // instead, and never grows far past the rows appended before a checkpoint is asked for (16
-      // here) and while it runs. Twice that, at 5 pages a row, bounds it on any machine.
+      // here) and while it runs. A restart can come one cycle late, and a cycle can split b-tree
+      // pages: three times that, at 5 pages a row, bounds it on any machine (twice was passed by 9 %
+      // once, on a loaded CI machine), and never more than half of the log without checkpoints.
       expect(walBefore).toBeLessThan(1024 * 1024)
       expect(checkpoints).toBeGreaterThan(1)
-      const bound = 2 * (16 + mostDuringOne) * 5 * (4096 + 24)
-      expect(fs.statSync(`${file}-wal`).size).toBeLessThan(Math.min(bound, 3000 * 4 * 4096))
+      const bound = 3 * (16 + mostDuringOne) * 5 * (4096 + 24)
+      expect(fs.statSync(`${file}-wal`).size).toBeLessThan(Math.min(bound, (3000 * 4 * 4096) / 2))
       expect(await p.logLength('r')).toBe(3000)
       await p.close()
       const again = new SqlitePersistence(file)
