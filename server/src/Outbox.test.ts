@@ -37,13 +37,37 @@ class FakeSocket implements RawSocket {
   }
 }
 
-/** A flush queue whose turn ends when the test says so. */
-function manualTurns() {
-  const pending: (() => void)[] = []
+/**
+ * A flush queue on a fake clock: a turn ends when the test says so, and time moves only when it
+ * advances it (which runs the timers that come due, in order).
+ */
+function manualTurns(intervalMs = 0) {
+  let now = 0
+  const endOfTurn: (() => void)[] = []
+  let timers: { at: number; fn: () => void }[] = []
+  const queue = new FlushQueue(intervalMs, {
+    now: () => now,
+    endOfTurn: (fn) => endOfTurn.push(fn),
+    after: (fn, ms) => timers.push({ at: now + ms, fn }),
+  })
   return {
-    queue: new FlushQueue((fn) => pending.push(fn)),
+    queue,
     endTurn: () => {
-      for (const f of pending.splice(0)) f()
+      for (const f of endOfTurn.splice(0)) f()
+    },
+    advance(ms: number) {
+      const until = now + ms
+      for (;;) {
+        const next = timers.filter((t) => t.at <= until).sort((a, b) => a.at - b.at)[0]
+        if (!next) break
+        timers = timers.filter((t) => t !== next)
+        now = next.at
+        next.fn()
+      }
+      now = until
+    },
+    get timersPending() {
+      return timers.length
     },
   }
 }
@@ -126,6 +150,54 @@ describe('Outbox', () => {
     open = false
     endTurn()
     expect(socket.calls).toEqual([])
+    expect(out.bufferedBytes).toBe(0)
+  })
+
+  it('writes a socket at most once per flush interval while frames keep coming, the first at once', () => {
+    const turns = manualTurns(8)
+    const socket = new FakeSocket()
+    const out = new Outbox(socket, turns.queue, () => true)
+    const frames = Array.from({ length: 7 }, (_, i) => payload(20, i))
+    // After a quiet spell: written at the end of the turn, no timer.
+    out.send(frames[0]!)
+    turns.endTurn()
+    expect(socket.calls).toHaveLength(1)
+    expect(turns.timersPending).toBe(0)
+    // Two frames 3 ms apart, 3 and 6 ms after that write: held until 8 ms after it, then one call.
+    turns.advance(3)
+    out.send(frames[1]!)
+    turns.endTurn()
+    turns.advance(3)
+    out.send(frames[2]!)
+    turns.endTurn()
+    expect(socket.calls).toHaveLength(1)
+    turns.advance(1)
+    expect(socket.calls).toHaveLength(1)
+    turns.advance(1)
+    expect(socket.calls).toHaveLength(2)
+    expect(decodeFrames(Buffer.concat(socket.calls[1]!))).toEqual([frames[1], frames[2]])
+    // A frame 2 ms after that flush waits 6 ms more; one 20 ms after the last write goes at once.
+    turns.advance(2)
+    out.send(frames[3]!)
+    turns.advance(5)
+    expect(socket.calls).toHaveLength(2)
+    turns.advance(1)
+    expect(socket.calls).toHaveLength(3)
+    turns.advance(20)
+    out.send(frames[4]!)
+    turns.endTurn()
+    expect(socket.calls).toHaveLength(4)
+    // Held frames are still written by an explicit flush (before a close), and only once.
+    turns.advance(1)
+    out.send(frames[5]!)
+    out.flush()
+    expect(socket.calls).toHaveLength(5)
+    turns.advance(10)
+    expect(socket.calls).toHaveLength(5)
+    out.send(frames[6]!)
+    turns.advance(8)
+    expect(socket.calls).toHaveLength(6)
+    expect(decodeFrames(socket.bytes)).toEqual(frames)
     expect(out.bufferedBytes).toBe(0)
   })
 })

@@ -2,9 +2,10 @@
  * The send path of a room socket. A broadcast hands the same frame object to every socket in the
  * room; it is framed for WebSocket once ({@link wsBinaryFrame}: a server's frames are unmasked,
  * so the bytes are the same for every recipient) and each socket writes that one buffer, without
- * a copy of its own. What a socket is sent within one turn of the event loop is written at the
- * end of the turn with one system call (a writev), not one per frame: under load, when a turn
- * handles several clients' updates, that is what the syscalls cost shrinks by.
+ * a copy of its own. What a socket is sent is written at the end of the turn of the event loop
+ * with one system call (a writev), not one per frame, and while frames keep coming at most once
+ * per flush interval ({@link FlushQueue}): a fan-out's CPU is mostly those system calls, one per
+ * socket per write, and under load each now carries several updates.
  */
 import type { Socket } from 'node:net'
 
@@ -49,23 +50,48 @@ export function wsBinaryFrame(payload: Uint8Array): readonly Uint8Array[] {
 /** What an outbox needs of its socket (a `net.Socket`). */
 export type RawSocket = Pick<Socket, 'write' | 'cork' | 'uncork' | 'writableLength' | 'destroyed'>
 
-/** Runs the outboxes' flushes once per turn of the event loop. */
+/** The clock and timers a {@link FlushQueue} runs on (real ones in the server, a fake in tests). */
+export type FlushTimers = {
+  now(): number
+  /** Runs `fn` at the end of this turn of the event loop, after the sockets read in it. */
+  endOfTurn(fn: () => void): void
+  after(fn: () => void, ms: number): void
+}
+
+const REAL_TIMERS: FlushTimers = {
+  now: () => performance.now(),
+  endOfTurn: (fn) => setImmediate(fn),
+  after: (fn, ms) => setTimeout(fn, ms),
+}
+
+/**
+ * Runs the outboxes' flushes: at the end of the turn in which a frame was queued, unless the last
+ * flush was less than `intervalMs` ago; then at that interval after it. An idle server sends at
+ * once; a busy one writes each socket at most once per interval, every frame queued meanwhile in
+ * that one system call, which is where a fan-out's CPU goes (one write per socket per update).
+ */
 export class FlushQueue {
   private readonly due = new Set<Outbox>()
   private scheduled = false
+  private lastRun = Number.NEGATIVE_INFINITY
 
-  /** `schedule` runs a callback at the end of this turn (after the sockets read in it). */
-  constructor(private readonly schedule: (fn: () => void) => void = setImmediate) {}
+  constructor(
+    private readonly intervalMs = 0,
+    private readonly timers: FlushTimers = REAL_TIMERS,
+  ) {}
 
   add(outbox: Outbox): void {
     this.due.add(outbox)
     if (this.scheduled) return
     this.scheduled = true
-    this.schedule(this.run)
+    const wait = this.lastRun + this.intervalMs - this.timers.now()
+    if (wait <= 0) this.timers.endOfTurn(this.run)
+    else this.timers.after(this.run, wait)
   }
 
   private readonly run = () => {
     this.scheduled = false
+    this.lastRun = this.timers.now()
     for (const outbox of this.due) outbox.flush()
     this.due.clear()
   }

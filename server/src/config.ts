@@ -15,6 +15,12 @@ export const configSchema = z.object({
     .default(4 * 1024 * 1024),
   /** Interval between WebSocket pings; a socket that missed the previous pong is terminated. */
   pingIntervalMs: z.coerce.number().int().min(100).default(30_000),
+  /**
+   * Least time between two writes to one socket while updates keep coming: what arrives meanwhile
+   * goes out together, in one system call. The first frame after a quiet spell is sent at once.
+   * 0 writes every turn of the event loop in which something was sent.
+   */
+  flushIntervalMs: z.coerce.number().min(0).max(100).default(8),
   /** Update-log entries after which a room's log is folded into its snapshot. */
   compactAfter: z.coerce.number().int().min(1).default(500),
   /** How long a room stays in memory after its last connection left. */
@@ -121,6 +127,7 @@ const FLAGS: Record<keyof Config, string> = {
   dataDir: 'DATA_DIR',
   maxPayload: 'MAX_PAYLOAD',
   pingIntervalMs: 'PING_INTERVAL_MS',
+  flushIntervalMs: 'FLUSH_INTERVAL_MS',
   compactAfter: 'COMPACT_AFTER',
   unloadDelayMs: 'UNLOAD_DELAY_MS',
   rateLimitPerSec: 'RATE_LIMIT_PER_SEC',

@@ -274,8 +274,8 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
   const server = http.createServer(app)
   // No permessage-deflate (ws's default for servers): the outboxes write frames as they are.
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxPayload, perMessageDeflate: false })
-  /** Every socket's frames of one turn of the event loop, written at its end. */
-  const flushes = new FlushQueue()
+  /** Every socket's frames, written at the end of a turn, at most once per flush interval. */
+  const flushes = new FlushQueue(config.flushIntervalMs)
 
   server.on('upgrade', (req, socket, head) => {
     // Until ws owns the socket, a reset from the client must not become an uncaught error.
