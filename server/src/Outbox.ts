@@ -3,9 +3,9 @@
  * room; it is framed for WebSocket once ({@link wsBinaryFrame}: a server's frames are unmasked,
  * so the bytes are the same for every recipient) and each socket writes that one buffer, without
  * a copy of its own. What a socket is sent is written at the end of the turn of the event loop
- * with one system call (a writev), not one per frame, and while frames keep coming at most once
- * per flush interval ({@link FlushQueue}): a fan-out's CPU is mostly those system calls, one per
- * socket per write, and under load each now carries several updates.
+ * with one system call (a writev), not one per frame; with a flush interval set, at most once per
+ * interval while frames keep coming ({@link FlushQueue}). A fan-out's CPU is mostly those system
+ * calls, one per socket per write: the fewer writes carry the same updates.
  */
 import type { Socket } from 'node:net'
 

@@ -43,9 +43,9 @@ describe('loadConfig', () => {
     expect(loadConfig(['--dashboard-interval-ms', '50'], {}).dashboardIntervalMs).toBe(50)
   })
 
-  it('reads the flush interval: 8 ms by default, 0 to write every turn, never negative or above 100 ms', () => {
-    expect(loadConfig([], {}).flushIntervalMs).toBe(8)
-    expect(loadConfig(['--flush-interval-ms', '0'], {}).flushIntervalMs).toBe(0)
+  it('reads the flush interval: off (0) by default, never negative or above 100 ms', () => {
+    expect(loadConfig([], {}).flushIntervalMs).toBe(0)
+    expect(loadConfig(['--flush-interval-ms', '8'], {}).flushIntervalMs).toBe(8)
     expect(loadConfig([], { FLUSH_INTERVAL_MS: '2.5' }).flushIntervalMs).toBe(2.5)
     expect(() => loadConfig([], { FLUSH_INTERVAL_MS: '-1' })).toThrow(/flushIntervalMs/)
     expect(() => loadConfig(['--flush-interval-ms', '500'], {})).toThrow(/flushIntervalMs/)

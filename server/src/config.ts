@@ -17,10 +17,12 @@ export const configSchema = z.object({
   pingIntervalMs: z.coerce.number().int().min(100).default(30_000),
   /**
    * Least time between two writes to one socket while updates keep coming: what arrives meanwhile
-   * goes out together, in one system call. The first frame after a quiet spell is sent at once.
-   * 0 writes every turn of the event loop in which something was sent.
+   * goes out together, in one system call; the first frame after a quiet spell is sent at once.
+   * Off (0) by default: every turn of the event loop in which something was sent writes it. At 8,
+   * the fan-out benchmark's 100-client room cost about 14 % less server CPU per delivery and its
+   * median latency rose by about 2.6 ms.
    */
-  flushIntervalMs: z.coerce.number().min(0).max(100).default(8),
+  flushIntervalMs: z.coerce.number().min(0).max(100).default(0),
   /** Update-log entries after which a room's log is folded into its snapshot. */
   compactAfter: z.coerce.number().int().min(1).default(500),
   /** How long a room stays in memory after its last connection left. */

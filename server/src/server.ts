@@ -274,7 +274,7 @@ export async function createServer(input: ConfigInput = {}, deps: ServerDeps = {
   const server = http.createServer(app)
   // No permessage-deflate (ws's default for servers): the outboxes write frames as they are.
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxPayload, perMessageDeflate: false })
-  /** Every socket's frames, written at the end of a turn, at most once per flush interval. */
+  /** Every socket's frames, written at the end of a turn (at most once per flush interval, if set). */
   const flushes = new FlushQueue(config.flushIntervalMs)
 
   server.on('upgrade', (req, socket, head) => {
