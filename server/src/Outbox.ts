@@ -65,10 +65,12 @@ const REAL_TIMERS: FlushTimers = {
 }
 
 /**
- * Runs the outboxes' flushes: at the end of the turn in which a frame was queued, unless the last
- * flush was less than `intervalMs` ago; then at that interval after it. An idle server sends at
- * once; a busy one writes each socket at most once per interval, every frame queued meanwhile in
- * that one system call, which is where a fan-out's CPU goes (one write per socket per update).
+ * Runs the outboxes' flushes, all in one pass: at the end of the turn in which a frame was queued,
+ * unless the last pass was less than `intervalMs` ago; then at that interval after it. An idle
+ * server sends at once; a busy one writes each socket at most once per interval, every frame
+ * queued meanwhile in that one system call, which is where a fan-out's CPU goes (one write per
+ * socket per update). The pass is shared by every room: on a busy server, a quiet room's frame
+ * waits for it too.
  */
 export class FlushQueue {
   private readonly due = new Set<Outbox>()
