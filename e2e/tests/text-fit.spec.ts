@@ -189,7 +189,17 @@ test('Ctrl+Z after a text edit restores the old text for both users, not an olde
   await bob.page.keyboard.type('Bob was here')
   await bob.press('Escape')
   await waitForConvergence([alice, bob], (s) => s.some((x) => x.id === note.id && x.text === 'Bob was here'))
+  // Bob's lease is released after his commit is answered, so Alice may see his text a moment
+  // before she sees him stop editing; undo in that moment rightly says "Bob is editing".
+  await expect
+    .poll(() => alice.page.evaluate(() => window.__easel!.locks()), {
+      message: "Alice sees Bob's lease released",
+    })
+    .toEqual([])
   await alice.press('Control+z')
+  await expect
+    .poll(() => alice.page.evaluate(() => window.__easel!.notices().map((n) => n.text)))
+    .toContainEqual(expect.stringContaining('Bob changed the text'))
   await expect(alice.page.getByText('Bob changed the text')).toBeVisible()
   const after = await waitForConvergence([alice, bob], (s) => s.some((x) => x.id === note.id))
   expect(after.find((s) => s.id === note.id)!.text).toBe('Bob was here')
