@@ -48,7 +48,14 @@ const QUICK: Scenario[] = [
   { clients: 100, writers: 10, rate: 20, durationMs: 3_000, sweep: true },
 ]
 
-const WARMUP_MS = 1_000
+/**
+ * Writes before the measured window, not counted. A full run warms both servers up until their JIT
+ * has settled, since a server runs for hours: after 1 s, Easel (the larger code base) was still
+ * compiling, and its CPU per delivery at N=100 was 1.59× the reference's against 1.18× after 20 s,
+ * in one paired run. A smoke run only needs the path to work.
+ */
+const WARMUP_MS = { full: 10_000, quick: 1_000 }
+const warmupMs = (options: BenchOptions) => (options.quick ? WARMUP_MS.quick : WARMUP_MS.full)
 /**
  * After the last send, wait for outstanding deliveries until none arrived for DRAIN_STALL_MS (or
  * DRAIN_MAX_MS in all); what is missing then counts as lost.
@@ -173,6 +180,7 @@ async function measure(
   sc: Scenario,
   round: number,
   otherCpuBeforePct: number | null,
+  warmupMs: number,
 ): Promise<RunResult> {
   const room = `fanout-${sc.clients}-${sc.writers}-${round}`
   const threadCount = Math.min(DRIVER_THREADS, sc.clients)
@@ -204,7 +212,7 @@ async function measure(
 
     // A little ahead, so every thread has the request before the first write is due.
     const start = now() + 50
-    const measureStart = start + WARMUP_MS
+    const measureStart = start + warmupMs
     const measureEnd = measureStart + sc.durationMs
     window = sampleWindow(
       server.cpuMs,
@@ -340,7 +348,7 @@ async function measureWithRetries(
     let r: RunResult
     try {
       progress(`fanout ${label}, attempt ${attempt} (pid ${server.pid}) …`)
-      r = await measure(server, sc, round, before)
+      r = await measure(server, sc, round, before, warmupMs(options))
     } finally {
       await server.stop()
     }
@@ -428,7 +436,7 @@ async function run(options: BenchOptions) {
         '(one event loop saturates at N=100, S=100: ~20k deliveries/s of y-websocket message handling ' +
         'and `Y.applyUpdate`, and then measures its own queue instead of the server). ' +
         '`FANOUT_DRIVER_THREADS` changes the count.',
-      `- **Window.** ${WARMUP_MS / 1000} s of warm-up writes (not counted), then the measured window, then ` +
+      `- **Window.** ${warmupMs(options) / 1000} s of warm-up writes (not counted, so that both servers' JIT has settled), then the measured window, then ` +
         `a drain until every delivery arrived or none arrived for ${DRAIN_STALL_MS / 1000} s ` +
         `(at most ${DRAIN_MAX_MS / 1000} s). Expected deliveries = updates sent in the window × (N − 1); ` +
         'lost = expected − received after the drain. deliveries/s = received ÷ window length. ' +
@@ -455,7 +463,7 @@ async function run(options: BenchOptions) {
     ],
     data: {
       scenarios,
-      warmupMs: WARMUP_MS,
+      warmupMs: warmupMs(options),
       drainStallMs: DRAIN_STALL_MS,
       drainMaxMs: DRAIN_MAX_MS,
       quietPct: BUSY_OTHER_PCT,
