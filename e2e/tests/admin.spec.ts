@@ -27,7 +27,6 @@ const test = base.extend<{ adminServer: ServerProcess }>({
 })
 
 const editorStatus = (u: BoardPage) => u.page.getByTestId('text-editor.status')
-const locks = (u: BoardPage) => u.page.evaluate(() => window.__easel!.locks())
 const attr = async (page: Page, testId: string, name: string) =>
   Number(await page.getByTestId(testId).getAttribute(name))
 
@@ -40,7 +39,7 @@ async function signIn(page: Page, token: string): Promise<void> {
 async function leaseWait(alice: BoardPage, bob: BoardPage, at: [number, number]): Promise<void> {
   await alice.dblclick(...at)
   await expect(editorStatus(alice)).toHaveAttribute('data-status', 'editing')
-  await expect.poll(() => locks(bob), { message: 'Bob sees Alice editing' }).toHaveLength(1)
+  await expect.poll(() => bob.locks(), { message: 'Bob sees Alice editing' }).toHaveLength(1)
   await bob.dblclick(...at)
   await bob.page.getByTestId('lock-prompt.wait').click()
   await expect(bob.page.getByTestId('lock-prompt')).toContainText('#1')
@@ -48,7 +47,7 @@ async function leaseWait(alice: BoardPage, bob: BoardPage, at: [number, number])
   await expect(bob.textEditor).toBeFocused()
   await bob.appendText(' (Bob)')
   await expect(bob.textEditor).toHaveCount(0)
-  await expect.poll(() => locks(bob), { message: "Bob's lease released" }).toHaveLength(0)
+  await expect.poll(() => bob.locks(), { message: "Bob's lease released" }).toHaveLength(0)
 }
 
 /**
@@ -71,7 +70,7 @@ async function commitConflict(
   await expect(editorStatus(bob)).toHaveAttribute('data-status', 'editing')
   await bob.appendText(text)
   await bob.waitForShapes((s) => s.some((x) => x.id === note.id && x.text?.endsWith(text)))
-  await expect.poll(() => locks(bob), { message: "Bob's lease released" }).toHaveLength(0)
+  await expect.poll(() => bob.locks(), { message: "Bob's lease released" }).toHaveLength(0)
   await alice.setOffline(false)
   await expect(alice.page.getByTestId('notice')).toContainText('Bob changed the text')
 }

@@ -1,7 +1,6 @@
 import type { BoardPage, ShapeJson } from './fixtures.ts'
 import { expect, test, waitForConvergence } from './fixtures.ts'
 
-const notices = (u: BoardPage) => u.page.evaluate(() => window.__easel!.notices())
 const pending = (u: BoardPage) => u.page.evaluate(() => window.__easel!.pendingCommits())
 
 /** Places a sticky note at a canvas point and types its text. */
@@ -53,15 +52,13 @@ test('A deletes a note while B has just changed its text: A is told, the note st
   await bob.waitForShapes((s) => s.some((x) => x.id === note.id && x.text === 'Draft agenda — final'))
   // Bob's lease is given back once his text is saved; until the server has it back, Alice's delete
   // would rightly be refused as "Bob is editing" rather than as a conflict with his text.
-  await expect
-    .poll(() => bob.page.evaluate(() => window.__easel!.locks().length), { message: "Bob's lease released" })
-    .toBe(0)
+  await expect.poll(() => bob.locks(), { message: "Bob's lease released" }).toHaveLength(0)
 
   // Alice reconnects: her queued delete is replayed and refused, and she sees why.
   await alice.setOffline(false)
   await expect(alice.page.getByTestId('notice')).toContainText('Bob changed the text')
   await expect(alice.page.getByTestId('notice')).toContainText('Draft agenda — final')
-  const [n] = await notices(alice)
+  const [n] = await alice.notices()
   expect(n).toMatchObject({ kind: 'conflict', shapeId: note.id })
   for (const u of [alice, bob]) {
     await u.waitForShapes((s) =>
@@ -138,7 +135,7 @@ test('commits made offline replay on reconnect, also after a reload, without dou
       [ellipse.id, 1],
     ].sort(),
   )
-  expect(await notices(alice)).toEqual([])
+  expect(await alice.notices()).toEqual([])
 })
 
 test('delete, undo, redo and undo again before any answer: each goes after the one before, and the shape is back', async ({
@@ -162,5 +159,5 @@ test('delete, undo, redo and undo again before any answer: each goes after the o
   const shapes = await waitForConvergence([alice, bob], (s) => s.length === 2)
   // Four commits, applied in order, none refused: version 4 of `deleted`, and it is false.
   expect(shapes.find((s) => s.id === rect.id)).toMatchObject({ deleted: false, versions: { deleted: 4 } })
-  expect(await notices(alice)).toEqual([])
+  expect(await alice.notices()).toEqual([])
 })

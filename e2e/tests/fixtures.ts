@@ -16,6 +16,8 @@ export type Camera = ReturnType<EaselDebug['camera']>
 export type Vec = DebugVec
 export type PeerJson = DebugPeer
 export type ConnectionJson = ReturnType<EaselDebug['connection']>
+export type LockJson = ReturnType<EaselDebug['locks']>[number]
+export type NoticeJson = ReturnType<EaselDebug['notices']>[number]
 
 /** How a user's browser is set up before the board opens (all optional). */
 export type OpenOptions = {
@@ -293,6 +295,16 @@ export class BoardPage {
 
   connection(): Promise<ConnectionJson> {
     return this.page.evaluate(() => window.__easel!.connection())
+  }
+
+  /** Leases this user sees, theirs and others'. */
+  locks(): Promise<LockJson[]> {
+    return this.page.evaluate(() => window.__easel!.locks())
+  }
+
+  /** Notices shown to this user so far. */
+  notices(): Promise<NoticeJson[]> {
+    return this.page.evaluate(() => window.__easel!.notices())
   }
 
   async waitForShapes(predicate: (shapes: ShapeJson[]) => boolean, message = 'shapes'): Promise<ShapeJson[]> {

@@ -49,8 +49,6 @@ const test = base.extend<Fixtures>({
   },
 })
 
-const locks = (u: BoardPage) => u.page.evaluate(() => window.__easel!.locks())
-const notices = (u: BoardPage) => u.page.evaluate(() => window.__easel!.notices())
 const editorStatus = (u: BoardPage) => u.page.getByTestId('text-editor.status')
 const problemPanel = (u: BoardPage) => u.page.getByTestId('connection-problem')
 const textOf = async (u: BoardPage, id: string) => (await u.shape(id))?.text
@@ -205,8 +203,8 @@ test('texts committed in bursts, then a network blip and a reload: both stay con
     await expectHealthy(u)
     await expect(u.status).toHaveAttribute('data-unsynced', '0')
   }
-  expect(await notices(alice)).toEqual([])
-  expect(await notices(bob)).toEqual([])
+  expect(await alice.notices()).toEqual([])
+  expect(await bob.notices()).toEqual([])
 })
 
 test('typing at once after a double-click keeps every character, even while the lock is slow to come', async ({
@@ -219,7 +217,7 @@ test('typing at once after a double-click keeps every character, even while the 
   const note = await alice.placeSticky(at, 'Ship')
   await bob.waitForShapes((s) => s.some((x) => x.id === note.id && x.text === 'Ship'))
   // Her lease on it is over (as she hears it): the next double-click really has to ask for it.
-  await expect.poll(() => locks(alice)).toEqual([])
+  await expect.poll(() => alice.locks()).toEqual([])
 
   // Double-click and type with no wait at all.
   await recordKeyStates(alice.page)
@@ -267,9 +265,9 @@ test('typing at once after a double-click keeps every character, even while the 
     (s) => s.length === 2 && s.some((x) => x.text === 'Quick note'),
   )
   expect(shapes.map((s) => s.text).sort()).toEqual(['Quick note', 'Ship it today! v2! ok?'])
-  expect(await notices(alice)).toEqual([])
+  expect(await alice.notices()).toEqual([])
   // Nothing is left held: Bob can edit the note.
-  await expect.poll(() => locks(bob)).toEqual([])
+  await expect.poll(() => bob.locks()).toEqual([])
   await appendText(bob, at, ' (Bob)')
   await waitForText([alice, bob], note.id, 'Ship it today! v2! ok? (Bob)')
 })
@@ -317,7 +315,7 @@ test('closing the tab right after typing keeps the text: saved, or offered back 
 
   // Re-applied means done: opening the board again offers nothing.
   await alice.openNewPage()
-  expect(await notices(alice)).toEqual([])
+  expect(await alice.notices()).toEqual([])
   await waitForConvergence(
     [alice, bob],
     (s) => s.length === 1 && s[0]!.text === 'Shopping: milk, eggs, bread',
@@ -336,8 +334,8 @@ test('the server is killed (kill -9) mid-session: everyone reconnects by themsel
   const note = await alice.placeSticky(at, 'Agenda')
   await bob.waitForShapes((s) => s.some((x) => x.id === note.id && x.text === 'Agenda'))
   await appendText(bob, at, ': budget', false)
-  await expect.poll(() => locks(bob)).toEqual([expect.objectContaining({ shapeId: note.id, mine: true })])
-  const [bobsLock] = await locks(bob)
+  await expect.poll(() => bob.locks()).toEqual([expect.objectContaining({ shapeId: note.id, mine: true })])
+  const [bobsLock] = await bob.locks()
   await bob.press('Escape')
   await bob.draw('ellipse', [800, 500], [920, 580])
   const before = await waitForConvergence(
@@ -370,8 +368,8 @@ test('the server is killed (kill -9) mid-session: everyone reconnects by themsel
 
   // Both go on: the lock works again with a larger fencing token, shapes and text sync.
   await appendText(alice, at, ', hiring', false)
-  await expect.poll(() => locks(alice)).toEqual([expect.objectContaining({ shapeId: note.id, mine: true })])
-  const [alicesLock] = await locks(alice)
+  await expect.poll(() => alice.locks()).toEqual([expect.objectContaining({ shapeId: note.id, mine: true })])
+  const [alicesLock] = await alice.locks()
   expect(alicesLock!.token, 'fencing tokens only grow, also across a restart').toBeGreaterThan(
     bobsLock!.token,
   )
@@ -721,5 +719,5 @@ test('one long session: edits, a reload, a blip, kill -9 and SIGTERM restarts, t
   await waitForText(both, b.id, notesText)
   const final = await healthy()
   expect(final.map((s) => s.kind).sort()).toEqual(['ellipse', 'ellipse', 'rect', 'rect', 'sticky', 'sticky'])
-  for (const u of both) expect(await notices(u), `${u.name} was shown nothing to recover`).toEqual([])
+  for (const u of both) expect(await u.notices(), `${u.name} was shown nothing to recover`).toEqual([])
 })

@@ -1,7 +1,4 @@
-import type { BoardPage } from './fixtures.ts'
 import { expect, test, waitForConvergence } from './fixtures.ts'
-
-const locks = (u: BoardPage) => u.page.evaluate(() => window.__easel!.locks())
 
 test('B sees A’s editing badge and cannot type into A’s note', async ({ openUser }) => {
   const alice = await openUser('Alice')
@@ -12,9 +9,9 @@ test('B sees A’s editing badge and cannot type into A’s note', async ({ open
   await expect(alice.textEditor).toBeFocused()
   await expect(bob.page.getByTestId('lock-badge')).toHaveText('Alice is editing')
   await expect
-    .poll(() => locks(bob))
+    .poll(() => bob.locks())
     .toEqual([expect.objectContaining({ shapeId: note.id, holder: 'Alice', mine: false })])
-  expect((await locks(alice))[0]).toMatchObject({ mine: true })
+  expect((await alice.locks())[0]).toMatchObject({ mine: true })
 
   // Bob tries: no editor opens, he is told who holds it, and his typing changes nothing.
   await bob.dblclick(640, 400)
@@ -37,10 +34,10 @@ test('A closes the browser while editing and B can edit at once', async ({ openU
   await bob.waitForShapes((s) => s.some((x) => x.id === note.id))
   await alice.dblclick(640, 400)
   await expect(alice.textEditor).toBeFocused()
-  await expect.poll(() => locks(bob)).toHaveLength(1)
+  await expect.poll(() => bob.locks()).toHaveLength(1)
   await alice.context.close()
   // Released when the socket closes, not after the lease TTL.
-  await expect.poll(() => locks(bob), { timeout: 1000 }).toEqual([])
+  await expect.poll(() => bob.locks(), { timeout: 1000 }).toEqual([])
   await bob.dblclick(640, 400)
   await expect(bob.textEditor).toBeFocused()
   await bob.page.keyboard.press('Control+A')
@@ -58,14 +55,14 @@ test('A goes offline while editing; B takes over; A’s offline text is not writ
   await bob.waitForShapes((s) => s.some((x) => x.id === note.id))
   await alice.dblclick(640, 400)
   await expect(alice.textEditor).toBeFocused()
-  await expect.poll(() => locks(bob)).toHaveLength(1)
+  await expect.poll(() => bob.locks()).toHaveLength(1)
   await alice.setOffline(true)
   await expect(alice.page.getByTestId('connection-status')).toHaveAttribute('data-status', 'offline')
   await alice.page.keyboard.press('End')
   await alice.page.keyboard.type(': red (Alice, offline)')
   await expect(alice.page.getByTestId('text-editor.status')).toContainText('Offline')
   // Her socket closed, so the server frees her lock: Bob takes it and writes.
-  await expect.poll(() => locks(bob)).toEqual([])
+  await expect.poll(() => bob.locks()).toEqual([])
   await bob.dblclick(640, 400)
   await expect(bob.textEditor).toBeFocused()
   await bob.appendText(': green (Bob)')
@@ -97,7 +94,7 @@ test('three users waiting for one sticky get it in the order they asked', async 
   for (const u of [bob, carol]) await u.waitForShapes((s) => s.some((x) => x.id === note.id))
   await alice.dblclick(640, 400)
   await expect(alice.textEditor).toBeFocused()
-  await expect.poll(() => locks(bob)).toHaveLength(1)
+  await expect.poll(() => bob.locks()).toHaveLength(1)
 
   await bob.dblclick(640, 400)
   await bob.page.getByTestId('lock-prompt.wait').click()

@@ -172,8 +172,8 @@ test('Ctrl+Z after a text edit restores the old text for both users, not an olde
   )
   expect(undone.find((s) => s.id === rect!.id)!.stroke).toBe('#e03131')
   expect(undone.find((s) => s.id === note.id)!.deleted).toBe(false)
-  await expect.poll(() => alice.page.evaluate(() => window.__easel!.locks())).toEqual([])
-  expect(await alice.page.evaluate(() => window.__easel!.notices())).toEqual([])
+  await expect.poll(() => alice.locks()).toEqual([])
+  expect(await alice.notices()).toEqual([])
 
   await alice.press('Control+Shift+z')
   await waitForConvergence(
@@ -192,13 +192,13 @@ test('Ctrl+Z after a text edit restores the old text for both users, not an olde
   // Bob's lease is released after his commit is answered, so Alice may see his text a moment
   // before she sees him stop editing; undo in that moment rightly says "Bob is editing".
   await expect
-    .poll(() => alice.page.evaluate(() => window.__easel!.locks()), {
+    .poll(() => alice.locks(), {
       message: "Alice sees Bob's lease released",
     })
     .toEqual([])
   await alice.press('Control+z')
   await expect
-    .poll(() => alice.page.evaluate(() => window.__easel!.notices().map((n) => n.text)))
+    .poll(() => alice.notices().then((ns) => ns.map((n) => n.text)))
     .toContainEqual(expect.stringContaining('Bob changed the text'))
   await expect(alice.page.getByText('Bob changed the text')).toBeVisible()
   const after = await waitForConvergence([alice, bob], (s) => s.some((x) => x.id === note.id))

@@ -80,7 +80,7 @@ test('keys typed into a note someone else is editing never pick a tool', async (
   await bob.waitForShapes((s) => s.some((x) => x.id === note.id))
   await alice.dblclick(300, 300)
   await expect(alice.textEditor).toBeFocused()
-  await expect.poll(() => bob.page.evaluate(() => window.__easel!.locks().length)).toBe(1)
+  await expect.poll(() => bob.locks()).toHaveLength(1)
 
   await bob.dblclick(300, 300)
   const prompt = bob.page.getByTestId('lock-prompt')
