@@ -1,6 +1,6 @@
 import path from 'node:path'
 import type { Browser } from '@playwright/test'
-import { BoardPage, expect, test } from './fixtures.ts'
+import { BoardPage, expect, test, waitForConvergence } from './fixtures.ts'
 
 const ARTIFACTS = path.resolve(import.meta.dirname, '../artifacts')
 
@@ -75,7 +75,13 @@ test('the owner shares view and edit links; the viewer only looks, the editor dr
     await expect(viewer.tool('hand')).toBeEnabled()
     await viewer.waitForShapes((s) => s.length === 1 && s[0]!.id === rect!.id)
     await owner.draw('ellipse', [500, 200], [600, 280])
-    await viewer.waitForShapes((s) => s.length === 2, 'the viewer sees the owner draw, live')
+    // Drags are sent live: the viewer may see the ellipse at a middle size first. The snapshot is
+    // taken once it shows what the owner drew.
+    await waitForConvergence(
+      [owner, viewer],
+      (s) => s.length === 2,
+      'the viewer sees the owner draw, live, to its final size',
+    )
 
     const snapshot = JSON.stringify(await viewer.shapes())
     const [cx, cy] = await viewer.toScreen({ x: rect!.x + rect!.w / 2, y: rect!.y + rect!.h / 2 })
