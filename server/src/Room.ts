@@ -35,6 +35,14 @@ export type RoomOptions = {
 }
 
 /**
+ * A compaction of a board whose document is at most this size (an upper bound: `Room.docBytes`)
+ * stores the room's own encoding of it instead of having storage decode and integrate the snapshot
+ * and every logged update again (`foldUpdates`). Measured at this size (1 550 shapes): encoding
+ * 2.4 ms on the event loop, folding 42 ms (on the compaction thread).
+ */
+export const SNAPSHOT_FROM_MEMORY_BYTES = 256 * 1024
+
+/**
  * One board in memory: its Y.Doc, awareness, and the connections in it. Everything that reads or
  * changes the document (client frames, joins, leaves, server writes) runs as a task on one queue
  * per room, and a task's updates are appended to storage, one after another, before they are
@@ -227,9 +235,12 @@ export class Room implements RoomContext {
       if (this.loaded) await this.notify('onChange', (ext) => ext.onChange?.(this, update, source))
     }
     this.unstored.length = 0
-    // The fold runs beside the queue: this room's next task does not wait for it.
     if (logLength >= this.options.compactAfter && !this.broken && !this.compacting) {
-      void this.storeSnapshot()
+      // The document holds exactly what is stored now. A small board's encoding is the snapshot
+      // (and is kept for joiners); storage takes it before anything else is appended. A larger one
+      // is folded from storage beside the queue (off the event loop where the backend can), so
+      // this room's next task does not wait for it.
+      void this.storeSnapshot(this.bytes <= SNAPSHOT_FROM_MEMORY_BYTES ? this.encodedState() : undefined)
     }
   }
 
@@ -288,18 +299,20 @@ export class Room implements RoomContext {
 
   /**
    * Has storage fold everything stored so far into a snapshot, after the compaction in flight if
-   * there is one. Never rejects: on failure the log is still whole and the next one tries again.
+   * there is one; or, given the document's `state` while it holds exactly what is stored and no
+   * compaction is in flight, store that (storage is called at once, before any other append).
+   * Never rejects: on failure the log is still whole and the next one tries again.
    */
-  private storeSnapshot(): Promise<void> {
+  private storeSnapshot(state?: Uint8Array): Promise<void> {
     const run = async () => {
-      await this.compacting
+      if (state === undefined) await this.compacting
       const storedBefore = this.storedBytes
       try {
-        const state = await this.persistence.compact(this.name)
-        if (state === null) return
+        const snapshot = await this.persistence.compact(this.name, state)
+        if (snapshot === null) return
         // Exact for the snapshot, plus what was stored while it was folded.
-        this.bytes = state.byteLength + (this.storedBytes - storedBefore)
-        await this.notify('onStoreDocument', (ext) => ext.onStoreDocument?.(this, state))
+        this.bytes = snapshot.byteLength + (this.storedBytes - storedBefore)
+        await this.notify('onStoreDocument', (ext) => ext.onStoreDocument?.(this, snapshot))
       } catch (err) {
         this.log.error({ err }, 'compaction failed')
       }

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type * as Y from 'yjs'
 import { insertShape, shapesMap } from '@easel/shared'
 import { MemoryPersistence } from '../src/index.ts'
+import { SNAPSHOT_FROM_MEMORY_BYTES } from '../src/Room.ts'
 import { RECT } from '@easel/testkit/protocolClient.ts'
 import { spawnServer, tempDir } from '@easel/testkit/serverProcess.ts'
 import { waitFor } from '@easel/testkit/waitFor.ts'
@@ -91,9 +92,9 @@ class SlowCompactions extends MemoryPersistence {
   finish(): void {
     this.release()
   }
-  override async compact(room: string): Promise<Uint8Array | null> {
+  override async compact(room: string, given?: Uint8Array): Promise<Uint8Array | null> {
     this.started++
-    const state = super.compact(room)
+    const state = super.compact(room, given)
     await this.gate
     this.finished++
     return state
@@ -133,6 +134,79 @@ describe('compaction beside the room', () => {
     // Unloading folds the rest in.
     expect(persistence.rooms.get('big')!.log).toEqual([])
     expect(persistence.finished).toBe(2)
+  })
+})
+
+/**
+ * Memory storage that records, per compaction, whether the room handed it its document, and the
+ * bytes stored for the room then (its snapshot and log: what the room's size bound counts).
+ */
+class RecordedCompactions extends MemoryPersistence {
+  readonly compactions: { given: Uint8Array | undefined; storedBytes: number }[] = []
+  get given(): (Uint8Array | undefined)[] {
+    return this.compactions.map((c) => c.given)
+  }
+  override async compact(room: string, state?: Uint8Array): Promise<Uint8Array | null> {
+    const r = this.rooms.get(room)
+    const storedBytes = (r?.snapshot?.byteLength ?? 0) + (r?.log ?? []).reduce((n, u) => n + u.byteLength, 0)
+    this.compactions.push({ given: state?.slice(), storedBytes })
+    return super.compact(room, state)
+  }
+}
+
+describe('compaction from the document in memory', () => {
+  it("a small board's snapshot is the room's own encoding; a reload has every shape", async () => {
+    const persistence = new RecordedCompactions()
+    const server = new MemoryServer({ persistence, compactAfter: 3 })
+    const a = await server.connect('small')
+    for (const id of ['s1', 's2', 's3']) a.addShape(id)
+    a.deliverToServer()
+    await server.settle()
+    expect(persistence.given).toHaveLength(1)
+    const state = persistence.given[0]
+    expect(state).toBeInstanceOf(Uint8Array)
+    // Stored as handed over, byte for byte; the log it covers is gone.
+    expect(persistence.rooms.get('small')!.snapshot).toEqual(state)
+    expect(persistence.rooms.get('small')!.log.length).toBeLessThan(3)
+    a.addShape('s4')
+    await server.settle()
+    a.close()
+    await server.quiet()
+
+    const again = new MemoryServer({ persistence: new MemoryPersistence(persistence.rooms) })
+    const b = await again.connect('small')
+    b.deliverToClient()
+    expect([...shapesMap(b.doc).keys()].sort()).toEqual(['s1', 's2', 's3', 's4'])
+    b.close()
+    await again.quiet()
+  })
+
+  it('a board over SNAPSHOT_FROM_MEMORY_BYTES is folded by storage instead', async () => {
+    const persistence = new RecordedCompactions()
+    const server = new MemoryServer({ persistence, compactAfter: 2 })
+    const a = await server.connect('large')
+    // Pen strokes of 30 000 coordinates (~150 KB each): the board passes the bound on the way.
+    const points = Array.from({ length: 30_000 }, (_, i) => i + 0.5)
+    for (const id of ['p1', 'p2', 'p3', 'p4']) {
+      a.addShape(id, { kind: 'pen', points })
+      await server.settle()
+    }
+    const kinds = persistence.compactions.map((c) => ({
+      given: c.given !== undefined,
+      small: c.storedBytes <= SNAPSHOT_FROM_MEMORY_BYTES,
+    }))
+    // Handed over exactly while the board was small; both happened.
+    for (const k of kinds) expect(k.given).toBe(k.small)
+    expect(kinds.some((k) => k.given)).toBe(true)
+    expect(kinds.some((k) => !k.given)).toBe(true)
+    a.close()
+    await server.quiet()
+    const again = new MemoryServer({ persistence: new MemoryPersistence(persistence.rooms) })
+    const b = await again.connect('large')
+    b.deliverToClient()
+    expect([...shapesMap(b.doc).keys()].sort()).toEqual(['p1', 'p2', 'p3', 'p4'])
+    b.close()
+    await again.quiet()
   })
 })
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import type { Persistence } from '../src/index.ts'
+import { foldUpdates } from '../src/persistence/foldUpdates.ts'
 
 /** A document and a way to capture the update one change makes. */
 function editor() {
@@ -106,6 +107,54 @@ export function runPersistenceTests(
         expect(await persistence.compact('c')).toBeNull()
         expect(await persistence.compact('never')).toBeNull()
         expect(await persistence.load('never')).toEqual([])
+      } finally {
+        await persistence.close()
+        await cleanup()
+      }
+    })
+
+    it("a compaction given the caller's document stores it as the snapshot, and keeps what follows", async () => {
+      const { persistence, reopen, cleanup } = await make()
+      try {
+        const { doc, edits } = editor()
+        const covered: Uint8Array[] = []
+        // Each edit overwrites the map's key, so a fold (which collects garbage) and the caller's
+        // merge of the same updates differ byte for byte: what is stored shows which was used.
+        const edit = (n: number) =>
+          edits(() =>
+            doc.transact(() => {
+              doc.getArray('a').push([n])
+              doc.getMap('m').set('k', n)
+            }),
+          )
+        covered.push(edit(1))
+        await persistence.append('given', covered[0]!)
+        await persistence.compact('given')
+        for (const n of [2, 3]) {
+          covered.push(edit(n))
+          await persistence.append('given', covered.at(-1)!)
+        }
+        const state = Y.mergeUpdates(covered)
+        expect(foldUpdates(covered)).not.toEqual(state)
+        const compaction = persistence.compact('given', state)
+        // Appended after the call: not covered by the state, so it stays in the log.
+        const late = edit(4)
+        await persistence.append('given', late)
+        expect(await compaction).toEqual(state)
+        const snapshot = state.slice()
+        // The caller's buffer is the caller's: changing it afterwards changes nothing stored.
+        state.fill(0)
+        expect(await persistence.load('given')).toEqual([snapshot, late])
+        expect(await persistence.logLength('given')).toBe(1)
+        await persistence.close()
+        const again = await reopen()
+        try {
+          expect(await again.load('given')).toEqual([snapshot, late])
+          expect(contentOf(await again.load('given'))).toEqual([1, 2, 3, 4])
+          expect(await again.logLength('given')).toBe(1)
+        } finally {
+          await again.close()
+        }
       } finally {
         await persistence.close()
         await cleanup()

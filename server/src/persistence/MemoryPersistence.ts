@@ -31,10 +31,10 @@ export class MemoryPersistence implements Persistence {
   }
 
   /** Folds synchronously, on the caller's thread: this store is for tests and small servers. */
-  async compact(room: string): Promise<Uint8Array | null> {
+  async compact(room: string, given?: Uint8Array): Promise<Uint8Array | null> {
     const r = this.rooms.get(room)
     if (!r || r.log.length === 0) return null
-    const state = foldUpdates(r.snapshot ? [r.snapshot, ...r.log] : r.log)
+    const state = given?.slice() ?? foldUpdates(r.snapshot ? [r.snapshot, ...r.log] : r.log)
     r.snapshot = state
     r.log = []
     return state.slice()

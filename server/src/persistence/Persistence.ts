@@ -19,8 +19,13 @@ export interface Persistence {
    * Resolves with the new snapshot, or null when the log was empty. Folding decodes the whole
    * board: a backend does it off the caller's thread if it can, and the room goes on appending
    * meanwhile (it runs one compaction of a room at a time).
+   *
+   * With `state`, the caller already has the result: its whole document as one update, holding
+   * exactly the snapshot and every entry appended before the call (a room passes its own encoding
+   * when its board is small). The backend stores it as the snapshot instead of folding, with the
+   * same atomicity, and resolves with it.
    */
-  compact(room: string): Promise<Uint8Array | null>
+  compact(room: string, state?: Uint8Array): Promise<Uint8Array | null>
   /** Number of log entries after the last snapshot. */
   logLength(room: string): Promise<number>
   /** Drops per-room caches when a room leaves memory. */

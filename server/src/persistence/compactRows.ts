@@ -33,15 +33,33 @@ export function compactRows(
   if (before.rows.length === 0) return { snapshot: null, dropped: 0 }
   const updates = before.rows.map((row) => row.data)
   const snapshot = foldUpdates(before.snapshot ? [before.snapshot.data, ...updates] : updates)
+  const dropped = writeSnapshot(db, room, snapshot, upto, before.snapshot?.upto ?? null, hooks)
+  return { snapshot, dropped }
+}
+
+/**
+ * Writes `snapshot` as the room's snapshot, covering its log up to `upto`, and deletes exactly
+ * those rows, in one transaction; returns how many rows it deleted. `expectedUpto` is the snapshot
+ * the caller read (null: none): compactions of one room run one at a time, so a snapshot that moved
+ * under this one means that was broken, and writing would fold the same rows twice or lose the
+ * other's. It throws instead, and nothing is written.
+ */
+export function writeSnapshot(
+  db: Database.Database,
+  room: string,
+  snapshot: Uint8Array,
+  upto: number,
+  expectedUpto: number | null,
+  hooks: CompactHooks = {},
+): number {
+  const snapshotOf = db.prepare<[string], { upto: number }>('SELECT upto FROM room_snapshot WHERE room = ?')
   const put = db.prepare<[string, Uint8Array, number]>(
     'INSERT INTO room_snapshot (room, data, upto) VALUES (?, ?, ?) ' +
       'ON CONFLICT(room) DO UPDATE SET data = excluded.data, upto = excluded.upto',
   )
   const drop = db.prepare<[string, number]>('DELETE FROM room_update WHERE room = ? AND seq <= ?')
   const write = db.transaction(() => {
-    // Compactions of one room run one at a time; a snapshot that moved under this one means
-    // that was broken, and writing would fold the same rows twice or lose the other's.
-    if (snapshotOf.get(room)?.upto !== before.snapshot?.upto) {
+    if ((snapshotOf.get(room)?.upto ?? null) !== expectedUpto) {
       throw new Error(`room ${room}: its snapshot changed during the compaction`)
     }
     put.run(room, snapshot, upto)
@@ -51,8 +69,7 @@ export function compactRows(
   })
   // IMMEDIATE takes the write lock up front: a deferred transaction that read first could not
   // upgrade once the writer appended meanwhile.
-  const dropped = write.immediate()
-  return { snapshot, dropped }
+  return write.immediate()
 }
 
 /** Fault injection for the durability tests. */
