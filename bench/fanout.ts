@@ -49,12 +49,27 @@ const QUICK: Scenario[] = [
 ]
 
 /**
- * Writes before the measured window, not counted. A full run warms both servers up until their JIT
- * has settled, since a server runs for hours: after 1 s, Easel (the larger code base) was still
- * compiling, and its CPU per delivery at N=100 was 1.59× the reference's against 1.18× after 20 s,
- * in one paired run. A smoke run only needs the path to work.
+ * Writes before the measured window, not counted. A full run's window lies between the clients'
+ * first and second awareness renewals: y-protocols renews a state 15–18 s after it was last set
+ * (outdated after 30 s, checked every 3 s), and the N clients connect within about a second, so
+ * they renew in waves of N × N deliveries, at 15–19 s and from 30 s on. After 18 s of warm-up the
+ * 10 s window ends before the second wave: it measures the updates' fan-out, not a wave (with 20 s
+ * the second wave reached into the window, and p99 at N=200 ranged 63–469 ms over four
+ * measurements). The first wave also runs, and has V8 compile, code the updates alone do not:
+ * measured per thread from /proc at N=100, Easel's V8 helper threads used 3.3% of a core in a window
+ * after 11 s of warm-up, 0.4% after 20 s (the stock server's: 0.7% and 0.2%). A smoke run only needs
+ * the path to work.
  */
-const WARMUP_MS = { full: 10_000, quick: 1_000 }
+const WARMUP_MS = { full: 18_000, quick: 1_000 }
+/** How the report describes the warm-up. */
+const WINDOW_PLACEMENT = {
+  full:
+    "not counted: both servers' JIT settles, and the clients' first awareness renewal, a wave of N × N " +
+    'deliveries 15–19 s after they connect, falls in it; the window ends before their second, from 30 s on',
+  quick: 'not counted; a smoke run',
+}
+/** From the first client's connect: when the second wave of awareness renewals can begin. */
+const SECOND_RENEWAL_MS = 30_000
 const warmupMs = (options: BenchOptions) => (options.quick ? WARMUP_MS.quick : WARMUP_MS.full)
 /**
  * After the last send, wait for outstanding deliveries until none arrived for DRAIN_STALL_MS (or
@@ -102,6 +117,10 @@ type RunResult = {
   serverCpuPct: number | null
   /** Server CPU time in the window per 1 000 deliveries received, ms. */
   serverCpuPerKDelivery: number | null
+  /** Of `serverCpuPct`: its main thread (the rest: V8's helper threads, Easel's storage thread). */
+  serverMainPct: number | null
+  /** Of `serverCpuPct`: time in the kernel (system calls: socket writes, for Easel also SQLite's file writes and locks). */
+  serverKernelPct: number | null
   driverCpuPct: number | null
   /** Everything else on the machine (other processes, kernel threads) during the window. */
   otherCpuPct: number | null
@@ -218,11 +237,12 @@ async function measure(
       server.cpuMs,
       measureStart - performance.timeOrigin,
       measureEnd - performance.timeOrigin,
+      server.pid,
     )
     const written = await Promise.all(
       threads.map((th) => th.call({ t: 'write', start, measureStart, measureEnd }, 'written')),
     )
-    const { cpu } = await window.done
+    const { cpu, serverParts } = await window.done
 
     const sent = written.reduce((sum, w) => sum + w.sent, 0)
     // A thread's clients see every update except the ones they sent themselves.
@@ -274,6 +294,8 @@ async function measure(
         cpu.serverPct === null || received === 0
           ? null
           : (((cpu.serverPct / 100) * sc.durationMs) / received) * 1000,
+      serverMainPct: serverParts?.mainThreadPct ?? null,
+      serverKernelPct: serverParts?.kernelPct ?? null,
       driverCpuPct: cpu.driverPct,
       otherCpuPct: cpu.otherPct,
       disconnects: drained.reduce((sum, d) => sum + d.disconnects, 0),
@@ -301,6 +323,8 @@ const COLUMNS = [
   'deliveries/s',
   'server CPU %',
   'server CPU ms / 1 000 deliveries',
+  'of which main thread %',
+  'of which kernel %',
   'driver CPU %',
   'other CPU %',
 ]
@@ -319,8 +343,10 @@ function row(r: RunResult): Cell[] {
     fixed(r.p99, 2),
     fixed(r.max, 2),
     Math.round(r.deliveriesPerSec),
-    fixed(r.serverCpuPct, 0),
+    fixed(r.serverCpuPct, 1),
     fixed(r.serverCpuPerKDelivery, 2),
+    fixed(r.serverMainPct, 1),
+    fixed(r.serverKernelPct, 1),
     fixed(r.driverCpuPct, 0),
     fixed(r.otherCpuPct, 0),
   ]
@@ -356,7 +382,7 @@ async function measureWithRetries(
     r.attempts = attempt
     progress(
       `  sent ${r.sent}, delivered ${r.received}/${r.expected}, p50 ${fixed(r.p50, 2)} ms, ` +
-        `p99 ${fixed(r.p99, 2)} ms, CPU % server ${fixed(r.serverCpuPct, 0)}, driver ${fixed(r.driverCpuPct, 0)}, ` +
+        `p99 ${fixed(r.p99, 2)} ms, CPU % server ${fixed(r.serverCpuPct, 1)} (main thread ${fixed(r.serverMainPct, 1)}, kernel ${fixed(r.serverKernelPct, 1)}), driver ${fixed(r.driverCpuPct, 0)}, ` +
         `other ${fixed(r.otherCpuPct, 0)}`,
     )
     if ((r.otherCpuPct ?? 0) <= BUSY_OTHER_PCT || attempt >= attempts) return r
@@ -406,6 +432,13 @@ async function run(options: BenchOptions) {
         .join(', ')}; treat those rows with suspicion.`,
     )
   }
+  const late = results.filter((r) => r.syncMs + 50 + warmupMs(options) + r.durationMs > SECOND_RENEWAL_MS)
+  if (!options.quick && late.length > 0) {
+    notes.push(
+      `The window reached past ${SECOND_RENEWAL_MS / 1000} s after the first connect, where the clients' second awareness ` +
+        `renewal can begin, in: ${late.map((r) => `${r.server} N=${r.clients} S=${r.writers} round ${r.round} (connects took ${fixed(r.syncMs, 0)} ms)`).join(', ')}.`,
+    )
+  }
   const dropped = results.filter((r) => r.disconnects > 0)
   if (dropped.length > 0) {
     notes.push(
@@ -436,13 +469,17 @@ async function run(options: BenchOptions) {
         '(one event loop saturates at N=100, S=100: ~20k deliveries/s of y-websocket message handling ' +
         'and `Y.applyUpdate`, and then measures its own queue instead of the server). ' +
         '`FANOUT_DRIVER_THREADS` changes the count.',
-      `- **Window.** ${warmupMs(options) / 1000} s of warm-up writes (not counted, so that both servers' JIT has settled), then the measured window, then ` +
+      `- **Window.** ${warmupMs(options) / 1000} s of warm-up writes (${WINDOW_PLACEMENT[options.quick ? 'quick' : 'full']}), ` +
+        'then the measured window, then ' +
         `a drain until every delivery arrived or none arrived for ${DRAIN_STALL_MS / 1000} s ` +
         `(at most ${DRAIN_MAX_MS / 1000} s). Expected deliveries = updates sent in the window × (N − 1); ` +
         'lost = expected − received after the drain. deliveries/s = received ÷ window length. ' +
         'Latency percentiles are nearest-rank over every delivery. CPU % is CPU time (user + system, all ' +
         'threads) during the window in % of one core, from /proc: the server process, the driver process, ' +
-        'and everything else on the machine (“other”: this machine may be shared, so check it). Before ' +
+        'and everything else on the machine (“other”: this machine may be shared, so check it). The ' +
+        "server's figure is split two ways: its main thread (the rest is V8's compiler and GC helper " +
+        "threads, and Easel's storage thread), and its time in the kernel (system calls: a write per " +
+        "socket for both servers, and Easel's SQLite file writes and locks). Before " +
         `each measurement the runner waits up to ${SETTLE_WAIT_MS / 1000} s for “other” to drop to ` +
         `${BUSY_OTHER_PCT}% of a core, and a measurement during which it exceeded ${BUSY_OTHER_PCT}% is ` +
         `repeated on a fresh server (at most ${MAX_ATTEMPTS} attempts; the last one is kept).`,

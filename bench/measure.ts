@@ -37,30 +37,32 @@ export const ms = (v: number, digits = 2) => fixed(v, digits)
 /** Linux USER_HZ is 100 on every mainstream configuration. */
 const CLOCK_TICKS_PER_SEC = 100
 
-/** utime + stime of a /proc `stat` line in ms (fields 14 and 15, after the command name). */
-function statCpuMs(stat: string): number | null {
+/**
+ * CPU time of a /proc `stat` line in ms: utime + stime (fields 14 and 15, after the command name),
+ * or with `kernelOnly` stime alone (system calls: socket writes, file writes, locks).
+ */
+function statCpuMs(stat: string, kernelOnly = false): number | null {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  const ticks = Number(fields[11]) + Number(fields[12])
+  const ticks = (kernelOnly ? 0 : Number(fields[11])) + Number(fields[12])
   return Number.isFinite(ticks) ? (ticks * 1000) / CLOCK_TICKS_PER_SEC : null
 }
 
-/** User + system CPU time of a process (all threads) in ms; null where /proc is unavailable. */
-export function processCpuMs(pid: number): number | null {
+function readStatMs(file: string, kernelOnly = false): number | null {
   try {
-    return statCpuMs(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'))
+    return statCpuMs(fs.readFileSync(file, 'utf8'), kernelOnly)
   } catch {
     return null
   }
 }
 
+/** User + system CPU time of a process (all threads) in ms; null where /proc is unavailable. */
+export const processCpuMs = (pid: number): number | null => readStatMs(`/proc/${pid}/stat`)
+
 /** The same for the main thread (tid = pid) only. */
-export function mainThreadCpuMs(pid: number): number | null {
-  try {
-    return statCpuMs(fs.readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8'))
-  } catch {
-    return null
-  }
-}
+export const mainThreadCpuMs = (pid: number): number | null => readStatMs(`/proc/${pid}/task/${pid}/stat`)
+
+/** System (kernel) CPU time of a process, all threads, in ms. */
+export const processKernelCpuMs = (pid: number): number | null => readStatMs(`/proc/${pid}/stat`, true)
 
 /** Busy CPU time of the whole machine (all cores, everything but idle and iowait) in ms; null without /proc. */
 function machineCpuMs(): number | null {
@@ -140,6 +142,9 @@ export class CpuWindow<K extends string> {
 
 export type CpuUse = { serverPct: number | null; driverPct: number | null; otherPct: number | null }
 
+/** Parts of the server's CPU time (a process's threads; its time in the kernel), in % of one core. */
+export type ServerCpuParts = { mainThreadPct: number | null; kernelPct: number | null }
+
 /** Other processes' load (% of one core) above which a machine counts as busy: waited for, flagged. */
 export const BUSY_OTHER_PCT = 20
 /** How long a full run waits for a busy machine to calm down before a measurement. */
@@ -172,6 +177,8 @@ export const CPU_COLUMNS = ['server CPU %', 'driver CPU %', 'other CPU %']
 
 export type WindowSample = {
   cpu: CpuUse
+  /** Present when the server's pid was given to {@link sampleWindow}. */
+  serverParts?: ServerCpuParts
   /** p99 of this process's event-loop delay during the window, ms: a busy driver shows here. */
   loopDelayP99: number
 }
@@ -183,21 +190,33 @@ export const NO_SAMPLE: WindowSample = {
 
 /**
  * Samples CPU use and the driver's event-loop delay between two `performance.now()` times. `done`
- * resolves at `endAt`; `cancel` stops early (the promise then never resolves).
+ * resolves at `endAt`; `cancel` stops early (the promise then never resolves). Given the server's
+ * pid, the sample also splits its CPU time (main thread; kernel).
  */
 export function sampleWindow(
   serverCpuMs: CpuSource,
   startAt: number,
   endAt: number,
+  serverPid?: number,
 ): { done: Promise<WindowSample>; cancel(): void } {
   const lag = monitorEventLoopDelay({ resolution: 5 })
-  let cpu: CpuWindow<'server'> | undefined
+  type Source = 'server' | 'serverMain' | 'serverKernel'
+  let cpu: CpuWindow<Source> | undefined
   let t1: NodeJS.Timeout | undefined
   let t2: NodeJS.Timeout | undefined
+  const none = () => null
   const done = new Promise<WindowSample>((resolve) => {
     t1 = setTimeout(
       () => {
-        cpu = new CpuWindow({ server: serverCpuMs })
+        const pid = serverPid
+        cpu = new CpuWindow<Source>(
+          {
+            server: serverCpuMs,
+            serverMain: pid === undefined ? none : () => mainThreadCpuMs(pid),
+            serverKernel: pid === undefined ? none : () => processKernelCpuMs(pid),
+          },
+          ['serverMain', 'serverKernel'],
+        )
         lag.enable()
       },
       Math.max(0, startAt - performance.now()),
@@ -208,6 +227,14 @@ export function sampleWindow(
         const r = cpu?.stop()
         resolve({
           cpu: r ? { serverPct: r.pct.server, driverPct: r.driverPct, otherPct: r.otherPct } : NO_SAMPLE.cpu,
+          ...(serverPid === undefined
+            ? {}
+            : {
+                serverParts: {
+                  mainThreadPct: r?.pct.serverMain ?? null,
+                  kernelPct: r?.pct.serverKernel ?? null,
+                },
+              }),
           loopDelayP99: lag.count > 0 ? lag.percentile(99) / 1e6 : Number.NaN,
         })
       },
