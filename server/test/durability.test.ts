@@ -172,13 +172,7 @@ describe('compaction from the document in memory', () => {
     await server.settle()
     a.close()
     await server.quiet()
-
-    const again = new MemoryServer({ persistence: new MemoryPersistence(persistence.rooms) })
-    const b = await again.connect('small')
-    b.deliverToClient()
-    expect([...shapesMap(b.doc).keys()].sort()).toEqual(['s1', 's2', 's3', 's4'])
-    b.close()
-    await again.quiet()
+    expect(await shapesAfterRestart(persistence, 'small')).toEqual(['s1', 's2', 's3', 's4'])
   })
 
   it('a board over SNAPSHOT_FROM_MEMORY_BYTES is folded by storage instead', async () => {
@@ -201,14 +195,20 @@ describe('compaction from the document in memory', () => {
     expect(kinds.some((k) => !k.given)).toBe(true)
     a.close()
     await server.quiet()
-    const again = new MemoryServer({ persistence: new MemoryPersistence(persistence.rooms) })
-    const b = await again.connect('large')
-    b.deliverToClient()
-    expect([...shapesMap(b.doc).keys()].sort()).toEqual(['p1', 'p2', 'p3', 'p4'])
-    b.close()
-    await again.quiet()
+    expect(await shapesAfterRestart(persistence, 'large')).toEqual(['p1', 'p2', 'p3', 'p4'])
   })
 })
+
+/** The shape ids a client joining `room` sees on a new server over the same stored rooms, sorted. */
+async function shapesAfterRestart(persistence: MemoryPersistence, room: string): Promise<string[]> {
+  const again = new MemoryServer({ persistence: new MemoryPersistence(persistence.rooms) })
+  const b = await again.connect(room)
+  b.deliverToClient()
+  const ids = [...shapesMap(b.doc).keys()].sort()
+  b.close()
+  await again.quiet()
+  return ids
+}
 
 /** Event-loop turns until `done` holds (at most 100). */
 async function until(server: MemoryServer, done: () => boolean): Promise<void> {
