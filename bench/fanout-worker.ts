@@ -1,13 +1,22 @@
 /**
- * One driver thread of the fan-out benchmark: hosts a shard of the stock y-websocket clients, runs
- * the writers among them on a fixed schedule and records the latency of every change its clients
- * observe. Driven by `fanout.ts` over `parentPort`, one request at a time.
+ * One driver thread of the fan-out benchmark: hosts a shard of the clients, runs the writers among
+ * them on a fixed schedule and records the latency of every change its clients receive. Driven by
+ * `fanout.ts` over `parentPort`, one request at a time.
+ *
+ * Writers are stock y-websocket clients. Every other client is a receiver: a bare socket speaking
+ * the sync protocol, with no document of its own. The server sends every receiver the same bytes
+ * for an update, so this thread integrates each update once, into one replica, when the first of
+ * its receivers gets it, and times each receiver's copy on arrival. A thread of stock clients
+ * integrates every update once per client (N Y.Docs): at 200 clients that took 1.5–1.7 of the
+ * machine's 2 cores and fell behind its own send schedule, so the latencies measured the driver.
  */
 import { performance } from 'node:perf_hooks'
 import { parentPort } from 'node:worker_threads'
 import { insertShape, shapesMap } from '@easel/shared'
 import { RECT } from '@easel/testkit/protocolClient.ts'
 import { sleep } from '@easel/testkit/waitFor.ts'
+import * as decoding from 'lib0/decoding'
+import * as encoding from 'lib0/encoding'
 import WebSocket from 'ws'
 import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
@@ -63,6 +72,34 @@ type Client = {
   shapes: Y.Map<Y.Map<unknown>>
 }
 
+/** A client that only receives: a socket, no document (see the file comment). */
+type Receiver = { index: number; ws: WebSocket; synced: boolean }
+
+/** y-protocols' message type and sync steps. */
+const MESSAGE_SYNC = 0
+const SYNC_STEP_1 = 0
+const SYNC_STEP_2 = 1
+const SYNC_UPDATE = 2
+
+/** A receiver's sync step 1: it has nothing, so the server answers with the whole document. */
+const EMPTY_STEP_1 = (() => {
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, MESSAGE_SYNC)
+  encoding.writeVarUint(encoder, SYNC_STEP_1)
+  encoding.writeVarUint8Array(encoder, Y.encodeStateVector(new Y.Doc()))
+  return encoding.toUint8Array(encoder)
+})()
+
+/** This thread's one copy of the room, fed by its receivers. */
+const replica = new Y.Doc()
+/** Counted send times of the update being integrated into the replica (see `replicaTimes`). */
+let integrating: number[] = []
+/**
+ * Per update (its bytes as a latin1 string): the counted send times it carries, and how many of
+ * this thread's receivers have yet to get it. Dropped once all have.
+ */
+const updates = new Map<string, { times: number[]; left: number }>()
+
 /** Filler so that an update is in the size range of a small drawing edit (~130 bytes on the wire). */
 const PADDING = 'x'.repeat(64)
 
@@ -94,29 +131,94 @@ const port = parentPort
 if (!port) throw new Error('fanout-worker.ts must run in a worker thread')
 
 let clients: Client[] = []
+let receivers: Receiver[] = []
 let writers = 0
 let rate = 1
 let latencies: number[] = []
 let disconnects = 0
 
+/** The counted send times of the writers' shapes a transaction's events changed. */
+function changedSendTimes(
+  shapes: Y.Map<Y.Map<unknown>>,
+  events: Y.YEvent<Y.AbstractType<unknown>>[],
+): number[] {
+  const changed = new Set<string>()
+  for (const event of events) {
+    if (event.target === shapes) for (const key of event.keys.keys()) changed.add(key)
+    else if (typeof event.path[0] === 'string') changed.add(event.path[0])
+  }
+  const times: number[] = []
+  for (const id of changed) {
+    const t = measuredSendTime(shapes.get(id))
+    if (t !== null) times.push(t)
+  }
+  return times
+}
+
+shapesMap(replica).observeDeep((events) => {
+  integrating.push(...changedSendTimes(shapesMap(replica), events))
+})
+
+/** Handles one frame a receiver got at `at`: a sync step 2 ends its join, and updates are timed. */
+function receive(r: Receiver, data: Uint8Array, at: number): void {
+  const decoder = decoding.createDecoder(data)
+  if (decoding.readVarUint(decoder) !== MESSAGE_SYNC) return // awareness: not measured
+  const step = decoding.readVarUint(decoder)
+  if (step !== SYNC_STEP_2 && step !== SYNC_UPDATE) return // the server's step 1: nothing to send back
+  const update = decoding.readVarUint8Array(decoder)
+  if (step === SYNC_STEP_2) {
+    // The whole document, different for each joiner: integrated, never counted.
+    Y.applyUpdate(replica, update)
+    r.synced = true
+    return
+  }
+  const key = Buffer.from(update.buffer, update.byteOffset, update.byteLength).toString('latin1')
+  let entry = updates.get(key)
+  if (!entry) {
+    integrating = []
+    Y.applyUpdate(replica, update)
+    entry = { times: integrating, left: receivers.length }
+    updates.set(key, entry)
+  }
+  for (const t of entry.times) latencies.push(at - t)
+  if (--entry.left === 0) updates.delete(key)
+}
+
 async function connect(req: Extract<WorkerRequest, { t: 'connect' }>): Promise<WorkerReply> {
   writers = req.writers
   rate = req.rate
+  const url = `${req.wsUrl}/${req.room}`
   // Each provider adds a process `exit` listener; that many are expected, not a leak.
   process.setMaxListeners(Math.max(process.getMaxListeners(), req.clients.length + 10))
-  clients = req.clients.map((index) => {
-    const doc = new Y.Doc()
-    const provider = new WebsocketProvider(req.wsUrl, req.room, doc, {
-      WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
-      disableBc: true,
+  clients = req.clients
+    .filter((index) => index < writers)
+    .map((index) => {
+      const doc = new Y.Doc()
+      const provider = new WebsocketProvider(req.wsUrl, req.room, doc, {
+        WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+        disableBc: true,
+      })
+      return { index, doc, provider, shapes: shapesMap(doc) }
     })
-    return { index, doc, provider, shapes: shapesMap(doc) }
-  })
+  receivers = req.clients
+    .filter((index) => index >= writers)
+    .map((index) => {
+      const r: Receiver = { index, ws: new WebSocket(url), synced: false }
+      r.ws.binaryType = 'nodebuffer'
+      r.ws.on('open', () => r.ws.send(EMPTY_STEP_1))
+      r.ws.on('message', (data: Buffer) => receive(r, data, now()))
+      r.ws.on('close', () => {
+        if (r.synced) disconnects++
+      })
+      r.ws.on('error', () => {})
+      return r
+    })
   const deadline = performance.now() + req.syncTimeoutMs
-  while (clients.some((c) => !c.provider.synced)) {
+  while (clients.some((c) => !c.provider.synced) || receivers.some((r) => !r.synced)) {
     if (performance.now() > deadline) {
-      const synced = clients.filter((c) => c.provider.synced).length
-      throw new Error(`only ${synced}/${clients.length} clients synced after ${req.syncTimeoutMs} ms`)
+      const synced =
+        clients.filter((c) => c.provider.synced).length + receivers.filter((r) => r.synced).length
+      throw new Error(`only ${synced}/${req.clients.length} clients synced after ${req.syncTimeoutMs} ms`)
     }
     await sleep(10)
   }
@@ -125,15 +227,7 @@ async function connect(req: Extract<WorkerRequest, { t: 'connect' }>): Promise<W
     client.shapes.observeDeep((events, tr) => {
       if (tr.local) return
       const at = now()
-      const changed = new Set<string>()
-      for (const event of events) {
-        if (event.target === client.shapes) for (const key of event.keys.keys()) changed.add(key)
-        else if (typeof event.path[0] === 'string') changed.add(event.path[0])
-      }
-      for (const id of changed) {
-        const t = measuredSendTime(client.shapes.get(id))
-        if (t !== null) latencies.push(at - t)
-      }
+      for (const t of changedSendTimes(client.shapes, events)) latencies.push(at - t)
     })
   }
   return { t: 'connected' }
@@ -207,7 +301,13 @@ function close(): WorkerReply {
     client.provider.awareness.destroy()
     client.doc.destroy()
   }
+  for (const r of receivers) {
+    r.synced = false
+    r.ws.terminate()
+  }
   clients = []
+  receivers = []
+  updates.clear()
   return { t: 'closed' }
 }
 

@@ -49,10 +49,10 @@ const QUICK: Scenario[] = [
 ]
 
 /**
- * Writes before the measured window, not counted. A full run's window lies between the clients'
- * first and second awareness renewals: y-protocols renews a state 15–18 s after it was last set
- * (outdated after 30 s, checked every 3 s), and the N clients connect within about a second, so
- * they renew in waves of N × N deliveries, at 15–19 s and from 30 s on. After 18 s of warm-up the
+ * Writes before the measured window, not counted. A full run's window lies between the stock
+ * clients' first and second awareness renewals: y-protocols renews a state 15–18 s after it was
+ * last set (outdated after 30 s, checked every 3 s), and the clients connect within about a second,
+ * so they renew in waves (one delivery per client per renewing client), at 15–19 s and from 30 s on. After 18 s of warm-up the
  * 10 s window ends before the second wave: it measures the updates' fan-out, not a wave (with 20 s
  * the second wave reached into the window, and p99 at N=200 ranged 63–469 ms over four
  * measurements). The first wave also runs, and has V8 compile, code the updates alone do not:
@@ -64,8 +64,8 @@ const WARMUP_MS = { full: 18_000, quick: 1_000 }
 /** How the report describes the warm-up. */
 const WINDOW_PLACEMENT = {
   full:
-    "not counted: both servers' JIT settles, and the clients' first awareness renewal, a wave of N × N " +
-    'deliveries 15–19 s after they connect, falls in it; the window ends before their second, from 30 s on',
+    "not counted: both servers' JIT settles, and the stock clients' first awareness renewal, a wave " +
+    '15–19 s after they connect, falls in it; the window ends before their second, from 30 s on',
   quick: 'not counted; a smoke run',
 }
 /** From the first client's connect: when the second wave of awareness renewals can begin. */
@@ -458,13 +458,18 @@ async function run(options: BenchOptions) {
         `${fmtVersions(versions.easel)}) and the reference \`@y/websocket-server\` ` +
         `(its own \`src/server.js\`, in memory, no YPERSISTENCE; ${fmtVersions(versions.reference)}). ` +
         'Each measurement starts a fresh server process on 127.0.0.1 and stops it afterwards.',
-      '- **Clients.** N stock `y-websocket` `WebsocketProvider`s (`ws` as WebSocket, `disableBc: true`, ' +
-        'default awareness) in one room. The first S are writers: each sets its own key of a `Y.Map` to ' +
-        '`{w, s: seq, t: sendTime, m, p: 64-byte filler}` on a fixed schedule, writers phase-shifted evenly ' +
-        'over one period (a writer more than one period late skips ticks rather than bursting). Every ' +
-        'other client observes the map and records `now − t` for each change ' +
-        '(`performance.timeOrigin + performance.now()`, consistent across threads of one process to a few µs). ' +
-        'Writers start after all N clients report `synced`.',
+      '- **Clients.** N clients in one room. The first S are writers, stock `y-websocket` `WebsocketProvider`s ' +
+        '(`ws` as WebSocket, `disableBc: true`, default awareness): each edits a shape of its own (its `rotation` ' +
+        'carries the send time, `points` the sequence number and whether the update counts) on a fixed ' +
+        'schedule, writers phase-shifted evenly over one period (a writer more than one period late skips ' +
+        'ticks rather than bursting). The others are receivers: bare `ws` sockets speaking the sync protocol ' +
+        '(a sync step 1 of an empty state vector on open; the step 2 answer ends the join) with no document ' +
+        'of their own. The server sends each of them the same bytes for an update, so a driver thread ' +
+        'integrates each update once, into one replica, when its first receiver gets it, and times every ' +
+        "receiver's copy on arrival: `now − t` (`performance.timeOrigin + performance.now()`, consistent " +
+        'across threads of one process to a few µs). Writers also time the other writers’ updates. With a ' +
+        'Y.Doc per receiver (the earlier driver) 200 clients took 1.5–1.7 of the 2 cores and fell behind ' +
+        'their own schedule, so the latencies were the driver’s. Writers start after every client has joined.',
       `- **Driver.** One Node process with ${DRIVER_THREADS} worker threads, clients dealt round-robin ` +
         '(one event loop saturates at N=100, S=100: ~20k deliveries/s of y-websocket message handling ' +
         'and `Y.applyUpdate`, and then measures its own queue instead of the server). ' +
