@@ -68,6 +68,8 @@ const WINDOW_PLACEMENT = {
     '15–19 s after they connect, falls in it; the window ends before their second, from 30 s on',
   quick: 'not counted; a smoke run',
 }
+/** The first write is due this long after the clients joined, so every thread has the request first. */
+const START_LEAD_MS = 50
 /** From the first client's connect: when the second wave of awareness renewals can begin. */
 const SECOND_RENEWAL_MS = 30_000
 const warmupMs = (options: BenchOptions) => (options.quick ? WARMUP_MS.quick : WARMUP_MS.full)
@@ -229,8 +231,7 @@ async function measure(
     )
     const syncMs = performance.now() - syncStart
 
-    // A little ahead, so every thread has the request before the first write is due.
-    const start = now() + 50
+    const start = now() + START_LEAD_MS
     const measureStart = start + warmupMs
     const measureEnd = measureStart + sc.durationMs
     window = sampleWindow(
@@ -432,7 +433,9 @@ async function run(options: BenchOptions) {
         .join(', ')}; treat those rows with suspicion.`,
     )
   }
-  const late = results.filter((r) => r.syncMs + 50 + warmupMs(options) + r.durationMs > SECOND_RENEWAL_MS)
+  const late = results.filter(
+    (r) => r.syncMs + START_LEAD_MS + warmupMs(options) + r.durationMs > SECOND_RENEWAL_MS,
+  )
   if (!options.quick && late.length > 0) {
     notes.push(
       `The window reached past ${SECOND_RENEWAL_MS / 1000} s after the first connect, where the clients' second awareness ` +
