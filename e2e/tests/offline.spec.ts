@@ -1,4 +1,4 @@
-import { expect, kinds, test, waitForConvergence } from './fixtures.ts'
+import { type BoardPage, expect, kinds, test, waitForConvergence } from './fixtures.ts'
 
 test('edits made offline reach the other user when back online', async ({ openUser }) => {
   const alice = await openUser('Alice')
@@ -87,4 +87,41 @@ test('offline edits survive closing the page and are sent when the board is open
   await alice.page.reload()
   await alice.waitConnected()
   await waitForConvergence([alice, bob], (s) => s.length === 3)
+})
+
+/** The texts the Konva nodes of a shape draw on the user's canvas. */
+function drawnTexts(user: BoardPage, id: string): Promise<string[]> {
+  return user.page.evaluate((id) => {
+    type Node = { find(selector: string): Node[]; text(): string }
+    const konva = (window as unknown as { Konva: { stages: Node[] } }).Konva
+    return konva.stages.flatMap((stage) =>
+      stage.find(`#${id}`).flatMap((group) => group.find('Text').map((t) => t.text())),
+    )
+  }, id)
+}
+
+test('a note typed while offline shows its text to its author at once, and reaches the other user when back online', async ({
+  openUser,
+}) => {
+  const alice = await openUser('Alice')
+  const bob = await openUser('Bob')
+  await alice.setOffline(true)
+  await expect(alice.status).toHaveAttribute('data-status', 'offline')
+
+  // The note's lease cannot be asked for: the text waits in this browser, and the note shows it.
+  await alice.tool('sticky').click()
+  await alice.click(500, 300)
+  await alice.typeText('after blip')
+  const [note] = await alice.waitForShapes((s) => s.length === 1 && s[0]!.text === 'after blip')
+  await expect.poll(() => drawnTexts(alice, note!.id)).toEqual(['after blip'])
+  expect(await alice.notices()).toEqual([])
+  expect(await bob.shapes()).toEqual([])
+
+  await alice.setOffline(false)
+  await waitForConvergence([alice, bob], (s) => s.length === 1 && s[0]!.text === 'after blip')
+  await expect.poll(() => drawnTexts(bob, note!.id)).toEqual(['after blip'])
+  expect(await drawnTexts(alice, note!.id)).toEqual(['after blip'])
+  await expect(alice.status).toHaveAttribute('data-unsynced', '0')
+  expect(await alice.notices()).toEqual([])
+  expect(await alice.locks()).toEqual([])
 })

@@ -76,6 +76,12 @@ export class Editor implements ToolContext {
   readOnly = false
   /** Set by the text-editing layer: a text or sticky shape was placed (to start editing it). */
   onTextShapeCreated?: (id: string) => void
+  /**
+   * Set by the text-editing layer: text typed into a shape that waits for the shape's lease (an
+   * editor left while offline, or before the lease came; a re-applied draft), not sent yet. It is
+   * shown on the shape like a commit in flight, until it is written or given up.
+   */
+  heldTextOf: (id: string) => string | undefined = () => undefined
   /** Set by the board: the user did one thing (one undo step, or an undo or redo). */
   onLocalAction?: () => void
 
@@ -117,7 +123,11 @@ export class Editor implements ToolContext {
     this.undoManager = this.history.undoManager
     this.store = new ReadModel({
       doc,
-      pendingOf: (id) => this.versioned.pendingOf(id),
+      pendingOf: (id) => {
+        const pending = this.versioned.pendingOf(id)
+        const held = this.heldTextOf(id)
+        return held === undefined ? pending : { ...pending, text: held }
+      },
       overrideOf: (id) => this.live.overrideOf(id),
       onChange: () => this.onShapesChanged(),
     })
@@ -237,6 +247,14 @@ export class Editor implements ToolContext {
   readonly shapesInBox = (box: Box): Shape[] => this.store.inBox(box)
   /** The shape as the server last confirmed it (no optimistic values), deleted ones included. */
   readonly readCommitted = (id: string): Shape | undefined => this.store.readCommitted(id)
+  /** The shape's text with this user's commits in flight, without a {@link heldTextOf} text. */
+  readonly textInFlight = (id: string): string | undefined =>
+    this.versioned.pendingOf(id)?.text ?? this.store.readCommitted(id)?.text
+  /** What {@link heldTextOf} answers for the shape changed: show it again. */
+  readonly heldTextChanged = (id: string): void => {
+    this.store.read(id)
+    this.onShapesChanged()
+  }
 
   readonly createShape = (kind: ShapeKind, props: Partial<CrdtProps> & Vec): string =>
     this.writes.create(kind, props)

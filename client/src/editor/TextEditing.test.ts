@@ -223,6 +223,9 @@ describe('typing while the lease is asked for', () => {
     const { room, a, b, id, online } = await aOpensOffline()
     a.text.input('Hi, closed offline')
     await a.text.stop()
+    // Not sent yet, but the note shows what its author typed.
+    expect(a.editor.getShape(id)!.text).toBe('Hi, closed offline')
+    expect(a.editor.readCommitted(id)!.text).toBe('Hi')
     online()
     await settle(room)
     await settle(room)
@@ -372,6 +375,7 @@ describe('a network blip while editing', () => {
       expect(a.text.editing).toBeNull()
       await settle(room)
       expect(b.editor.getShape(id)!.text).toBe('base') // nothing sent while offline
+      expect(a.editor.getShape(id)!.text).toBe('base dead alive') // but A sees what A typed
       online()
       await settle(room)
       await settle(room)
@@ -409,10 +413,13 @@ describe('a network blip while editing', () => {
     b.text.input('base (B)')
     await Promise.all([b.text.stop(), settle(room)])
     await settle(room)
+    expect(a.editor.getShape(id)!.text).toBe('base (A offline)')
     online()
     await settle(room)
     await settle(room)
     expect(b.editor.getShape(id)!.text).toBe('base (B)')
+    // A's note showed A's text while it waited; now it shows B's, and A's is in the notice.
+    expect(a.editor.getShape(id)!.text).toBe('base (B)')
     expect(a.editor.notices.map((n) => n.draft)).toEqual(['base (A offline)'])
     expect(room.leases.get(id, room.now)).toBeNull()
   })

@@ -81,7 +81,8 @@ export class TextEditing {
       const baseVersion = this.editor.readCommitted(shapeId)?.versions.text ?? 0
       // A session on it that is still being saved has the latest text, maybe not even sent yet.
       const closing = this.answers.closing.get(shapeId)
-      const text = closing?.status === 'editing' ? closing.draft : shape.text
+      const text =
+        closing?.status === 'editing' ? closing.draft : (this.editor.textInFlight(shapeId) ?? shape.text)
       this.editing = { ...session(shapeId, 0, text, baseVersion), status: 'pending' }
       const left = this.answers.queued.get(shapeId)
       if (left && left.base !== null) {

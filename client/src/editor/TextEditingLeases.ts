@@ -20,8 +20,8 @@ export type TextEditingHost = {
  * theirs came), and the hand-over of a lease from a session still being saved to one opened again.
  */
 export class TextLeaseAnswers {
-  /** Re-applied drafts, and pending editors closed before their grant, by shape. */
-  readonly queued = new Map<string, Queued>()
+  /** Re-applied drafts, and pending editors closed before their grant, by shape; each is shown on its shape. */
+  readonly queued: Map<string, Queued>
   /** Sessions left (or queued texts being written) whose save is not answered yet, by shape. */
   readonly closing = new Map<string, EditingState>()
   /** Shapes whose new editor waits for the lease a closing session of this tab still holds. */
@@ -33,7 +33,10 @@ export class TextLeaseAnswers {
     private readonly leases: LeasePort,
     private readonly saver: TextSaver,
     private readonly drafts: DraftStore,
-  ) {}
+  ) {
+    this.queued = new ShownQueue(editor.heldTextChanged)
+    editor.heldTextOf = (id) => this.queued.get(id)?.draft
+  }
 
   /**
    * The lease is still this tab's: a session on the shape that is still being saved hands it over
@@ -269,5 +272,24 @@ export class TextLeaseAnswers {
       textNotice.lost(this.editor.getShape(ed.shapeId), why, other),
       ed.draft,
     )
+  }
+}
+
+/** The queued texts, telling the editor of every text that comes or goes, so that its shape shows it. */
+class ShownQueue extends Map<string, Queued> {
+  constructor(private readonly changed: (shapeId: string) => void) {
+    super()
+  }
+
+  override set(shapeId: string, q: Queued): this {
+    super.set(shapeId, q)
+    this.changed(shapeId)
+    return this
+  }
+
+  override delete(shapeId: string): boolean {
+    const had = super.delete(shapeId)
+    if (had) this.changed(shapeId)
+    return had
   }
 }
