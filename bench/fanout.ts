@@ -28,7 +28,15 @@ type Scenario = {
   durationMs: number
   /** Plotted in the chart of latency against clients per room (one scenario per client count). */
   sweep?: boolean
+  /** Easel's `--flush-interval-ms` (default 0: every frame goes out at the end of its turn). */
+  flushIntervalMs?: number
+  /** Paired rounds (default 2). */
+  rounds?: number
 }
+
+/** Easel's flush intervals measured against the stock server, one round each, on {@link COALESCED}. */
+const COALESCING_MS = [2, 4, 8, 16]
+const COALESCED: Scenario = { clients: 200, writers: 10, rate: 20, durationMs: 10_000, rounds: 1 }
 
 /**
  * The issue's scenarios: N clients with 10 writers × 20 updates/s at N = 100 and 200; at N = 500
@@ -41,11 +49,14 @@ const FULL: Scenario[] = [
   { clients: 200, writers: 10, rate: 20, durationMs: 10_000, sweep: true },
   { clients: 500, writers: 10, rate: 4, durationMs: 10_000, sweep: true },
   { clients: 100, writers: 100, rate: 2, durationMs: 10_000 },
+  // What coalescing buys and costs: Easel's socket writes held to one per interval, at N=200.
+  ...COALESCING_MS.map((ms) => ({ ...COALESCED, flushIntervalMs: ms })),
 ]
 /** A smoke run, and the 100-client room whose server profile (`--cpu-prof`) shows the hot path. */
 const QUICK: Scenario[] = [
   { clients: 10, writers: 2, rate: 10, durationMs: 3_000, sweep: true },
   { clients: 100, writers: 10, rate: 20, durationMs: 3_000, sweep: true },
+  { clients: 10, writers: 2, rate: 10, durationMs: 3_000, flushIntervalMs: 8 },
 ]
 
 /**
@@ -94,6 +105,8 @@ const DRIVER_THREADS = Number(process.env.FANOUT_DRIVER_THREADS) || 2
 
 type RunResult = {
   server: ServerKind
+  /** Index of its scenario in the run's list. */
+  scenario: number
   round: number
   clients: number
   writers: number
@@ -202,7 +215,7 @@ async function measure(
   round: number,
   otherCpuBeforePct: number | null,
   warmupMs: number,
-): Promise<RunResult> {
+): Promise<Omit<RunResult, 'scenario'>> {
   const room = `fanout-${sc.clients}-${sc.writers}-${round}`
   const threadCount = Math.min(DRIVER_THREADS, sc.clients)
   // Round-robin, so writers (the first S clients) are spread over the threads too.
@@ -363,16 +376,17 @@ async function measureWithRetries(
   round: number,
   tag: string,
   options: BenchOptions,
-): Promise<RunResult> {
-  const label = `N=${sc.clients} S=${sc.writers} @${sc.rate}/s, round ${round}, ${kind}`
+): Promise<Omit<RunResult, 'scenario'>> {
+  const label = `${scenarioLabel(sc)}, round ${round}, ${kind}`
   const attempts = options.quick ? 1 : MAX_ATTEMPTS
   for (let attempt = 1; ; attempt++) {
     const before = await settleMachine(options.quick)
-    const server = await startServer(kind, {
-      cpuProfileDir: options.cpuProfileDir,
-      tag: `${tag}-a${attempt}`,
-    })
-    let r: RunResult
+    const server = await startServer(
+      kind,
+      { cpuProfileDir: options.cpuProfileDir, tag: `${tag}-a${attempt}` },
+      { flushIntervalMs: sc.flushIntervalMs },
+    )
+    let r: Omit<RunResult, 'scenario'>
     try {
       progress(`fanout ${label}, attempt ${attempt} (pid ${server.pid}) …`)
       r = await measure(server, sc, round, before, warmupMs(options))
@@ -393,21 +407,23 @@ async function measureWithRetries(
 
 async function run(options: BenchOptions) {
   const scenarios = options.quick ? QUICK : FULL
-  const rounds = options.quick ? 1 : 2
   const results: RunResult[] = []
+  let pairs = 0
   for (const [i, sc] of scenarios.entries()) {
+    const rounds = options.quick ? 1 : (sc.rounds ?? 2)
     for (let round = 1; round <= rounds; round++) {
       // ABBA order: neither server always goes first (or always runs on a warmer machine).
-      const order: ServerKind[] = round % 2 === 1 ? ['reference', 'easel'] : ['easel', 'reference']
+      const order: ServerKind[] = pairs++ % 2 === 0 ? ['reference', 'easel'] : ['easel', 'reference']
       for (const kind of order) {
         const tag = `fanout-${i + 1}-n${sc.clients}-s${sc.writers}-r${round}`
-        results.push(await measureWithRetries(kind, sc, round, tag, options))
+        results.push({ scenario: i, ...(await measureWithRetries(kind, sc, round, tag, options)) })
       }
     }
   }
 
   const versions = serverVersions()
-  const of = (sc: Scenario) => results.filter((r) => r.clients === sc.clients && r.writers === sc.writers)
+  const of = (sc: Scenario) => results.filter((r) => r.scenario === scenarios.indexOf(sc))
+  const which = (r: RunResult) => `${r.server} ${scenarioLabel(scenarios[r.scenario]!)} round ${r.round}`
   const tables = scenarios.map((sc) => ({
     title: scenarioTitle(sc),
     columns: COLUMNS,
@@ -419,7 +435,7 @@ async function run(options: BenchOptions) {
   if (skipped.length > 0) {
     notes.push(
       `A driver thread fell behind its send schedule and skipped ticks in: ${skipped
-        .map((r) => `${r.server} N=${r.clients} S=${r.writers} round ${r.round} (${r.skippedTicks})`)
+        .map((r) => `${which(r)} (${r.skippedTicks})`)
         .join(', ')}.`,
     )
   }
@@ -427,9 +443,7 @@ async function run(options: BenchOptions) {
   if (busy.length > 0) {
     notes.push(
       `Other processes used more than ${BUSY_OTHER_PCT}% of a core during: ${busy
-        .map(
-          (r) => `${r.server} N=${r.clients} S=${r.writers} round ${r.round} (${fixed(r.otherCpuPct, 0)}%)`,
-        )
+        .map((r) => `${which(r)} (${fixed(r.otherCpuPct, 0)}%)`)
         .join(', ')}; treat those rows with suspicion.`,
     )
   }
@@ -439,15 +453,13 @@ async function run(options: BenchOptions) {
   if (!options.quick && late.length > 0) {
     notes.push(
       `The window reached past ${SECOND_RENEWAL_MS / 1000} s after the first connect, where the clients' second awareness ` +
-        `renewal can begin, in: ${late.map((r) => `${r.server} N=${r.clients} S=${r.writers} round ${r.round} (connects took ${fixed(r.syncMs, 0)} ms)`).join(', ')}.`,
+        `renewal can begin, in: ${late.map((r) => `${which(r)} (connects took ${fixed(r.syncMs, 0)} ms)`).join(', ')}.`,
     )
   }
   const dropped = results.filter((r) => r.disconnects > 0)
   if (dropped.length > 0) {
     notes.push(
-      `Client sockets closed during: ${dropped
-        .map((r) => `${r.server} N=${r.clients} S=${r.writers} round ${r.round} (${r.disconnects})`)
-        .join(', ')}.`,
+      `Client sockets closed during: ${dropped.map((r) => `${which(r)} (${r.disconnects})`).join(', ')}.`,
     )
   }
   return {
@@ -495,8 +507,14 @@ async function run(options: BenchOptions) {
         "(below 1: Easel is faster or cheaper). CPU per delivery is the server's CPU time in the window " +
         'divided by the deliveries received. The chart plots, per server, the mean over the rounds of ' +
         'each percentile.',
-      `- **Fairness.** Rounds run in ABBA order (round 1: reference then Easel; round 2: Easel then reference) ` +
-        'and both rounds are reported as measured, not aggregated.',
+      `- **Fairness.** Pairs run in ABBA order (round 1: reference then Easel; round 2: Easel then reference; ` +
+        'the order goes on alternating over the single-round scenarios) and every round is reported as measured, not aggregated.',
+      `- **Coalescing.** The scenarios "Easel writing each socket at most every T ms" repeat ${scenarioLabel(COALESCED)} ` +
+        `with Easel's \`--flush-interval-ms\` at ${COALESCING_MS.join(', ')} ms, one round each, against a stock server of the ` +
+        "same round. Easel's default is 0: a frame goes out at the end of the event-loop turn it was made in, so a " +
+        'socket gets one write per update unless updates arrive in the same turn. With an interval, frames queued ' +
+        "within it share one write (CPU per delivery falls) and wait for it (latency rises): a delivery's CPU is " +
+        'mostly that write, for both servers (the kernel column).',
     ],
     tables,
     notes,
@@ -519,8 +537,14 @@ async function run(options: BenchOptions) {
   }
 }
 
+const coalescing = (sc: Scenario) =>
+  sc.flushIntervalMs ? `, Easel writing each socket at most every ${sc.flushIntervalMs} ms` : ''
+
 const scenarioTitle = (sc: Scenario) =>
-  `N=${sc.clients} clients, S=${sc.writers} writers × ${sc.rate} updates/s, ${sc.durationMs / 1000} s`
+  `N=${sc.clients} clients, S=${sc.writers} writers × ${sc.rate} updates/s, ${sc.durationMs / 1000} s${coalescing(sc)}`
+
+const scenarioLabel = (sc: Scenario) =>
+  `N=${sc.clients} S=${sc.writers} @${sc.rate}/s${sc.flushIntervalMs ? ` flush ${sc.flushIntervalMs} ms` : ''}`
 
 const ratio = (a: number | null, b: number | null) =>
   a === null || b === null || !(b > 0) ? Number.NaN : a / b
@@ -535,7 +559,7 @@ function ratioTable(scenarios: Scenario[], of: (sc: Scenario) => RunResult[]): T
       const ref = rs.find((r) => r.round === round && r.server === 'reference')
       if (!easel || !ref) continue
       rows.push([
-        `N=${sc.clients} S=${sc.writers} @${sc.rate}/s`,
+        scenarioLabel(sc),
         round,
         fixed(ratio(easel.p50, ref.p50), 2),
         fixed(ratio(easel.p99, ref.p99), 2),

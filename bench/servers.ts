@@ -65,6 +65,8 @@ export type EaselSettings = {
   maxPayload?: number
   /** `false`: counters, `/metrics` and the dashboard off (`METRICS=false`); default on. */
   metrics?: boolean
+  /** Writes to a socket at most once per this many ms (`--flush-interval-ms`; the server's default is 0). */
+  flushIntervalMs?: number
 }
 
 /** Flags that take the budget out of a load generator's way (see `EaselSettings.budget`). */
@@ -86,8 +88,13 @@ export type EaselUnderTest = RunningServer & {
   adminToken: string
 }
 
-export function startServer(kind: ServerKind, options: StartOptions = {}): Promise<RunningServer> {
-  return kind === 'easel' ? startEasel({}, options) : startReference(options)
+/** A server under test; `easel` applies to Easel only. */
+export function startServer(
+  kind: ServerKind,
+  options: StartOptions = {},
+  easel: EaselSettings = {},
+): Promise<RunningServer> {
+  return kind === 'easel' ? startEasel(easel, options) : startReference(options)
 }
 
 function running(kind: ServerKind, wsUrl: string, child: ReadyProcess): RunningServer {
@@ -118,6 +125,7 @@ export async function startEasel(
   if (settings.leaseIdleMs !== undefined) env.LEASE_IDLE_MS = String(settings.leaseIdleMs)
   if (settings.maxPayload !== undefined) env.MAX_PAYLOAD = String(settings.maxPayload)
   if (settings.metrics === false) env.METRICS = 'false'
+  if (settings.flushIntervalMs !== undefined) env.FLUSH_INTERVAL_MS = String(settings.flushIntervalMs)
   const child = await spawnServer(dataDir, settings.budget === 'defaults' ? [] : RAISED_BUDGET, {
     env,
     nodeArgs: profileArgs('easel', options),
