@@ -157,7 +157,9 @@ export function accessRoutes({ access, adminToken, recheck, hasDocument }: Acces
       res.status(409).json({ error: VIEW_LINK_NEEDS_LINK_MODE })
       return
     }
-    const expiresAt = expiresInSec === undefined ? null : Math.floor(Date.now() / 1000) + expiresInSec
+    // Whole seconds (JWT `exp`), rounded up: a link lasts at least as long as asked (a 1 s link
+    // rounded down could expire before its first use).
+    const expiresAt = expiresInSec === undefined ? null : Math.ceil(Date.now() / 1000) + expiresInSec
     const token = await access.tokens.sign(
       { board: room, role, epoch: access.store.get(room).epoch },
       expiresAt ?? undefined,
