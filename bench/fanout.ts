@@ -103,6 +103,9 @@ const CLOSE_TIMEOUT_MS = 10_000
  */
 const DRIVER_THREADS = Number(process.env.FANOUT_DRIVER_THREADS) || 2
 
+/** One measurement; the run adds which scenario it belongs to. */
+type Measured = Omit<RunResult, 'scenario'>
+
 type RunResult = {
   server: ServerKind
   /** Index of its scenario in the run's list. */
@@ -215,7 +218,7 @@ async function measure(
   round: number,
   otherCpuBeforePct: number | null,
   warmupMs: number,
-): Promise<Omit<RunResult, 'scenario'>> {
+): Promise<Measured> {
   const room = `fanout-${sc.clients}-${sc.writers}-${round}`
   const threadCount = Math.min(DRIVER_THREADS, sc.clients)
   // Round-robin, so writers (the first S clients) are spread over the threads too.
@@ -376,7 +379,7 @@ async function measureWithRetries(
   round: number,
   tag: string,
   options: BenchOptions,
-): Promise<Omit<RunResult, 'scenario'>> {
+): Promise<Measured> {
   const label = `${scenarioLabel(sc)}, round ${round}, ${kind}`
   const attempts = options.quick ? 1 : MAX_ATTEMPTS
   for (let attempt = 1; ; attempt++) {
@@ -386,7 +389,7 @@ async function measureWithRetries(
       { cpuProfileDir: options.cpuProfileDir, tag: `${tag}-a${attempt}` },
       { flushIntervalMs: sc.flushIntervalMs },
     )
-    let r: Omit<RunResult, 'scenario'>
+    let r: Measured
     try {
       progress(`fanout ${label}, attempt ${attempt} (pid ${server.pid}) …`)
       r = await measure(server, sc, round, before, warmupMs(options))

@@ -152,10 +152,7 @@ export class Editor implements ToolContext {
       select: (ids) => this.select(ids),
       shapeAt: (p, filter) => this.shapeAt(p, filter),
       describe,
-      onPendingChanged: (ids) => {
-        for (const id of ids) this.store.read(id)
-        this.onShapesChanged()
-      },
+      onPendingChanged: (ids) => this.showAgain(ids),
     })
     this.live = new LiveGesture({
       shapes,
@@ -251,8 +248,11 @@ export class Editor implements ToolContext {
   readonly textInFlight = (id: string): string | undefined =>
     this.versioned.pendingOf(id)?.text ?? this.store.readCommitted(id)?.text
   /** What {@link heldTextOf} answers for the shape changed: show it again. */
-  readonly heldTextChanged = (id: string): void => {
-    this.store.read(id)
+  readonly heldTextChanged = (id: string): void => this.showAgain([id])
+
+  /** Reads the shapes again: what is shown on top of the document (commits in flight, held texts) changed. */
+  private showAgain(ids: Iterable<string>): void {
+    for (const id of ids) this.store.read(id)
     this.onShapesChanged()
   }
 

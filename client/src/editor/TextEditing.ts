@@ -54,6 +54,7 @@ export class TextEditing {
       leases.subscribe(() => editor.notifyChange()),
     )
     editor.onTextShapeCreated = (id) => this.start(id)
+    editor.heldTextOf = (id) => this.answers.queued.get(id)?.draft
   }
 
   /** Leases of other users, for badges and outlines. */

@@ -35,7 +35,6 @@ export class TextLeaseAnswers {
     private readonly drafts: DraftStore,
   ) {
     this.queued = new ShownQueue(editor.heldTextChanged)
-    editor.heldTextOf = (id) => this.queued.get(id)?.draft
   }
 
   /**
